@@ -1,0 +1,359 @@
+"""The syntax tree of a .plan file, exactly as written.
+
+Frozen attrs classes, one per construct. Every node has a `span` that is
+excluded from equality, so `parse(fmt(x)) == parse(x)` compares meaning and not
+layout. Literals keep their source text (`50万` stays `50万`) so the formatter
+can print them back unchanged. Names are not resolved here; that is the
+checker's job (see checker.py).
+"""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Optional, Union
+
+import attrs
+
+from .source import Span, span_field
+
+# ---- expressions ------------------------------------------------------------
+
+
+@attrs.frozen
+class Number:
+    value: Decimal
+    text: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Percent:
+    value: Decimal  # 2% is Decimal("0.02")
+    text: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Money:
+    value: Decimal
+    currency: Optional[str]  # None: the plan's currency
+    text: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class String:
+    value: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Date:
+    value: datetime.date
+    text: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Bool:
+    value: bool
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Name:
+    name: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class TotalRef:
+    """`total` in a test expectation: the payee's total payout."""
+
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Field:
+    target: "Expr"
+    name: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Filtered:
+    """`expr where condition`, only as the argument of an aggregate."""
+
+    expr: "Expr"
+    where: "Expr"
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Call:
+    func: "Expr"
+    args: tuple["Expr", ...]
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Negate:
+    operand: "Expr"
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Not:
+    operand: "Expr"
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Binary:
+    op: str  # + - * /
+    left: "Expr"
+    right: "Expr"
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Compare:
+    op: str  # == != < <= > >=
+    left: "Expr"
+    right: "Expr"
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Logical:
+    op: str  # and | or
+    left: "Expr"
+    right: "Expr"
+    span: Span = span_field()
+
+
+@attrs.frozen
+class If:
+    condition: "Expr"
+    then: "Expr"
+    otherwise: "Expr"
+    span: Span = span_field()
+
+
+Literal = Union[Number, Percent, Money, String, Date, Bool]
+Expr = Union[Literal, Name, TotalRef, Field, Filtered, Call, Negate, Not, Binary, Compare, Logical, If]
+EXPR_CLASSES = (Number, Percent, Money, String, Date, Bool, Name, TotalRef, Field, Filtered, Call, Negate, Not, Binary, Compare, Logical, If)
+
+# ---- declarations -------------------------------------------------------------
+
+
+@attrs.frozen
+class Setting:
+    """One line of the plan header: `currency CNY`, `period quarter`, `rounding half_up to 0.01`, ..."""
+
+    key: str  # currency | period | period_range | payee | rounding | effective
+    values: tuple  # strings, Decimals or dates, in source order
+    span: Span = span_field()
+
+
+@attrs.frozen
+class PlanHeader:
+    name: str
+    settings: tuple[Setting, ...]
+    span: Span = span_field()
+
+    def setting(self, key: str) -> Optional[Setting]:
+        for setting in self.settings:
+            if setting.key == key:
+                return setting
+        return None
+
+
+@attrs.frozen
+class TypeRef:
+    name: str
+    args: tuple[str, ...] = ()  # enum values, or a currency code for money(USD)
+    span: Span = span_field()
+
+
+@attrs.frozen
+class FieldDecl:
+    name: str
+    type: TypeRef
+    default: Optional[Expr] = None
+    span: Span = span_field()
+
+
+@attrs.frozen
+class InputDecl:
+    name: str
+    kind: str  # table | record | params
+    fields: tuple[FieldDecl, ...]
+    span: Span = span_field()
+
+
+@attrs.frozen
+class LetDecl:
+    name: str
+    expr: Expr
+    span: Span = span_field()
+
+
+@attrs.frozen
+class ColumnDecl:
+    """`let deals.提成 = ...`: a column computed for every row of a table."""
+
+    table: str
+    name: str
+    expr: Expr
+    span: Span = span_field()
+
+
+@attrs.frozen
+class Band:
+    low: Optional[Expr]  # None: unbounded
+    high: Optional[Expr]
+    low_closed: bool
+    high_closed: bool
+    stated: bool  # False for `a .. b`, whose inclusivity is not written
+    span: Span = span_field()
+
+
+@attrs.frozen
+class RecordValue:
+    fields: tuple[tuple[str, Expr], ...]
+    span: Span = span_field()
+
+
+TierValue = Union[Expr, RecordValue]
+
+
+@attrs.frozen
+class BandRow:
+    band: Band
+    value: TierValue
+    span: Span = span_field()
+
+
+@attrs.frozen
+class CategoryRow:
+    key: str
+    value: TierValue
+    span: Span = span_field()
+
+
+@attrs.frozen
+class DefaultRow:
+    value: TierValue
+    span: Span = span_field()
+
+
+TierRow = Union[BandRow, CategoryRow, DefaultRow]
+
+
+@attrs.frozen
+class TiersDecl:
+    name: str
+    mode: Optional[str]  # marginal | whole | lookup; None when not stated
+    rows: tuple[TierRow, ...]
+    span: Span = span_field()
+    name_span: Span = span_field()
+
+
+@attrs.frozen
+class Clause:
+    kind: str  # when | cap | floor | round
+    expr: Optional[Expr] = None
+    mode: Optional[str] = None  # for round
+    unit: Optional[Decimal] = None  # for round
+    unit_text: Optional[str] = None
+    span: Span = span_field()
+
+
+@attrs.frozen
+class PayoutDecl:
+    label: str
+    expr: Expr
+    clauses: tuple[Clause, ...]
+    span: Span = span_field()
+
+    def clause(self, kind: str) -> Optional[Clause]:
+        for clause in self.clauses:
+            if clause.kind == kind:
+                return clause
+        return None
+
+
+@attrs.frozen
+class FlagDecl:
+    label: str
+    expr: Expr
+    span: Span = span_field()
+
+
+@attrs.frozen
+class TotalDecl:
+    kind: str  # cap | floor
+    expr: Expr
+    span: Span = span_field()
+
+
+@attrs.frozen
+class TestRecord:
+    fields: tuple[tuple[str, Expr], ...]
+    span: Span = span_field()
+
+
+@attrs.frozen
+class TestPayee:
+    payee: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class TestInput:
+    name: str
+    rows: tuple[TestRecord, ...]
+    is_list: bool
+    span: Span = span_field()
+
+
+@attrs.frozen
+class TestExpect:
+    target: Expr
+    expected: Expr
+    span: Span = span_field()
+
+
+TestStmt = Union[TestPayee, TestInput, TestExpect]
+
+
+@attrs.frozen
+class TestDecl:
+    name: str
+    stmts: tuple[TestStmt, ...]
+    span: Span = span_field()
+
+
+Item = Union[PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, TestDecl]
+ITEM_CLASSES = (PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, TestDecl)
+
+
+@attrs.frozen
+class Comment:
+    text: str
+    line: int
+    own_line: bool  # True when nothing but the comment stands on its line
+
+
+@attrs.frozen
+class PlanFile:
+    items: tuple[Item, ...]
+    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False)
+    file: str = attrs.field(default="<plan>", eq=False)
+
+    def header(self) -> Optional[PlanHeader]:
+        for item in self.items:
+            if isinstance(item, PlanHeader):
+                return item
+        return None

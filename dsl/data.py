@@ -1,0 +1,502 @@
+"""Reading a plan's input data into typed, exact tables.
+
+This module owns the edge between data files and the evaluator. It finds each
+declared input (`NAME.csv` in a directory, a sheet of an .xlsx workbook, a key
+of a JSON object, or the rows of a plan test), matches columns to declared
+fields, turns every cell into a typed value (Decimal, bool, date or str; never
+a binary float: Excel numbers are taken from the text stored in the sheet XML,
+JSON numbers are parsed straight into Decimal), fills declared defaults, settles
+the roster of payees, and reports every problem as a D001–D006 diagnostic that
+points at the file, row and column. Bad data never raises.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import os
+import posixpath
+import re
+import zipfile
+import zlib
+from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
+from typing import Callable, Sequence
+from xml.etree import ElementTree as ET
+
+import attrs
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
+from .diagnostics import (
+    DATA_COLUMN, DATA_DUPLICATE, DATA_FORMAT, DATA_MISSING, DATA_PAYEE, DATA_VALUE, REGISTRY,
+    Diagnostic, diagnostic, did_you_mean, has_errors,
+)
+from .source import Span
+from .types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
+from .values import parse_amount
+
+MAX_ERRORS = 50  # per input; the rest become one "... and N more" diagnostic
+
+
+@attrs.define
+class Table:
+    schema: InputSchema
+    file: str  # display path: "data/deals.csv", "book.xlsx#deals", "data.json#deals"
+    rows: list[dict[str, object]]  # typed values; every declared field present
+    row_numbers: list[int]  # CSV physical line, Excel sheet row, JSON 1-based index
+    columns: dict[str, str]  # field -> column label: CSV index, Excel letter, JSON key
+
+
+@attrs.define
+class Dataset:
+    tables: dict[str, Table]
+    payees: list[str]
+
+
+# ---------------------------------------------------------------- cells
+
+_TRUE, _FALSE = {"true", "yes", "y", "1", "是", "对"}, {"false", "no", "n", "0", "否", "错"}
+_DATES = [re.compile(p) for p in (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})", r"(\d{4})年(\d{1,2})月(\d{1,2})日")]
+
+
+class _Bad(str):
+    """A cell that holds no usable value (an Excel error like #N/A, an impossible day number)."""
+
+
+def parse_cell(text: str, field: FieldSchema, currency: str) -> object:
+    """Read the text of one cell as `field`'s declared type, exactly.
+
+    Raises ValueError with a message quoting the text, e.g. "'12o0' is not a number".
+    """
+    t, s = field.type, text.strip()
+    if not s:
+        raise ValueError("empty cell")
+    if t in (TEXT, PAYEE):
+        return s
+    if isinstance(t, EnumType):
+        if s in t.values:
+            return s
+        raise ValueError(f"'{s}' is not one of {_listing(t.values)}")
+    if t == BOOL:
+        if s.lower() in _TRUE | _FALSE:
+            return s.lower() in _TRUE
+        raise ValueError(f"'{s}' is not true/false (also accepted: yes/no, y/n, 1/0, 是/否, 对/错)")
+    if t == DATE:
+        for form in _DATES:
+            if match := form.fullmatch(s):
+                try:
+                    return datetime.date(*map(int, match.groups()))
+                except ValueError:
+                    raise ValueError(f"'{s}' is not a real date") from None
+        raise ValueError(f"'{s}' is not a date (write YYYY-MM-DD)")
+    if isinstance(t, MoneyType) or t in (NUMBER, PERCENT, INT):
+        value, code, is_percent = parse_amount(s.replace("％", "%"))  # AmountError is a ValueError
+        return _number(value, code, is_percent, field, currency, s)
+    raise ValueError(f"a column of type {t} cannot be read from data")
+
+
+def _number(value: Decimal, code: str | None, is_percent: bool, field: FieldSchema, currency: str, shown: str) -> Decimal:
+    t = field.type
+    if isinstance(t, MoneyType):
+        want = t.currency or currency
+        if is_percent:
+            raise ValueError(f"'{shown}' is a percent, not an amount of money")
+        if code and code != want:
+            raise ValueError(f"'{shown}' is in {code}, but this column is in {want}")
+        return value
+    if code:
+        raise ValueError(f"'{shown}' is an amount of {code}, not a plain {t}")
+    if t == PERCENT:
+        if not is_percent:
+            raise ValueError(f"'{shown}' has no % sign; write 85% rather than 0.85 or 85, so the reader cannot mistake it")
+        return value
+    if is_percent:
+        raise ValueError(f"'{shown}' is a percent, not a {t}")
+    if t == INT:
+        if value != value.to_integral_value():
+            raise ValueError(f"'{shown}' is not a whole number")
+        return value.to_integral_value()
+    return value
+
+
+def _convert(value: object, field: FieldSchema, currency: str) -> object:
+    """A cell that is text to parse, or already a value (Excel, JSON, plan tests)."""
+    t = field.type
+    if isinstance(value, _Bad):
+        raise ValueError(str(value))
+    if isinstance(value, str):
+        return parse_cell(value, field, currency)
+    if isinstance(value, bool):
+        if t == BOOL:
+            return value
+        raise ValueError(f"{str(value).lower()} is a true/false value, not a {t}")
+    if isinstance(value, float):
+        raise ValueError(f"{value!r} is a binary float; give exact numbers as Decimal or text")
+    if isinstance(value, int):
+        value = Decimal(value)
+    if isinstance(value, Decimal):
+        shown = f"{value:f}"
+        if not value.is_finite():
+            raise ValueError(f"'{shown}' is not a finite number")
+        if t in (TEXT, PAYEE) or isinstance(t, EnumType):
+            return parse_cell(shown, field, currency)  # an employee id 1001 is the text '1001'
+        if t == BOOL and value in (0, 1):
+            return value == 1
+        if isinstance(t, MoneyType) or t in (NUMBER, PERCENT, INT):
+            # A stored number in a percent column is the fraction: Excel keeps 85% as 0.85.
+            return _number(value, None, t == PERCENT, field, currency, shown)
+        raise ValueError(f"'{shown}' is a number, not a {t}")
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        if t in (DATE, TEXT):
+            return value if t == DATE else value.isoformat()
+        raise ValueError(f"{value.isoformat()} is a date, not a {t}")
+    raise ValueError(f"{value!r} is not a single value")
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not isinstance(value, _Bad) and not value.strip())
+
+
+def _listing(names: Sequence[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names) or "(none)"
+
+
+def _at(file: str, line: int, column: int, end_column: int | None = None) -> Span:
+    return Span(file, line, column, line, end_column or column)
+
+
+# ---------------------------------------------------------------- raw inputs
+
+class _Unreadable(Exception):
+    """A whole file or input cannot be read; becomes one D006."""
+
+
+@attrs.define
+class _Raw:
+    """One input as found in its source, before typing."""
+
+    file: str  # the file named in spans
+    where: str  # how messages name the input
+    header: dict[str, tuple[str, int]] | None  # name -> (label, 1-based index); None: rows carry their own keys
+    header_line: int = 0
+    rows: list[tuple[int, dict[str, tuple[object, int]]]] = attrs.Factory(list)  # (row, name -> (value, column))
+    repeated: dict[str, list[str]] = attrs.Factory(dict)  # header names seen more than once -> labels
+    problems: list[Diagnostic] = attrs.Factory(list)
+    named: str = ""  # input name to put in cell messages when the file name does not say it
+
+
+def _grid(file: str, records: list[tuple[int, dict[int, object]]], label: Callable[[int], str]) -> _Raw:
+    """A header row and data rows (row number, column index -> value) from CSV or a sheet."""
+    if not records:
+        raise _Unreadable(f"{file} is empty: it has no header row")
+    raw = _Raw(file, file, {}, records[0][0])
+    for index, cell in sorted(records[0][1].items()):
+        name = (f"{cell:f}" if isinstance(cell, Decimal) else str(cell if cell is not None else "")).strip()
+        if name in raw.header:
+            raw.repeated.setdefault(name, [raw.header[name][0]]).append(label(index))
+        elif name:
+            raw.header[name] = (label(index), index)
+    raw.rows = [(n, {name: (cells.get(i), i) for name, (_, i) in raw.header.items()}) for n, cells in records[1:]]
+    return raw
+
+
+def _read_csv(path: Path, file: str) -> _Raw | None:
+    if not path.is_file():
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _Unreadable(f"{file} cannot be read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")  # what Excel on Chinese Windows writes
+        except UnicodeDecodeError:
+            raise _Unreadable(f"{file} is neither UTF-8 nor GB18030 text") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records, end = [], 0
+    try:
+        for cells in reader:
+            start, end = end + 1, reader.line_num  # a quoted cell may span several physical lines
+            if any(c.strip() for c in cells):
+                records.append((start, dict(enumerate(cells, 1))))
+    except csv.Error as exc:
+        raise _Unreadable(f"{file} line {reader.line_num} is not valid CSV: {exc}") from None
+    return _grid(file, records, str)
+
+
+def _keyed(file: str, where: str, schema: InputSchema, value: object) -> _Raw:
+    """Rows given as objects with named fields (JSON, plan tests)."""
+    if isinstance(value, dict) and schema.kind == "params":
+        value = [value]
+    if not isinstance(value, list):
+        raise _Unreadable(f"{where} must be {'an object' if schema.kind == 'params' else 'an array of objects'}")
+    raw = _Raw(file, where, None)
+    for number, item in enumerate(value, 1):
+        if isinstance(item, dict):
+            raw.rows.append((number, {str(k).strip(): (v, i) for i, (k, v) in enumerate(item.items(), 1)}))
+        else:
+            raw.problems.append(diagnostic(DATA_VALUE, f"{where} row {number} is not an object of named fields", _at(file, number, 1)))
+    return raw
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not an exact number")
+
+
+# Excel: the sheet XML is read directly so each number's stored text becomes the Decimal.
+_BUILTIN_DATES = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
+_CORRUPT = (OSError, EOFError, KeyError, IndexError, ValueError, ArithmeticError, TypeError, AttributeError,
+            RuntimeError, StopIteration, ET.ParseError, zipfile.BadZipFile, zlib.error)
+
+
+def _kids(element, name: str) -> list:
+    return [child for child in element if child.tag.rsplit("}", 1)[-1] == name]
+
+
+def _string(element) -> str:
+    """A shared or inline string: plain <t>, or rich-text runs <r><t>; phonetic hints <rPh> skipped."""
+    return "".join(t.text or "" for t in _kids(element, "t") + [t for r in _kids(element, "r") for t in _kids(r, "t")])
+
+
+def _is_date_format(code: str) -> bool:
+    bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", code)  # drop literals, colours, locales, padding
+    return bool(re.search(r"[dmyhs]", bare, re.IGNORECASE))
+
+
+class _Workbook:
+    def __init__(self, book: zipfile.ZipFile, shown: str):
+        self.zip, self.shown = book, shown
+        workbook = self._xml("xl/workbook.xml")
+        rels = {r.get("Id"): r for r in self._xml("xl/_rels/workbook.xml.rels")}
+        by_type = {r.get("Type", "").rsplit("/", 1)[-1]: self._target(r.get("Target")) for r in rels.values()}
+        self.sheets = {s.get("name"): self._target(rels[next(v for k, v in s.attrib.items() if k.endswith("}id"))].get("Target"))
+                       for sheets in _kids(workbook, "sheets") for s in _kids(sheets, "sheet")}
+        self.date1904 = any(p.get("date1904") in ("1", "true") for p in _kids(workbook, "workbookPr"))
+        self.strings = [_string(si) for si in self._xml(by_type["sharedStrings"])] if "sharedStrings" in by_type else []
+        self.date_styles: set[int] = set()
+        if "styles" in by_type:
+            styles = self._xml(by_type["styles"])
+            codes = {int(f.get("numFmtId")): f.get("formatCode", "") for n in _kids(styles, "numFmts") for f in n}
+            formats = [int(xf.get("numFmtId", "0")) for n in _kids(styles, "cellXfs") for xf in n]
+            self.date_styles = {i for i, f in enumerate(formats) if (_is_date_format(codes[f]) if f in codes else f in _BUILTIN_DATES)}
+
+    def _xml(self, member: str):
+        return ET.fromstring(self.zip.read(member))
+
+    @staticmethod
+    def _target(target: str) -> str:
+        return target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+
+    def read(self, schema: InputSchema) -> _Raw | None:
+        if schema.name not in self.sheets:
+            return None
+        try:
+            records, number = [], 0
+            for row in (r for data in _kids(self._xml(self.sheets[schema.name]), "sheetData") for r in _kids(data, "row")):
+                number, cells, column = int(row.get("r") or number + 1), {}, 0
+                for cell in _kids(row, "c"):
+                    ref = re.match(r"[A-Za-z]*", cell.get("r") or "").group()
+                    column = column_index_from_string(ref) if ref else column + 1
+                    cells[column] = self._value(cell)
+                if not all(_is_empty(v) for v in cells.values()):  # skip empty rows, e.g. trailing styled ones
+                    records.append((number, cells))
+        except _CORRUPT as exc:
+            raise _Unreadable(f"sheet '{schema.name}' of {self.shown} is corrupt: {exc}") from None
+        return _grid(f"{self.shown}#{schema.name}", records, get_column_letter)
+
+    def _value(self, cell) -> object:
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            return "".join(_string(s) for s in _kids(cell, "is"))
+        v = next((e.text or "" for e in _kids(cell, "v")), None)
+        if v is None:
+            return None
+        if kind == "s":
+            return self.strings[int(v)]
+        if kind == "str":  # a formula's text result
+            return v
+        if kind == "b":
+            return v.strip() in ("1", "true")
+        if kind == "e":
+            return _Bad(f"the cell holds the Excel error {v}")
+        if kind == "d":
+            try:
+                return datetime.date.fromisoformat(v.strip()[:10])
+            except ValueError:
+                return _Bad(f"'{v}' is not a date")
+        number = Decimal(v.strip())  # the stored text, exactly
+        return self._day(number) if int(cell.get("s", "0")) in self.date_styles else number
+
+    def _day(self, serial: Decimal) -> object:
+        """An Excel day number as a date (a time of day, if any, is not part of the date)."""
+        day = int(serial.to_integral_value(rounding=ROUND_FLOOR))
+        if self.date1904 and 0 <= day < 2958000:
+            return datetime.date(1904, 1, 1) + datetime.timedelta(days=day)
+        if not self.date1904 and 0 < day < 2958466 and day != 60:  # 60 is Excel's phantom 1900-02-29
+            return datetime.date(1899, 12, 31 if day < 60 else 30) + datetime.timedelta(days=day)
+        return _Bad(f"Excel day number {serial} is not a real date")
+
+
+# ---------------------------------------------------------------- loading
+
+@attrs.define
+class _Source:
+    read: Callable[[InputSchema], _Raw | None]  # None: the input is absent; may raise _Unreadable
+    missing: Callable[[str], str]  # the D001 message for an absent input
+    names: list[str]  # what is there, for did-you-mean
+
+
+def load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dataset | None, list[Diagnostic]]:
+    shown = os.fspath(path)
+    where, suffix, book = Path(shown), Path(shown).suffix.lower(), None
+    try:
+        if where.is_dir():
+            source = _Source(lambda s: _read_csv(where / f"{s.name}.csv", os.path.join(shown, f"{s.name}.csv")),
+                             lambda n: f"input '{n}' has no data file: expected {os.path.join(shown, n + '.csv')}",
+                             sorted(p.stem for p in where.glob("*.csv")))
+        elif not where.exists():
+            raise _Unreadable(f"data path {shown} does not exist")
+        elif suffix in (".xlsx", ".xlsm"):
+            try:
+                book = zipfile.ZipFile(where)
+                workbook = _Workbook(book, shown)
+            except _CORRUPT as exc:
+                raise _Unreadable(f"{shown} is not a readable .xlsx workbook ({exc})") from None
+            source = _Source(workbook.read, lambda n: f"input '{n}' has no sheet named '{n}' in {shown}", list(workbook.sheets))
+        elif suffix == ".json":
+            try:
+                text = where.read_bytes().decode("utf-8-sig")
+                data = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constant)
+            except (OSError, ValueError) as exc:
+                raise _Unreadable(f"{shown} is not valid JSON: {exc}") from None
+            if not isinstance(data, dict):
+                raise _Unreadable(f"{shown} must hold a JSON object whose keys are input names")
+            source = _Source(lambda s: _keyed(f"{shown}#{s.name}", f"{shown}#{s.name}", s, data[s.name]) if s.name in data else None,
+                             lambda n: f"input '{n}' has no key '{n}' in {shown}", list(data))
+        else:
+            raise _Unreadable(f"{shown} is not a data source this tool reads: give a directory of CSV files, an .xlsx "
+                              "workbook or a .json file" + (" (save old .xls workbooks as .xlsx)" if suffix == ".xls" else ""))
+        return _assemble(schemas, source, currency)
+    except _Unreadable as exc:
+        return None, [diagnostic(DATA_FORMAT, str(exc))]
+    finally:
+        if book is not None:
+            book.close()
+
+
+def dataset_from_rows(values: dict[str, object], schemas: Sequence[InputSchema], currency: str,
+                      origin: str) -> tuple[Dataset | None, list[Diagnostic]]:
+    def read(schema: InputSchema) -> _Raw | None:
+        if schema.name not in values:
+            return None
+        raw = _keyed(origin, f"{origin} input '{schema.name}'", schema, values[schema.name])
+        raw.named = schema.name
+        return raw
+
+    return _assemble(schemas, _Source(read, lambda n: f"{origin} gives no rows for input '{n}'", list(values)), currency)
+
+
+def _assemble(schemas: Sequence[InputSchema], source: _Source, currency: str) -> tuple[Dataset | None, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    tables: dict[str, Table] = {}
+    built: dict[str, tuple[_Raw, list[tuple[int, int, str]], list[Diagnostic]]] = {}
+    for schema in schemas:
+        try:
+            raw = source.read(schema)
+        except _Unreadable as exc:
+            diags.append(diagnostic(DATA_FORMAT, str(exc)))
+            continue
+        if raw is None:
+            diags.append(diagnostic(DATA_MISSING, source.missing(schema.name), hint=did_you_mean(schema.name, source.names)))
+            continue
+        tables[schema.name], payees, errors = _build(schema, raw, currency)
+        built[schema.name] = (raw, payees, errors)
+
+    first = next((s.name for s in schemas if s.kind == "record"), None)
+    if first is None:  # no roster input: the payees of the tables, in order of first appearance
+        roster = list(dict.fromkeys(p for s in schemas if s.kind == "table" and s.name in built for *_, p in built[s.name][1]))
+    elif first in built:
+        roster = list(dict.fromkeys(p for *_, p in built[first][1]))
+        for name, (raw, payees, errors) in built.items():
+            field = next(s.payee_field for s in schemas if s.name == name)
+            for number, index, payee in payees if name != first else ():
+                if payee not in roster:
+                    errors.append(diagnostic(
+                        DATA_PAYEE, f"{raw.where} row {number}, column '{field}': payee '{payee}' is not on the roster "
+                        f"(the rows of {built[first][0].where})", _at(raw.file, number, index), hint=did_you_mean(payee, roster)))
+    else:
+        roster = []  # the roster input itself is missing, already reported
+
+    for raw, _, errors in built.values():
+        if len(errors) > MAX_ERRORS:
+            rest = errors[MAX_ERRORS:]
+            errors[MAX_ERRORS:] = [diagnostic(REGISTRY[rest[0].code], f"... and {len(rest)} more errors in {raw.where}")]
+        diags += errors
+    return (None if has_errors(diags) else Dataset(tables, roster)), diags
+
+
+def _build(schema: InputSchema, raw: _Raw, currency: str) -> tuple[Table, list[tuple[int, int, str]], list[Diagnostic]]:
+    """Type one input's cells; return its table, its payee cells (row, column, payee) and its errors."""
+    errors, table = list(raw.problems), Table(schema, raw.file, [], [], {})
+    if raw.header is not None:  # CSV or a sheet: columns are settled once, by the header
+        present, last = list(raw.header), max((i for _, i in raw.header.values()), default=1)
+        for f in schema.fields:
+            if f.name in raw.header:
+                table.columns[f.name], index = raw.header[f.name]
+                if f.name in raw.repeated:
+                    errors.append(diagnostic(DATA_COLUMN, f"{raw.where} has column '{f.name}' more than once (columns "
+                                             f"{', '.join(raw.repeated[f.name])}), so which to read is unclear",
+                                             _at(raw.file, raw.header_line, index)))
+            elif not f.has_default:
+                errors.append(diagnostic(DATA_COLUMN, f"{raw.where} has no column '{f.name}'; columns present: {_listing(present)}",
+                                         _at(raw.file, raw.header_line, 1, last), hint=did_you_mean(f.name, present)))
+    else:  # objects: each row has its own keys
+        present = list(dict.fromkeys(k for _, cells in raw.rows for k in cells))
+        for f in schema.fields:
+            lacking = [n for n, cells in raw.rows if f.name not in cells]
+            if len(lacking) < len(raw.rows):
+                table.columns[f.name] = f.name
+            everywhere = len(lacking) == len(raw.rows)
+            for n in (lacking[:1] if everywhere else lacking) if not f.has_default else ():
+                errors.append(diagnostic(DATA_COLUMN, f"{raw.where} {'has' if everywhere else f'row {n} has'} no field "
+                                         f"'{f.name}'; fields present: {_listing(present)}", _at(raw.file, n, 1),
+                                         hint=did_you_mean(f.name, present)))
+
+    payees: list[tuple[int, int, str]] = []
+    first_row: dict[str, int] = {}
+    prefix = "input '{}' row {}, " if raw.named else ""
+    for number, cells in raw.rows:
+        row: dict[str, object] = {}
+        for f in schema.fields:
+            value, index = cells.get(f.name, (None, 0))
+            if _is_empty(value):
+                if f.has_default:
+                    row[f.name] = f.default
+                elif index:  # a missing column is reported above, once
+                    errors.append(diagnostic(DATA_VALUE, prefix.format(raw.named, number) + f"column '{f.name}': empty cell",
+                                             _at(raw.file, number, index)))
+                continue
+            try:
+                row[f.name] = _convert(value, f, currency)
+            except ValueError as exc:
+                errors.append(diagnostic(DATA_VALUE, prefix.format(raw.named, number) + f"column '{f.name}': {exc}",
+                                         _at(raw.file, number, index)))
+        if schema.payee_field in row and schema.payee_field in cells:
+            payee, index = row[schema.payee_field], cells[schema.payee_field][1]
+            if schema.kind == "record" and payee in first_row:
+                errors.append(diagnostic(
+                    DATA_DUPLICATE, f"payee '{payee}' has two rows in {raw.where}: rows {first_row[payee]} and {number}",
+                    _at(raw.file, number, index), notes=((f"first row for '{payee}'", _at(raw.file, first_row[payee], index)),)))
+            first_row.setdefault(payee, number)
+            payees.append((number, index, payee))
+        table.rows.append(row)
+        table.row_numbers.append(number)
+
+    if schema.kind == "params" and len(raw.rows) != 1:
+        span = _at(raw.file, raw.rows[1][0], 1) if raw.rows else (_at(raw.file, raw.header_line, 1) if raw.header_line else None)
+        errors.append(diagnostic(DATA_VALUE, f"{raw.where} must have exactly one data row for the plan-wide input "
+                                 f"'{schema.name}', but has {len(raw.rows)}", span))
+    return table, payees, errors

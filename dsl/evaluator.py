@@ -1,0 +1,467 @@
+"""The reference interpreter: IR + data → every payee's lines, exactly.
+
+`evaluate(plan, dataset, trace=True)` computes, for each payee on the roster,
+each payout line (gate → cap/floor → rounding), the total cap/floor, and the
+flags. Arithmetic is Decimal in a 40-digit context (values.py); money is rounded
+only where the plan says. Cap, floor and total adjustments are separate lines,
+so the lines of a payee always add up to the total.
+
+With trace=True every value comes with its derivation (trace.py); with
+trace=False the same code runs and skips building the tree. Evaluation errors
+(division by zero, a value no band contains) become R001 diagnostics naming the
+payee and the plan span; the other payees are still computed.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Optional
+
+import attrs
+
+from . import ir
+from .data import Dataset, Table
+from .diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic
+from .source import Span
+from .trace import Trace
+from .types import MISSING, MoneyType, RecordType, is_money
+from .values import format_number, format_percent, round_money
+
+ZERO = Decimal(0)
+
+
+class EvalError(Exception):
+    def __init__(self, message: str, span: Optional[Span]):
+        super().__init__(message)
+        self.span = span
+
+
+@attrs.frozen
+class Line:
+    label: str
+    kind: str  # payout | cap | floor | total_cap | total_floor
+    value: Decimal
+    trace: Optional[Trace] = None
+
+
+@attrs.frozen
+class FlagValue:
+    label: str
+    value: object
+    trace: Optional[Trace] = None
+
+
+@attrs.frozen
+class PayeeResult:
+    payee: str
+    lines: tuple[Line, ...]
+    flags: tuple[FlagValue, ...]
+    total: Decimal
+
+    def line(self, label: str, kind: str = "payout") -> Optional[Line]:
+        for line in self.lines:
+            if line.label == label and line.kind == kind:
+                return line
+        return None
+
+    def line_total(self, label: str) -> Decimal:
+        """A line's value after its own cap/floor adjustments."""
+        return sum((l.value for l in self.lines if l.label == label and l.kind in ("payout", "cap", "floor")), ZERO)
+
+    def flag(self, label: str) -> Optional[FlagValue]:
+        for flag in self.flags:
+            if flag.label == label:
+                return flag
+        return None
+
+
+@attrs.frozen
+class RunResult:
+    plan: ir.Plan
+    payees: tuple[PayeeResult, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def type_name(t) -> str:
+    return str(t)
+
+
+def show(value, t=None) -> str:
+    """A value as a person reads it in an explanation."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        if t is not None and getattr(t, "name", "") == "percent":
+            return format_percent(value)
+        if t is not None and is_money(t):
+            return format_number(value, 2) if value == value.quantize(Decimal("0.01")) else format_number(value)
+        return format_number(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+class PayeeEvaluator:
+    """Evaluates one payee. Caches lets and computed columns; builds traces if asked."""
+
+    def __init__(self, plan: ir.Plan, dataset: Dataset, payee: str, rows: dict[str, list[int]], records: dict, tracing: bool):
+        self.plan = plan
+        self.dataset = dataset
+        self.payee = payee
+        self.rows = rows  # table -> indices of this payee's rows
+        self.records = records  # record input -> row index or None
+        self.tracing = tracing
+        self.lets: dict[str, tuple] = {}
+        self.computed: dict[tuple, tuple] = {}
+        self.let_exprs = {let.name: let.expr for let in plan.lets}
+        self.column_exprs = {(c.table, c.name): c.expr for c in plan.columns}
+
+    # ---- expression dispatch
+    def eval(self, node, row: Optional[int] = None) -> tuple[object, Optional[Trace]]:
+        return _DISPATCH[type(node)](self, node, row)
+
+    def node(self, kind, node, value, children=(), **detail) -> Optional[Trace]:
+        if not self.tracing:
+            return None
+        return Trace(kind, node.text, value, type_name(node.type), node.span, tuple(c for c in children if c is not None), detail)
+
+    def cell(self, table_name: str, row: int, field: str) -> dict:
+        table = self.dataset.tables[table_name]
+        return {"file": table.file, "row": table.row_numbers[row], "column": field, "column_label": table.columns.get(field, "")}
+
+    def _const(self, node: ir.Const, row):
+        return node.value, self.node("const", node, node.value)
+
+    def _let(self, node: ir.LetRef, row):
+        cached = self.lets.get(node.name)
+        if cached is None:
+            value, trace = self.eval(self.let_exprs[node.name])
+            cached = self.lets[node.name] = (value, trace)
+        value, inner = cached
+        return value, self.node("let", node, value, (inner,), name=node.name)
+
+    def _record(self, node: ir.RecordRef, row):
+        index = self.records.get(node.input)
+        table = self.dataset.tables[node.input]
+        if index is None:
+            raise EvalError(f"payee '{self.payee}' has no row in '{node.input}' ({table.file})", node.span)
+        value = table.rows[index][node.field]
+        if value is MISSING:
+            raise EvalError(f"{table.file} gives no value for {node.input}.{node.field}", node.span)
+        return value, self.node("record", node, value, ref=self.cell(node.input, index, node.field))
+
+    def _param(self, node: ir.ParamRef, row):
+        table = self.dataset.tables[node.input]
+        value = table.rows[0][node.field]
+        if value is MISSING:
+            raise EvalError(f"{table.file} gives no value for {node.input}.{node.field}", node.span)
+        return value, self.node("param", node, value, ref=self.cell(node.input, 0, node.field))
+
+    def _column(self, node: ir.ColumnRef, row):
+        value = self.dataset.tables[node.table].rows[row][node.field]
+        if value is MISSING:
+            table = self.dataset.tables[node.table]
+            raise EvalError(f"{table.file} row {table.row_numbers[row]} gives no value for {node.table}.{node.field}", node.span)
+        return value, self.node("column", node, value, ref=self.cell(node.table, row, node.field))
+
+    def _computed(self, node: ir.ComputedRef, row):
+        key = (node.table, node.name, row)
+        cached = self.computed.get(key)
+        if cached is None:
+            cached = self.computed[key] = self.eval(self.column_exprs[(node.table, node.name)], row)
+        value, inner = cached
+        return value, self.node("computed", node, value, (inner,), name=f"{node.table}.{node.name}", ref=self.cell(node.table, row, node.name))
+
+    def _arith(self, node: ir.Arith, row):
+        left, lt = self.eval(node.left, row)
+        right, rt = self.eval(node.right, row)
+        op = node.op
+        try:
+            if op == "+":
+                value = left + right
+            elif op == "-":
+                value = left - right
+            elif op == "*":
+                value = left * right
+            else:
+                if right == 0:
+                    raise EvalError(f"division by zero: '{node.right.text}' is 0", node.right.span)
+                value = left / right
+        except (InvalidOperation, DivisionByZero) as exc:
+            raise EvalError(f"cannot compute '{node.text}': {exc}", node.span) from None
+        return value, self.node("arith", node, value, (lt, rt), op=op)
+
+    def _neg(self, node: ir.Neg, row):
+        value, inner = self.eval(node.operand, row)
+        return -value, self.node("neg", node, -value, (inner,))
+
+    def _cmp(self, node: ir.Cmp, row):
+        left, lt = self.eval(node.left, row)
+        right, rt = self.eval(node.right, row)
+        op = node.op
+        if op == "==":
+            value = left == right
+        elif op == "!=":
+            value = left != right
+        elif op == "<":
+            value = left < right
+        elif op == "<=":
+            value = left <= right
+        elif op == ">":
+            value = left > right
+        else:
+            value = left >= right
+        return value, self.node("cmp", node, value, (lt, rt), op=op)
+
+    def _logic(self, node: ir.Logic, row):
+        if node.op == "not":
+            value, inner = self.eval(node.operands[0], row)
+            return (not value), self.node("logic", node, not value, (inner,), op="not")
+        left, lt = self.eval(node.operands[0], row)
+        # Short-circuit, and the trace shows only what decided the result.
+        if (node.op == "and" and not left) or (node.op == "or" and left):
+            return left, self.node("logic", node, left, (lt,), op=node.op)
+        right, rt = self.eval(node.operands[1], row)
+        return right, self.node("logic", node, right, (lt, rt), op=node.op)
+
+    def _cond(self, node: ir.Cond, row):
+        condition, ct = self.eval(node.condition, row)
+        branch = node.then if condition else node.otherwise
+        value, bt = self.eval(branch, row)
+        return value, self.node("cond", node, value, (ct, bt), branch="then" if condition else "else")
+
+    def _aggregate(self, node: ir.Aggregate, row):
+        table: Table = self.dataset.tables[node.table]
+        indices = self.rows[node.table]
+        values, children = [], []
+        matched = 0
+        for index in indices:
+            if node.where is not None:
+                keep, _ = self.eval(node.where, index)
+                if not keep:
+                    continue
+            matched += 1
+            if node.expr is None:
+                if self.tracing:
+                    children.append(Trace("row", f"{table.file} row {table.row_numbers[index]}", True, "", None, (), {"ref": {"file": table.file, "row": table.row_numbers[index]}}))
+                continue
+            value, trace = self.eval(node.expr, index)
+            values.append(value)
+            if self.tracing:
+                if trace.kind in ("column", "computed"):
+                    children.append(trace)
+                else:
+                    ref = {"file": table.file, "row": table.row_numbers[index]}
+                    children.append(Trace("row", f"{table.file} row {table.row_numbers[index]}", value, trace.type, None, (trace,), {"ref": ref}))
+        fn = node.fn
+        if fn == "count":
+            value = Decimal(matched)
+        elif fn == "sum":
+            value = sum(values, ZERO)
+        elif not values:
+            raise EvalError(f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'", node.span)
+        elif fn == "avg":
+            value = sum(values, ZERO) / len(values)
+        elif fn == "min":
+            value = min(values)
+        else:
+            value = max(values)
+        return value, self.node("aggregate", node, value, children, fn=fn, table=node.table, rows=len(indices), matched=matched)
+
+    def _builtin(self, node: ir.Builtin, row):
+        results = [self.eval(arg, row) for arg in node.args]
+        values = [v for v, _ in results]
+        fn = node.fn
+        if fn == "min":
+            value = min(values)
+        elif fn == "max":
+            value = max(values)
+        elif fn == "abs":
+            value = abs(values[0])
+        else:  # clamp(x, low, high)
+            x, low, high = values
+            if low > high:
+                raise EvalError(f"clamp's lower limit {show(low)} is above its upper limit {show(high)}", node.span)
+            value = min(max(x, low), high)
+        return value, self.node("builtin", node, value, [t for _, t in results], fn=fn)
+
+    def _tiers(self, node: ir.TierCall, row):
+        table: ir.TierTable = self.plan.tiers[node.tiers]
+        x, xt = self.eval(node.arg, row)
+        bands = []
+        if table.mode == "marginal":
+            total = ZERO
+            for band in sorted(table.bands, key=lambda b: b.low):
+                if x <= band.low:
+                    continue
+                top = x if band.high is None else min(x, band.high)
+                portion = top - band.low
+                amount = portion * band.value
+                total += amount
+                if self.tracing:
+                    bands.append(Trace("band", band.text, amount, type_name(node.type), band.span, (), {"amount": portion, "rate": band.value}))
+            return total, self.node("tiers", node, total, [xt, *bands], mode="marginal", table=table.name, input=x)
+        if table.categories or (table.has_default and not table.bands):
+            for key, value, span in table.categories:
+                if key == x:
+                    return value, self.node("tiers", node, value, [xt, self._band_trace(f'"{key}"', value, span, node)], mode="lookup", table=table.name, input=x)
+            if table.has_default:
+                return table.default, self.node("tiers", node, table.default, [xt, self._band_trace("else", table.default, table.span, node)], mode="lookup", table=table.name, input=x)
+            raise EvalError(f"tier table '{table.name}' has no row for '{x}'", node.span)
+        for band in table.bands:
+            if band.contains(x):
+                if table.mode == "whole":
+                    value = x * band.value
+                    child = None
+                    if self.tracing:
+                        child = Trace("band", band.text, value, type_name(node.type), band.span, (), {"amount": x, "rate": band.value})
+                    return value, self.node("tiers", node, value, [xt, child], mode="whole", table=table.name, input=x)
+                return band.value, self.node("tiers", node, band.value, [xt, self._band_trace(band.text, band.value, band.span, node)], mode="lookup", table=table.name, input=x)
+        if table.has_default:
+            return table.default, self.node("tiers", node, table.default, [xt, self._band_trace("else", table.default, table.span, node)], mode=table.mode, table=table.name, input=x)
+        raise EvalError(f"no band of '{table.name}' contains {show(x, node.arg.type)}", node.span)
+
+    def _band_trace(self, text, value, span, node):
+        if not self.tracing:
+            return None
+        return Trace("band", text, value, type_name(node.type), span, (), {"value": value})
+
+    def _field(self, node: ir.FieldOf, row):
+        record, inner = self.eval(node.target, row)
+        value = record[node.field]
+        return value, self.node("field", node, value, (inner,), field=node.field)
+
+    # ---- lines
+    def payout(self, payout: ir.Payout) -> list[Line]:
+        raw, trace = self.eval(payout.expr)
+        children = [trace]
+        if payout.gate is not None:
+            passed, gate_trace = self.eval(payout.gate)
+            if self.tracing:
+                children.append(Trace("gate", "when " + payout.gate.text, passed, "bool", payout.gate.span, (gate_trace,), {"passed": passed}))
+            if not passed:
+                raw = ZERO
+        rounding = payout.rounding
+        value = round_money(raw, rounding.unit, rounding.mode)
+        if self.tracing:
+            children.append(Trace("rounding", f"round {rounding.mode} to {format_number(rounding.unit)}", value, type_name(MoneyType(self.plan.currency)), None, (), {"before": raw, "after": value, "mode": rounding.mode, "unit": rounding.unit}))
+        line_trace = Trace("payout", payout.label, value, type_name(MoneyType(self.plan.currency)), payout.span, tuple(c for c in children if c is not None)) if self.tracing else None
+        lines = [Line(payout.label, "payout", value, line_trace)]
+        limited = value
+        for kind, expr in (("floor", payout.floor), ("cap", payout.cap)):
+            if expr is None:
+                continue
+            limit, limit_trace = self.eval(expr)
+            limit = round_money(limit, rounding.unit, rounding.mode)
+            after = max(limited, limit) if kind == "floor" else min(limited, limit)
+            if after != limited:
+                adjustment = after - limited
+                adj_trace = None
+                if self.tracing:
+                    adj_trace = Trace(kind, f"{kind} at {expr.text}", adjustment, line_trace.type, expr.span, (limit_trace,), {"before": limited, "limit": limit, "after": after})
+                lines.append(Line(payout.label, kind, adjustment, adj_trace))
+                limited = after
+        return lines
+
+    def run(self) -> PayeeResult:
+        lines: list[Line] = []
+        for payout in self.plan.payouts:
+            lines.extend(self.payout(payout))
+        subtotal = sum((l.value for l in lines), ZERO)
+        rounding = self.plan.rounding
+        for kind, expr in (("total_floor", self.plan.total_floor), ("total_cap", self.plan.total_cap)):
+            if expr is None:
+                continue
+            limit, limit_trace = self.eval(expr)
+            limit = round_money(limit, rounding.unit, rounding.mode)
+            after = max(subtotal, limit) if kind == "total_floor" else min(subtotal, limit)
+            if after != subtotal:
+                adjustment = after - subtotal
+                trace = None
+                if self.tracing:
+                    word = "cap" if kind == "total_cap" else "floor"
+                    trace = Trace(kind, f"total {word} at {expr.text}", adjustment, type_name(MoneyType(self.plan.currency)), expr.span, (limit_trace,), {"before": subtotal, "limit": limit, "after": after})
+                lines.append(Line("total", kind, adjustment, trace))
+                subtotal = after
+        flags = []
+        for flag in self.plan.flags:
+            value, trace = self.eval(flag.expr)
+            flag_trace = Trace("flag", flag.label, value, type_name(flag.expr.type), flag.span, (trace,)) if self.tracing else None
+            flags.append(FlagValue(flag.label, value, flag_trace))
+        return PayeeResult(self.payee, tuple(lines), tuple(flags), subtotal)
+
+
+_DISPATCH = {
+    ir.Const: PayeeEvaluator._const,
+    ir.LetRef: PayeeEvaluator._let,
+    ir.RecordRef: PayeeEvaluator._record,
+    ir.ParamRef: PayeeEvaluator._param,
+    ir.ColumnRef: PayeeEvaluator._column,
+    ir.ComputedRef: PayeeEvaluator._computed,
+    ir.Arith: PayeeEvaluator._arith,
+    ir.Neg: PayeeEvaluator._neg,
+    ir.Cmp: PayeeEvaluator._cmp,
+    ir.Logic: PayeeEvaluator._logic,
+    ir.Cond: PayeeEvaluator._cond,
+    ir.Aggregate: PayeeEvaluator._aggregate,
+    ir.Builtin: PayeeEvaluator._builtin,
+    ir.TierCall: PayeeEvaluator._tiers,
+    ir.FieldOf: PayeeEvaluator._field,
+}
+
+
+def index_rows(plan: ir.Plan, dataset: Dataset) -> tuple[dict, dict]:
+    """Group every table's rows by payee once, so each payee reads only its own rows."""
+    by_table: dict[str, dict[str, list[int]]] = {}
+    all_rows: dict[str, list[int]] = {}
+    records: dict[str, dict[str, int]] = {}
+    for schema in plan.inputs:
+        table = dataset.tables[schema.name]
+        payee_field = schema.payee_field
+        if schema.kind == "table":
+            if payee_field is None:
+                all_rows[schema.name] = list(range(len(table.rows)))
+                continue
+            groups: dict[str, list[int]] = {}
+            for index, row in enumerate(table.rows):
+                groups.setdefault(row[payee_field], []).append(index)
+            by_table[schema.name] = groups
+        elif schema.kind == "record":
+            records[schema.name] = {row[payee_field]: index for index, row in enumerate(table.rows)}
+    return (by_table, all_rows), records
+
+
+def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Optional[list[str]] = None) -> RunResult:
+    """Compute every payee's lines. `payees` limits the run (explain); unknown names are R002."""
+    (by_table, all_rows), records = index_rows(plan, dataset)
+    diagnostics: list[Diagnostic] = []
+    roster = dataset.payees
+    if payees is not None:
+        known = set(roster)
+        for name in payees:
+            if name not in known:
+                from .diagnostics import did_you_mean
+
+                diagnostics.append(diagnostic(NO_PAYEE, f"payee '{name}' does not appear in the data", None, hint=did_you_mean(name, roster)))
+        roster = [p for p in payees if p in known]
+    results = []
+    for payee in roster:
+        rows = dict(all_rows)
+        for table_name, groups in by_table.items():
+            rows[table_name] = groups.get(payee, [])
+        payee_records = {name: index.get(payee) for name, index in records.items()}
+        evaluator = PayeeEvaluator(plan, dataset, payee, rows, payee_records, trace)
+        try:
+            results.append(evaluator.run())
+        except EvalError as exc:
+            diagnostics.append(diagnostic(EVAL_ERROR, f"payee '{payee}': {exc}", exc.span))
+    return RunResult(plan, tuple(results), tuple(diagnostics))
+
+
+def evaluate_expr(plan: ir.Plan, dataset: Dataset, payee: str, expr, trace: bool = False):
+    """Evaluate one payee-level IR expression for a payee (used by plan tests)."""
+    (by_table, all_rows), records = index_rows(plan, dataset)
+    rows = dict(all_rows)
+    for table_name, groups in by_table.items():
+        rows[table_name] = groups.get(payee, [])
+    evaluator = PayeeEvaluator(plan, dataset, payee, rows, {n: i.get(payee) for n, i in records.items()}, trace)
+    return evaluator.eval(expr)

@@ -1,0 +1,226 @@
+"""Rendering explanations: a payee's lines and their traces as text, Markdown or JSON.
+
+Renderers read the trace trees the evaluator built; they compute nothing. Each
+node becomes one line a rep can check with a calculator: the plan text, its
+value, and where the inputs came from (file, row, column), tier bands as
+amount × rate, caps, floors and rounding as before → after. Fixed words come in
+Chinese or English (`lang`).
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Optional
+
+from .evaluator import PayeeResult, show
+from .trace import Trace, json_value
+from .types import MoneyType
+from .values import format_number, format_percent
+
+WORDS = {
+    "en": {
+        "total": "total", "payee": "payee", "plan": "plan", "period": "period", "flags": "flags",
+        "rows": "rows", "row": "row", "column": "column", "of": "of", "matched": "matched",
+        "passed": "passed", "failed": "not met: line is 0", "rounding": "rounding",
+        "cap": "cap", "floor": "floor", "total_cap": "total cap", "total_floor": "total floor",
+        "adjustment": "adjustment", "took": "took", "then": "then", "else": "else", "table": "table",
+        "line": "line", "value": "value", "band": "band", "no_rows": "no rows",
+    },
+    "zh": {
+        "total": "合计", "payee": "人员", "plan": "方案", "period": "期间", "flags": "标记",
+        "rows": "行", "row": "行", "column": "列", "of": "/", "matched": "符合",
+        "passed": "满足", "failed": "不满足：本项为 0", "rounding": "舍入",
+        "cap": "封顶", "floor": "保底", "total_cap": "总额封顶", "total_floor": "总额保底",
+        "adjustment": "调整", "took": "取", "then": "then 分支", "else": "else 分支", "table": "表",
+        "line": "项目", "value": "金额", "band": "档", "no_rows": "无数据行",
+    },
+}
+
+MODE_WORDS = {
+    "en": {"marginal": "marginal: each band's rate on the part inside it", "whole": "whole: the band reached sets the rate for the whole amount", "lookup": "lookup"},
+    "zh": {"marginal": "超额累进：各档比例只计档内部分", "whole": "全额：达到的档位比例适用于全部金额", "lookup": "查表"},
+}
+
+
+def fmt_value(value, type_name: str = "") -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        if type_name == "percent":
+            return format_percent(value)
+        if type_name.startswith("money"):
+            if value == value.quantize(Decimal("0.01")):
+                return format_number(value, 2)
+            return format_number(value)
+        return format_number(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _ref(ref: dict, w: dict) -> str:
+    text = f"{ref['file']} {w['row']} {ref['row']}"
+    if ref.get("column"):
+        text += f", {w['column']} {ref['column']}"
+    return text
+
+
+def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
+    """One line for a trace node, or None to fold it into its parent."""
+    d = node.detail
+    value = fmt_value(node.value, node.type)
+    kind = node.kind
+    if kind == "const":
+        return None
+    if kind in ("payout", "flag"):
+        return f"{node.text} = {value}"
+    if kind == "let":
+        return f"{d.get('name', node.text)} = {value}"
+    if kind in ("record", "param", "column"):
+        return f"{node.text} = {value}  ← {_ref(d['ref'], w)}"
+    if kind == "computed":
+        return f"{node.text} = {value}  ← {_ref(d['ref'], w)}"
+    if kind == "row":
+        return f"{node.text}: {value}"
+    if kind == "aggregate":
+        count = f"{d['matched']} {w['of']} {d['rows']} {w['rows']}" if lang == "en" else f"{d['matched']}{w['of']}{d['rows']} {w['rows']}"
+        return f"{node.text} = {value}  ({count})"
+    if kind == "cond":
+        return f"{node.text} = {value}  ({w['took']} {w[d['branch']]})"
+    if kind == "tiers":
+        mode = MODE_WORDS[lang].get(d["mode"], d["mode"])
+        return f"{node.text} = {value}  [{mode}]"
+    if kind == "band":
+        if "rate" in d:
+            rate = fmt_value(d["rate"], "percent") if not node.type.startswith("money") or _is_rate(d["rate"]) else fmt_value(d["rate"])
+            amount = fmt_value(d["amount"], node.type if node.type.startswith("money") else "")
+            return f"{w['band']} {node.text}: {amount} × {rate} = {value}"
+        return f"{w['band']} {node.text} → {value}"
+    if kind == "gate":
+        verdict = w["passed"] if node.value else w["failed"]
+        return f"{node.text}: {verdict}"
+    if kind in ("cap", "floor", "total_cap", "total_floor"):
+        before = fmt_value(d["before"], node.type)
+        after = fmt_value(d["after"], node.type)
+        return f"{w[kind]} {fmt_value(d['limit'], node.type)}: {before} → {after}  ({w['adjustment']} {value})"
+    if kind == "rounding":
+        unit = format_number(d["unit"])
+        return f"{w['rounding']} {d['mode']} {unit}: {fmt_value(d['before'], node.type)} → {fmt_value(d['after'], node.type)}"
+    return f"{node.text} = {value}"
+
+
+def _is_rate(value) -> bool:
+    return isinstance(value, Decimal) and abs(value) < 1
+
+
+def _shown_children(node: Trace) -> list[Trace]:
+    children = list(node.children)
+    if node.kind == "gate" and len(children) == 1 and children[0].kind in ("cmp", "logic"):
+        # "when X: met" already states X's value; show what X was computed from.
+        children = list(children[0].children)
+    return [c for c in children if not (c.kind == "const" and not c.children)]
+
+
+def _tree_lines(node: Trace, w, lang, prefix="", last=True, root=True) -> list[str]:
+    text = describe(node, w, lang)
+    children = list(node.children)
+    if text is None:
+        lines = []
+        for i, child in enumerate(children):
+            lines += _tree_lines(child, w, lang, prefix, i == len(children) - 1 and last, root)
+        return lines
+    if root:
+        lines = [text]
+        child_prefix = ""
+    else:
+        lines = [prefix + ("└─ " if last else "├─ ") + text]
+        child_prefix = prefix + ("   " if last else "│  ")
+    shown = _shown_children(node)
+    for i, child in enumerate(shown):
+        lines += _tree_lines(child, w, lang, child_prefix if not root else "", i == len(shown) - 1, False)
+    return lines
+
+
+def _selected(result: PayeeResult, line: Optional[str]):
+    if line is None:
+        return list(result.lines), list(result.flags)
+    return [l for l in result.lines if l.label == line], [f for f in result.flags if f.label == line]
+
+
+def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str = "zh") -> str:
+    w = WORDS[lang]
+    money = str(MoneyType(plan.currency))
+    lines_, flags = _selected(result, line)
+    out = [f"{plan.name} · {w['payee']} {result.payee} · {w['period']} {plan.period}"]
+    if line is None:
+        out.append(f"{w['total']} = {fmt_value(result.total, money)} {plan.currency}")
+    for item in lines_:
+        out.append("")
+        if item.trace is not None:
+            out += _tree_lines(item.trace, w, lang)
+        else:
+            out.append(f"{item.label} = {fmt_value(item.value, money)}")
+    for flag in flags:
+        out.append("")
+        out += _tree_lines(flag.trace, w, lang) if flag.trace else [f"{flag.label} = {fmt_value(flag.value)}"]
+    return "\n".join(out) + "\n"
+
+
+def _md_lines(node: Trace, w, lang, depth=0) -> list[str]:
+    text = describe(node, w, lang)
+    if text is None:
+        lines = []
+        for child in node.children:
+            lines += _md_lines(child, w, lang, depth)
+        return lines
+    where = f" <sub>{node.span.file}:{node.span.line}</sub>" if node.span is not None and node.span.line > 0 and depth == 0 else ""
+    lines = ["  " * depth + f"- `{text}`{where}"]
+    for child in _shown_children(node):
+        lines += _md_lines(child, w, lang, depth + 1)
+    return lines
+
+
+def render_markdown(plan, result: PayeeResult, line: Optional[str] = None, lang: str = "zh") -> str:
+    w = WORDS[lang]
+    money = str(MoneyType(plan.currency))
+    lines_, flags = _selected(result, line)
+    out = [f"# {plan.name} — {result.payee}", "", f"{w['period']}: {plan.period} · {w['total']}: **{fmt_value(result.total, money)} {plan.currency}**", ""]
+    out += [f"| {w['line']} | {w['value']} |", "|---|---:|"]
+    for item in lines_:
+        label = item.label if item.kind == "payout" else f"{item.label} ({w.get(item.kind, item.kind)})"
+        out.append(f"| {label} | {fmt_value(item.value, money)} |")
+    for flag in flags:
+        out.append(f"| {flag.label} | {fmt_value(flag.value)} |")
+    for item in lines_:
+        if item.trace is None:
+            continue
+        out += ["", f"## {item.label}" + ("" if item.kind == "payout" else f" ({w.get(item.kind, item.kind)})"), ""]
+        out += _md_lines(item.trace, w, lang)
+    for flag in flags:
+        if flag.trace is not None:
+            out += ["", f"## {flag.label}", ""] + _md_lines(flag.trace, w, lang)
+    return "\n".join(out) + "\n"
+
+
+def explanation_json(plan, result: PayeeResult, line: Optional[str] = None) -> dict:
+    lines_, flags = _selected(result, line)
+    return {
+        "schema": "plan-explain/1",
+        "plan": plan.name,
+        "file": plan.file,
+        "period": plan.period,
+        "currency": plan.currency,
+        "payee": result.payee,
+        "total": json_value(result.total),
+        "lines": [
+            {"label": l.label, "kind": l.kind, "value": json_value(l.value), "trace": l.trace.to_json() if l.trace else None}
+            for l in lines_
+        ],
+        "flags": [
+            {"label": f.label, "value": json_value(f.value), "trace": f.trace.to_json() if f.trace else None} for f in flags
+        ],
+    }
+
+
+def render_json(plan, result: PayeeResult, line: Optional[str] = None) -> str:
+    return json.dumps(explanation_json(plan, result, line), ensure_ascii=False, indent=2) + "\n"

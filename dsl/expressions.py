@@ -1,0 +1,575 @@
+"""Typing and name resolution of expressions (AST expression → IR expression).
+
+The rules, in brief:
+- money ± money needs one currency (E104); money ± percent or number is an error
+  (E103) — a commission is money × rate, not money + rate;
+- money × number/percent and money ÷ number are money; money ÷ money is a ratio;
+  money × money is an error;
+- comparing money with a percent is an error; comparing money with a bare number
+  is allowed here and flagged by the linter (suspicious-units);
+- the literal 0 takes the type of what it meets, so `max(x, 0)` works for money;
+- inside an aggregate (`sum(deals.amount * 2% where renewed)`) the argument is a
+  row expression over one table; bare names there are that table's columns first.
+
+`ExprChecker.check(node, row_table)` returns an IR node whose type is ERROR when a
+diagnostic was already reported, so one mistake yields one message.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable, Optional
+
+from . import ast, ir
+from .diagnostics import (
+    ARGUMENT_COUNT,
+    MIXED_CURRENCY,
+    TYPE_MISMATCH,
+    UNKNOWN_NAME,
+    Diagnostic,
+    diagnostic,
+    did_you_mean,
+)
+from .source import SourceFile, Span
+from .types import (
+    BOOL,
+    DATE,
+    ERROR,
+    INT,
+    NUMBER,
+    PERCENT,
+    TEXT,
+    EnumType,
+    MoneyType,
+    RecordType,
+    Type,
+    is_money,
+    is_numeric,
+    is_textual,
+)
+
+AGGREGATES = ("sum", "count", "avg", "min", "max")
+SCALAR_FUNCTIONS = {"min": (2, None), "max": (2, None), "clamp": (3, 3), "abs": (1, 1)}
+FUNCTION_NAMES = ("sum", "count", "avg", "min", "max", "clamp", "abs")
+
+
+def describe(t: Type) -> str:
+    if is_money(t):
+        return f"money ({t.currency})"
+    if isinstance(t, EnumType):
+        return str(t)
+    if isinstance(t, RecordType):
+        return f"a lookup record {t}"
+    return {"int": "a count", "number": "a number", "percent": "a percent", "bool": "a true/false value"}.get(t.name, t.name)
+
+
+class Scope:
+    """What names mean while checking: supplied by the plan checker."""
+
+    def __init__(
+        self,
+        inputs: dict,
+        tiers: dict,
+        resolve_let: Callable[[str, Span], Optional[ir.Expr]],
+        resolve_column: Callable[[str, str, Span], Optional[ir.Expr]],
+        let_names: Callable[[], list[str]],
+        computed_names: Callable[[str], list[str]],
+    ):
+        self.inputs = inputs
+        self.tiers = tiers
+        self.resolve_let = resolve_let
+        self.resolve_column = resolve_column
+        self.let_names = let_names
+        self.computed_names = computed_names
+
+
+class ExprChecker:
+    def __init__(self, scope: Scope, source: SourceFile, currency: str, diagnostics: list[Diagnostic]):
+        self.scope = scope
+        self.source = source
+        self.currency = currency
+        self.diagnostics = diagnostics
+
+    # ---- helpers
+    def error(self, code, message: str, span: Span, **kwargs) -> None:
+        self.diagnostics.append(diagnostic(code, message, span, **kwargs))
+
+    def text(self, span: Span) -> str:
+        return self.source.slice(span) if span.end > span.start else ""
+
+    def bad(self, node) -> ir.Const:
+        return ir.Const(None, ERROR, node.span, self.text(node.span))
+
+    def money(self, currency: Optional[str] = None) -> MoneyType:
+        return MoneyType(currency or self.currency)
+
+    # ---- entry
+    def check(self, node: ast.Expr, row_table: Optional[str] = None) -> ir.Expr:
+        method = getattr(self, "_" + type(node).__name__.lower(), None)
+        if method is None:  # pragma: no cover - every AST expression class has a method (tested)
+            raise TypeError(f"no checker rule for {type(node).__name__}")
+        return method(node, row_table)
+
+    # ---- literals
+    def _number(self, node: ast.Number, row_table):
+        return ir.Const(node.value, NUMBER, node.span, node.text)
+
+    def _percent(self, node: ast.Percent, row_table):
+        return ir.Const(node.value, PERCENT, node.span, node.text)
+
+    def _money(self, node: ast.Money, row_table):
+        return ir.Const(node.value, self.money(node.currency), node.span, node.text)
+
+    def _string(self, node: ast.String, row_table):
+        return ir.Const(node.value, TEXT, node.span, self.text(node.span))
+
+    def _date(self, node: ast.Date, row_table):
+        return ir.Const(node.value, DATE, node.span, node.text)
+
+    def _bool(self, node: ast.Bool, row_table):
+        return ir.Const(node.value, BOOL, node.span, self.text(node.span))
+
+    # ---- names
+    def visible_names(self, row_table: Optional[str]) -> list[str]:
+        names = list(self.scope.let_names()) + list(self.scope.inputs) + list(self.scope.tiers)
+        if row_table:
+            names += [f.name for f in self.scope.inputs[row_table].fields] + self.scope.computed_names(row_table)
+        return names
+
+    def _name(self, node: ast.Name, row_table):
+        name = node.name
+        span = node.span
+        if row_table is not None:
+            schema = self.scope.inputs[row_table]
+            field = schema.field(name)
+            if field is not None:
+                return ir.ColumnRef(row_table, name, field.type, span, self.text(span))
+            if name in self.scope.computed_names(row_table):
+                resolved = self.scope.resolve_column(row_table, name, span)
+                return resolved if resolved is not None else self.bad(node)
+        resolved = self.scope.resolve_let(name, span)
+        if resolved is not None:
+            return resolved
+        if name in self.scope.inputs:
+            schema = self.scope.inputs[name]
+            example = schema.fields[0].name if schema.fields else "field"
+            self.error(TYPE_MISMATCH, f"'{name}' is an input; name one of its fields, e.g. {name}.{example}", span)
+            return self.bad(node)
+        if name in self.scope.tiers:
+            self.error(TYPE_MISMATCH, f"tier table '{name}' must be applied to a value, e.g. {name}(sales)", span)
+            return self.bad(node)
+        if name in FUNCTION_NAMES:
+            self.error(TYPE_MISMATCH, f"'{name}' is a function; call it, e.g. {name}(...)", span)
+            return self.bad(node)
+        self.error(UNKNOWN_NAME, f"unknown name '{name}'", span, hint=did_you_mean(name, self.visible_names(row_table)))
+        return self.bad(node)
+
+    def _totalref(self, node: ast.TotalRef, row_table):
+        self.error(UNKNOWN_NAME, "'total' can only be used in a test's expect line", node.span)
+        return self.bad(node)
+
+    def _field(self, node: ast.Field, row_table):
+        span = node.span
+        if isinstance(node.target, ast.Name) and node.target.name in self.scope.inputs and not (
+            row_table and self.scope.inputs[row_table].field(node.target.name)
+        ):
+            schema = self.scope.inputs[node.target.name]
+            field = schema.field(node.name)
+            computed = schema.kind == "table" and node.name in self.scope.computed_names(schema.name)
+            if field is None and not computed:
+                candidates = [f.name for f in schema.fields] + self.scope.computed_names(schema.name)
+                self.error(
+                    UNKNOWN_NAME,
+                    f"input '{schema.name}' has no field '{node.name}'",
+                    span,
+                    hint=did_you_mean(node.name, candidates),
+                )
+                return self.bad(node)
+            if schema.kind == "record":
+                return ir.RecordRef(schema.name, node.name, field.type, span, self.text(span))
+            if schema.kind == "params":
+                return ir.ParamRef(schema.name, node.name, field.type, span, self.text(span))
+            if row_table != schema.name:
+                where = "outside an aggregate" if row_table is None else f"inside an aggregate over '{row_table}'"
+                self.error(
+                    TYPE_MISMATCH,
+                    f"'{schema.name}.{node.name}' has one value per row and cannot be used {where}; "
+                    f"aggregate it, e.g. sum({schema.name}.{node.name})",
+                    span,
+                )
+                return self.bad(node)
+            if computed:
+                resolved = self.scope.resolve_column(schema.name, node.name, span)
+                return resolved if resolved is not None else self.bad(node)
+            return ir.ColumnRef(schema.name, node.name, field.type, span, self.text(span))
+        target = self.check(node.target, row_table)
+        if target.type == ERROR:
+            return self.bad(node)
+        if isinstance(target.type, RecordType):
+            field_type = target.type.field(node.name)
+            if field_type is None:
+                names = [n for n, _ in target.type.fields]
+                self.error(UNKNOWN_NAME, f"the lookup has no value named '{node.name}'", span, hint=did_you_mean(node.name, names))
+                return self.bad(node)
+            return ir.FieldOf(target, node.name, field_type, span, self.text(span))
+        self.error(TYPE_MISMATCH, f"{describe(target.type)} has no field '{node.name}'", span)
+        return self.bad(node)
+
+    def _filtered(self, node: ast.Filtered, row_table):
+        self.error(TYPE_MISMATCH, "'where' filters the rows of an aggregate, e.g. sum(deals.amount where renewed)", node.span)
+        return self.bad(node)
+
+    # ---- calls
+    def _call(self, node: ast.Call, row_table):
+        span = node.span
+        if not isinstance(node.func, ast.Name):
+            self.error(TYPE_MISMATCH, "only functions and tier tables can be called", span)
+            return self.bad(node)
+        name = node.func.name
+        args = node.args
+        if name in self.scope.tiers:
+            if len(args) != 1:
+                self.error(ARGUMENT_COUNT, f"tier table '{name}' takes 1 argument, got {len(args)}", span)
+                return self.bad(node)
+            return self.tier_call(name, args[0], node, row_table)
+        if name in AGGREGATES and len(args) == 1 and (name in ("sum", "count", "avg") or self.row_table_of(args[0])):
+            return self.aggregate(name, args[0], node, row_table)
+        if name in ("sum", "count", "avg"):
+            self.error(ARGUMENT_COUNT, f"{name} takes 1 argument (a column or a table, optionally with 'where'), got {len(args)}", span)
+            return self.bad(node)
+        if name in SCALAR_FUNCTIONS:
+            low, high = SCALAR_FUNCTIONS[name]
+            if len(args) < low or (high is not None and len(args) > high):
+                expected = str(low) if low == high else f"at least {low}"
+                self.error(ARGUMENT_COUNT, f"{name} takes {expected} arguments, got {len(args)}", span)
+                return self.bad(node)
+            checked = [self.check(a, row_table) for a in args]
+            if any(c.type == ERROR for c in checked):
+                return self.bad(node)
+            if name == "abs":
+                if not (is_money(checked[0].type) or is_numeric(checked[0].type)):
+                    self.error(TYPE_MISMATCH, f"abs needs money or a number, got {describe(checked[0].type)}", span)
+                    return self.bad(node)
+                return ir.Builtin(name, tuple(checked), checked[0].type, span, self.text(span))
+            unified, result = self.unify_all(checked, span, f"{name}")
+            if result is None:
+                return self.bad(node)
+            return ir.Builtin(name, tuple(unified), result, span, self.text(span))
+        known = list(FUNCTION_NAMES) + list(self.scope.tiers)
+        self.error(UNKNOWN_NAME, f"unknown function or tier table '{name}'", node.func.span, hint=did_you_mean(name, known))
+        return self.bad(node)
+
+    def row_table_of(self, node) -> Optional[str]:
+        """The table whose rows an aggregate argument ranges over (first `T.col` or bare `T`)."""
+        tables = self.tables_in(node)
+        return tables[0] if tables else None
+
+    def tables_in(self, node) -> list[str]:
+        found: list[str] = []
+
+        def visit(n):
+            if isinstance(n, ast.Field) and isinstance(n.target, ast.Name):
+                schema = self.scope.inputs.get(n.target.name)
+                if schema is not None and schema.kind == "table":
+                    if n.target.name not in found:
+                        found.append(n.target.name)
+                    return
+            if isinstance(n, ast.Name):
+                schema = self.scope.inputs.get(n.name)
+                if schema is not None and schema.kind == "table" and n.name not in found:
+                    found.append(n.name)
+                return
+            if isinstance(n, ast.Filtered):
+                visit(n.expr)  # the table is named by the aggregated expression
+                if not found:
+                    visit(n.where)
+                return
+            for child in _children(n):
+                visit(child)
+
+        visit(node)
+        return found
+
+    def aggregate(self, fn: str, arg, node: ast.Call, outer_row_table):
+        span = node.span
+        if outer_row_table is not None:
+            self.error(TYPE_MISMATCH, f"{fn}(...) cannot be nested inside a row expression over '{outer_row_table}'", span)
+            return self.bad(node)
+        expr_node, where_node = (arg.expr, arg.where) if isinstance(arg, ast.Filtered) else (arg, None)
+        tables = self.tables_in(expr_node) or self.tables_in(arg)
+        if not tables:
+            self.error(
+                TYPE_MISMATCH,
+                f"{fn} needs the rows of a table, e.g. {fn}(deals.amount)" if fn != "count" else "count needs a table, e.g. count(deals where renewed)",
+                span,
+            )
+            return self.bad(node)
+        if len(tables) > 1:
+            self.error(TYPE_MISMATCH, f"{fn} ranges over one table at a time; this names {', '.join(tables)}", span)
+            return self.bad(node)
+        table = tables[0]
+        where = None
+        if where_node is not None:
+            where = self.check(where_node, table)
+            if where.type not in (BOOL, ERROR):
+                self.error(TYPE_MISMATCH, f"'where' needs a true/false condition, got {describe(where.type)}", where_node.span)
+                return self.bad(node)
+        if fn == "count":
+            if not (isinstance(expr_node, ast.Name) and expr_node.name == table):
+                self.error(TYPE_MISMATCH, f"count counts rows: write count({table}) or count({table} where …)", expr_node.span)
+                return self.bad(node)
+            if where is not None and where.type == ERROR:
+                return self.bad(node)
+            return ir.Aggregate(fn, table, None, where, INT, span, self.text(span))
+        if isinstance(expr_node, ast.Name) and expr_node.name == table:
+            self.error(TYPE_MISMATCH, f"{fn} needs a column of '{table}', e.g. {fn}({table}.amount)", expr_node.span)
+            return self.bad(node)
+        expr = self.check(expr_node, table)
+        if expr.type == ERROR or (where is not None and where.type == ERROR):
+            return self.bad(node)
+        if not (is_money(expr.type) or is_numeric(expr.type)) and not (fn in ("min", "max") and expr.type == DATE):
+            self.error(TYPE_MISMATCH, f"{fn} needs money or numbers, got {describe(expr.type)}", expr_node.span)
+            return self.bad(node)
+        result = expr.type
+        if fn == "avg" and result == INT:
+            result = NUMBER
+        return ir.Aggregate(fn, table, expr, where, result, span, self.text(span))
+
+    def tier_call(self, name: str, arg_node, node: ast.Call, row_table):
+        table: ir.TierTable = self.scope.tiers[name]
+        arg = self.check(arg_node, row_table)
+        if arg.type == ERROR or table.key_type == ERROR:
+            return self.bad(node)
+        key = table.key_type
+        if table.categories or (table.has_default and not table.bands):
+            if not is_textual(arg.type):
+                self.error(TYPE_MISMATCH, f"tier table '{name}' is keyed by category, but got {describe(arg.type)}", arg_node.span)
+                return self.bad(node)
+            if isinstance(arg.type, EnumType):
+                missing = [v for v in arg.type.values if v not in {k for k, _, _ in table.categories}]
+                if missing and not table.has_default:
+                    self.error(
+                        TYPE_MISMATCH,
+                        f"tier table '{name}' has no row for {', '.join(repr(m) for m in missing)} and no 'else' row",
+                        node.span,
+                    )
+                    return self.bad(node)
+        else:
+            arg = self.coerce_zero(arg, key)
+            if is_money(key) != is_money(arg.type) or (is_money(key) and key != arg.type):
+                if is_money(key) and is_money(arg.type):
+                    self.error(MIXED_CURRENCY, f"tier table '{name}' has bands in {key.currency}, but the value is in {arg.type.currency}", arg_node.span)
+                else:
+                    self.error(TYPE_MISMATCH, f"tier table '{name}' has bands of {describe(key)}, but got {describe(arg.type)}", arg_node.span)
+                return self.bad(node)
+        return ir.TierCall(name, arg, table_result_type(table), node.span, self.text(node.span))
+
+    # ---- operators
+    def coerce_zero(self, expr: ir.Expr, target: Type) -> ir.Expr:
+        if isinstance(expr, ir.Const) and expr.type in (NUMBER, INT) and expr.value == 0 and is_money(target):
+            return ir.Const(Decimal(0) * expr.value, target, expr.span, expr.text)
+        return expr
+
+    def unify_all(self, exprs: list[ir.Expr], span: Span, what: str):
+        """Common type of several operands (min, max, clamp, if branches)."""
+        money = [e.type for e in exprs if is_money(e.type)]
+        if money:
+            exprs = [self.coerce_zero(e, money[0]) for e in exprs]
+            for e in exprs:
+                if not is_money(e.type):
+                    self.error(TYPE_MISMATCH, f"{what} mixes money with {describe(e.type)}", e.span)
+                    return exprs, None
+                if e.type != money[0]:
+                    self.error(MIXED_CURRENCY, f"{what} mixes {money[0].currency} and {e.type.currency}", e.span)
+                    return exprs, None
+            return exprs, money[0]
+        if all(is_numeric(e.type) for e in exprs):
+            types = {e.type for e in exprs}
+            return exprs, types.pop() if len(types) == 1 else NUMBER
+        first = exprs[0].type
+        for e in exprs[1:]:
+            if e.type != first and not (is_textual(e.type) and is_textual(first)):
+                self.error(TYPE_MISMATCH, f"{what} mixes {describe(first)} with {describe(e.type)}", e.span)
+                return exprs, None
+        return exprs, first
+
+    def _negate(self, node: ast.Negate, row_table):
+        operand = self.check(node.operand, row_table)
+        if operand.type == ERROR:
+            return self.bad(node)
+        if not (is_money(operand.type) or is_numeric(operand.type)):
+            self.error(TYPE_MISMATCH, f"cannot negate {describe(operand.type)}", node.span)
+            return self.bad(node)
+        return ir.Neg(operand, operand.type, node.span, self.text(node.span))
+
+    def _not(self, node: ast.Not, row_table):
+        operand = self.check(node.operand, row_table)
+        if operand.type == ERROR:
+            return self.bad(node)
+        if operand.type != BOOL:
+            self.error(TYPE_MISMATCH, f"'not' needs a true/false value, got {describe(operand.type)}", node.operand.span)
+            return self.bad(node)
+        return ir.Logic("not", (operand,), BOOL, node.span, self.text(node.span))
+
+    def _logical(self, node: ast.Logical, row_table):
+        left = self.check(node.left, row_table)
+        right = self.check(node.right, row_table)
+        if ERROR in (left.type, right.type):
+            return self.bad(node)
+        for side, checked in ((node.left, left), (node.right, right)):
+            if checked.type != BOOL:
+                self.error(TYPE_MISMATCH, f"'{node.op}' needs true/false values, got {describe(checked.type)}", side.span)
+                return self.bad(node)
+        return ir.Logic(node.op, (left, right), BOOL, node.span, self.text(node.span))
+
+    def _if(self, node: ast.If, row_table):
+        condition = self.check(node.condition, row_table)
+        then = self.check(node.then, row_table)
+        otherwise = self.check(node.otherwise, row_table)
+        if ERROR in (condition.type, then.type, otherwise.type):
+            return self.bad(node)
+        if condition.type != BOOL:
+            self.error(TYPE_MISMATCH, f"'if' needs a true/false condition, got {describe(condition.type)}", node.condition.span)
+            return self.bad(node)
+        (then, otherwise), result = self.unify_all([then, otherwise], node.span, "the branches of 'if'")
+        if result is None:
+            return self.bad(node)
+        return ir.Cond(condition, then, otherwise, result, node.span, self.text(node.span))
+
+    def _binary(self, node: ast.Binary, row_table):
+        left = self.check(node.left, row_table)
+        right = self.check(node.right, row_table)
+        if ERROR in (left.type, right.type):
+            return self.bad(node)
+        op = node.op
+        left = self.coerce_zero(left, right.type)
+        right = self.coerce_zero(right, left.type)
+        lt, rt = left.type, right.type
+        result = self.arith_type(op, lt, rt, node)
+        if result is None:
+            return self.bad(node)
+        return ir.Arith(op, left, right, result, node.span, self.text(node.span))
+
+    def arith_type(self, op: str, lt: Type, rt: Type, node) -> Optional[Type]:
+        symbol = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[op]
+        if is_money(lt) and is_money(rt) and lt != rt and op in "+-/":
+            self.error(MIXED_CURRENCY, f"cannot {symbol} {lt.currency} and {rt.currency} amounts", node.span)
+            return None
+        if op in "+-":
+            if is_money(lt) and is_money(rt):
+                return lt
+            if is_numeric(lt) and is_numeric(rt):
+                if lt == rt:
+                    return lt
+                return NUMBER
+            if lt == DATE or rt == DATE:
+                self.error(TYPE_MISMATCH, "date arithmetic is not supported; compare dates instead", node.span)
+                return None
+            if (is_money(lt) and rt == PERCENT) or (lt == PERCENT and is_money(rt)):
+                self.error(
+                    TYPE_MISMATCH,
+                    f"cannot {symbol} money and a percent",
+                    node.span,
+                    hint="a rate applies by multiplication, e.g. amount * 2%",
+                )
+                return None
+            self.error(TYPE_MISMATCH, f"cannot {symbol} {describe(lt)} and {describe(rt)}", node.span)
+            return None
+        if op == "*":
+            if is_money(lt) and is_money(rt):
+                self.error(TYPE_MISMATCH, "cannot multiply money by money", node.span, hint="multiply money by a rate or a count")
+                return None
+            if is_money(lt) and is_numeric(rt):
+                return lt
+            if is_numeric(lt) and is_money(rt):
+                return rt
+            if is_numeric(lt) and is_numeric(rt):
+                if lt == INT and rt == INT:
+                    return INT
+                if PERCENT in (lt, rt):
+                    return PERCENT
+                return NUMBER
+            self.error(TYPE_MISMATCH, f"cannot multiply {describe(lt)} by {describe(rt)}", node.span)
+            return None
+        # division
+        if is_money(lt) and is_money(rt):
+            return NUMBER
+        if is_money(lt) and is_numeric(rt):
+            return lt
+        if is_numeric(lt) and is_numeric(rt):
+            return NUMBER
+        self.error(TYPE_MISMATCH, f"cannot divide {describe(lt)} by {describe(rt)}", node.span)
+        return None
+
+    def _compare(self, node: ast.Compare, row_table):
+        left = self.check(node.left, row_table)
+        right = self.check(node.right, row_table)
+        if ERROR in (left.type, right.type):
+            return self.bad(node)
+        left = self.coerce_zero(left, right.type)
+        right = self.coerce_zero(right, left.type)
+        lt, rt = left.type, right.type
+        ordered = node.op not in ("==", "!=")
+        ok = False
+        if is_money(lt) and is_money(rt):
+            if lt != rt:
+                self.error(MIXED_CURRENCY, f"cannot compare {lt.currency} with {rt.currency}", node.span)
+                return self.bad(node)
+            ok = True
+        elif (is_money(lt) and rt == PERCENT) or (lt == PERCENT and is_money(rt)):
+            self.error(
+                TYPE_MISMATCH,
+                "cannot compare money with a percent",
+                node.span,
+                hint="compare an attainment ratio (sales / target) with the percent, or money with money",
+            )
+            return self.bad(node)
+        elif (is_money(lt) and is_numeric(rt)) or (is_numeric(lt) and is_money(rt)):
+            ok = True  # allowed; the linter asks for a unit (suspicious-units)
+        elif is_numeric(lt) and is_numeric(rt):
+            ok = True
+        elif lt == DATE and rt == DATE:
+            ok = True
+        elif is_textual(lt) and is_textual(rt):
+            ok = not ordered
+            for enum_side, other in ((lt, right), (rt, left)):
+                if isinstance(enum_side, EnumType) and isinstance(other, ir.Const) and other.value not in enum_side.values:
+                    self.error(
+                        TYPE_MISMATCH,
+                        f"'{other.value}' is not one of {', '.join(enum_side.values)}",
+                        other.span,
+                        hint=did_you_mean(str(other.value), enum_side.values),
+                    )
+                    return self.bad(node)
+        elif lt == BOOL and rt == BOOL:
+            ok = not ordered
+        if not ok:
+            self.error(TYPE_MISMATCH, f"cannot compare {describe(lt)} with {describe(rt)} using '{node.op}'", node.span)
+            return self.bad(node)
+        return ir.Cmp(node.op, left, right, BOOL, node.span, self.text(node.span))
+
+
+def table_result_type(table: ir.TierTable) -> Type:
+    if table.mode == "lookup":
+        return table.value_type
+    if is_money(table.key_type):
+        return table.key_type
+    if is_money(table.value_type):
+        return table.value_type  # per-unit amounts over a count
+    return NUMBER
+
+
+def _children(node):
+    """AST children of an expression node, for scans that need no types."""
+    if isinstance(node, (ast.Field,)):
+        return (node.target,)
+    if isinstance(node, ast.Call):
+        return node.args
+    if isinstance(node, ast.Filtered):
+        return (node.expr, node.where)
+    if isinstance(node, (ast.Negate, ast.Not)):
+        return (node.operand,)
+    if isinstance(node, (ast.Binary, ast.Compare, ast.Logical)):
+        return (node.left, node.right)
+    if isinstance(node, ast.If):
+        return (node.condition, node.then, node.otherwise)
+    return ()

@@ -1,0 +1,508 @@
+"""Text → syntax tree.
+
+`parse(text, file)` runs the Lark LALR parser over grammar.lark and builds the
+frozen AST of ast.py, with a span on every node. This module is the boundary
+for Lark: no Lark exception escapes it. A syntax error becomes one E001
+diagnostic that says what was found and what was expected, in words; a literal
+that cannot be read exactly (`1,2,3万`) becomes E002.
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import lark
+from lark import Token, Transformer, v_args
+
+from . import ast
+from .diagnostics import BAD_LITERAL, SYNTAX, Diagnostic, diagnostic
+from .source import SourceFile, Span
+from .values import AmountError, parse_amount
+
+# How a terminal is described in "expected ..." messages.
+TERMINAL_WORDS = {
+    "NAME": "a name",
+    "STRING": 'a quoted label like "销售额提成"',
+    "NUMBER": "a number",
+    "AMOUNT": "an amount like 50万 or 3000元",
+    "CODE_AMOUNT": "an amount like USD 850,000",
+    "PERCENT": "a percent like 2%",
+    "DATE": "a date like 2024-05-11",
+    "COMPARE": "a comparison (<, <=, ==, …)",
+    "MUL": "'*'",
+    "DIV": "'/'",
+    "ROUND_MODE": "a rounding mode (half_up, half_even, down, up)",
+    "INPUT_KIND": "table, record or params",
+    "TIER_MODE": "marginal, whole or lookup",
+    "$END": "the end of the file",
+}
+
+
+class _CommentSink:
+    """Comments are ignored by the grammar; the lexer hands them here for the formatter."""
+
+    callback = None
+
+    def __call__(self, token):
+        if self.callback is not None:
+            self.callback(token)
+        return token
+
+
+_COMMENTS = _CommentSink()
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
+    return lark.Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _COMMENTS},
+    )
+
+
+def describe_terminal(name: str) -> str:
+    if name in TERMINAL_WORDS:
+        return TERMINAL_WORDS[name]
+    try:
+        pattern = _parser().get_terminal(name).pattern
+    except (KeyError, AttributeError):
+        return name
+    if pattern.type == "str":
+        return f"'{pattern.value}'"
+    return name.lower()
+
+
+class _LiteralError(Exception):
+    def __init__(self, message: str, token: Token):
+        super().__init__(message)
+        self.token = token
+
+
+class _Builder(Transformer):
+    """Lark tree → AST nodes. Spans are computed from character offsets."""
+
+    def __init__(self, source: SourceFile):
+        super().__init__(visit_tokens=False)
+        self.source = source
+
+    # -- helpers
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.source.name, 0, 0, 0, 0)
+        return self.source.span(meta.start_pos, meta.end_pos)
+
+    def _tspan(self, token: Token) -> Span:
+        return self.source.span(token.start_pos, token.end_pos)
+
+    @staticmethod
+    def _string(token: Token) -> str:
+        raw = str(token)[1:-1]
+        return raw.replace('\\"', '"').replace("\\\\", "\\")
+
+    # -- literals
+    @v_args(inline=True)
+    def number(self, token):
+        try:
+            value, _, _ = parse_amount(str(token))
+        except AmountError as exc:
+            raise _LiteralError(str(exc), token) from None
+        return ast.Number(value, str(token), self._tspan(token))
+
+    @v_args(inline=True)
+    def percent(self, token):
+        try:
+            value, _, _ = parse_amount(str(token))
+        except AmountError as exc:
+            raise _LiteralError(str(exc), token) from None
+        return ast.Percent(value, str(token), self._tspan(token))
+
+    @v_args(inline=True)
+    def amount(self, token):
+        text = str(token)
+        try:
+            value, currency, _ = parse_amount(text)
+        except AmountError as exc:
+            raise _LiteralError(str(exc), token) from None
+        # "50万" names no currency: it is money in the plan's currency.
+        explicit = currency if any(c.isupper() for c in text) else None
+        return ast.Money(value, explicit, text, self._tspan(token))
+
+    @v_args(inline=True)
+    def string(self, token):
+        return ast.String(self._string(token), self._tspan(token))
+
+    @v_args(inline=True)
+    def date(self, token):
+        try:
+            value = datetime.date.fromisoformat(str(token))
+        except ValueError:
+            raise _LiteralError(f"'{token}' is not a valid date", token) from None
+        return ast.Date(value, str(token), self._tspan(token))
+
+    @v_args(meta=True)
+    def true(self, meta, children):
+        return ast.Bool(True, self._span(meta))
+
+    @v_args(meta=True)
+    def false(self, meta, children):
+        return ast.Bool(False, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def negative(self, meta, literal):
+        span = self._span(meta)
+        if isinstance(literal, (ast.Number, ast.Percent, ast.Money)):
+            return attrs_evolve(literal, value=-literal.value, text="-" + literal.text, span=span)
+        return ast.Negate(literal, span)
+
+    # -- expressions
+    @v_args(meta=True, inline=True)
+    def name(self, meta, token):
+        return ast.Name(str(token), self._span(meta))
+
+    @v_args(meta=True)
+    def total_ref(self, meta, children):
+        return ast.TotalRef(self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def field(self, meta, target, name):
+        return ast.Field(target, str(name), self._span(meta))
+
+    @v_args(meta=True)
+    def call(self, meta, children):
+        func, *args = children
+        return ast.Call(func, tuple(args), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def filtered(self, meta, expr, where):
+        return ast.Filtered(expr, where, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def negate(self, meta, operand):
+        return ast.Negate(operand, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def not_expr(self, meta, operand):
+        return ast.Not(operand, self._span(meta))
+
+    def _binary(op):
+        @v_args(meta=True)
+        def build(self, meta, children):
+            left, right = children[0], children[-1]
+            return ast.Binary(op, left, right, self._span(meta))
+
+        return build
+
+    add = _binary("+")
+    sub = _binary("-")
+    mul = _binary("*")
+    div = _binary("/")
+
+    @v_args(meta=True, inline=True)
+    def compare(self, meta, left, op, right):
+        op = {"≤": "<=", "≥": ">=", "≠": "!="}.get(str(op), str(op))
+        return ast.Compare(op, left, right, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def and_expr(self, meta, left, right):
+        return ast.Logical("and", left, right, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def or_expr(self, meta, left, right):
+        return ast.Logical("or", left, right, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def if_expr(self, meta, condition, then, otherwise):
+        return ast.If(condition, then, otherwise, self._span(meta))
+
+    # -- header
+    @v_args(meta=True)
+    def plan_header(self, meta, children):
+        name, *settings = children
+        return ast.PlanHeader(self._string(name), tuple(settings), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def currency_setting(self, meta, code):
+        return ast.Setting("currency", (str(code),), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def period_setting(self, meta, name):
+        return ast.Setting("period", (str(name),), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def period_range_setting(self, meta, start, end):
+        return ast.Setting("period_range", (self._date(start), self._date(end)), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def payee_setting(self, meta, name):
+        return ast.Setting("payee", (str(name),), self._span(meta))
+
+    @v_args(meta=True)
+    def rounding_setting(self, meta, children):
+        mode = str(children[0]) if len(children) == 2 else "half_up"
+        unit = children[-1]
+        return ast.Setting("rounding", (mode, unit.value, unit.text), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def effective_setting(self, meta, start, end):
+        return ast.Setting("effective", (self._date(start), self._date(end)), self._span(meta))
+
+    def _date(self, token):
+        try:
+            return datetime.date.fromisoformat(str(token))
+        except ValueError:
+            raise _LiteralError(f"'{token}' is not a valid date", token) from None
+
+    # -- inputs
+    @v_args(meta=True)
+    def input_decl(self, meta, children):
+        name, kind, *fields = children
+        return ast.InputDecl(str(name), str(kind), tuple(fields), self._span(meta))
+
+    @v_args(meta=True)
+    def field_decl(self, meta, children):
+        name, type_ref, *default = children
+        return ast.FieldDecl(str(name), type_ref, default[0] if default else None, self._span(meta))
+
+    @v_args(meta=True)
+    def type_ref(self, meta, children):
+        name, *args = children
+        values = tuple(self._string(a) if a.type == "STRING" else str(a) for a in args)
+        return ast.TypeRef(str(name), values, self._span(meta))
+
+    # -- definitions
+    @v_args(meta=True, inline=True)
+    def let_decl(self, meta, name, expr):
+        return ast.LetDecl(str(name), expr, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def column_decl(self, meta, table, name, expr):
+        return ast.ColumnDecl(str(table), str(name), expr, self._span(meta))
+
+    @v_args(meta=True)
+    def tiers_decl(self, meta, children):
+        name = children[0]
+        mode = None
+        rows = children[1:]
+        if rows and isinstance(rows[0], Token) and rows[0].type == "TIER_MODE":
+            mode = str(rows[0])
+            rows = rows[1:]
+        return ast.TiersDecl(str(name), mode, tuple(rows), self._span(meta), self._tspan(name))
+
+    @v_args(meta=True, inline=True)
+    def band_row(self, meta, band, value):
+        return ast.BandRow(band, value, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def category_row(self, meta, key, value):
+        return ast.CategoryRow(self._string(key), value, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def default_row(self, meta, value):
+        return ast.DefaultRow(value, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def stated_band(self, meta, low_open, low, high, high_close):
+        return ast.Band(
+            None if low is _UNBOUNDED else low,
+            None if high is _UNBOUNDED else high,
+            low_open == "closed",
+            high_close == "closed",
+            True,
+            self._span(meta),
+        )
+
+    @v_args(meta=True, inline=True)
+    def unstated_band(self, meta, low, high):
+        # Inclusivity unwritten: read as [low, high), and lint says so.
+        return ast.Band(
+            None if low is _UNBOUNDED else low,
+            None if high is _UNBOUNDED else high,
+            True,
+            False,
+            False,
+            self._span(meta),
+        )
+
+    def closed(self, children):
+        return "closed"
+
+    def open(self, children):
+        return "open"
+
+    def unbounded(self, children):
+        return _UNBOUNDED
+
+    @v_args(inline=True)
+    def tier_value(self, value):
+        return value
+
+    @v_args(meta=True)
+    def record_value(self, meta, children):
+        return ast.RecordValue(tuple(children), self._span(meta))
+
+    @v_args(inline=True)
+    def tier_field(self, name, value):
+        return (str(name), value)
+
+    # -- payouts
+    @v_args(meta=True)
+    def payout_decl(self, meta, children):
+        label, expr, *clauses = children
+        return ast.PayoutDecl(self._string(label), expr, tuple(clauses), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def when_clause(self, meta, expr):
+        return ast.Clause("when", expr, span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def cap_clause(self, meta, expr):
+        return ast.Clause("cap", expr, span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def floor_clause(self, meta, expr):
+        return ast.Clause("floor", expr, span=self._span(meta))
+
+    @v_args(meta=True)
+    def round_clause(self, meta, children):
+        mode = str(children[0]) if len(children) == 2 else None
+        unit = children[-1]
+        return ast.Clause("round", None, mode, unit.value, unit.text, span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def flag_decl(self, meta, label, expr):
+        return ast.FlagDecl(self._string(label), expr, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def total_cap(self, meta, expr):
+        return ast.TotalDecl("cap", expr, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def total_floor(self, meta, expr):
+        return ast.TotalDecl("floor", expr, self._span(meta))
+
+    # -- tests
+    @v_args(meta=True)
+    def test_decl(self, meta, children):
+        name, *stmts = children
+        return ast.TestDecl(self._string(name), tuple(stmts), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def test_payee(self, meta, payee):
+        return ast.TestPayee(self._string(payee), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def test_input(self, meta, name, data):
+        if isinstance(data, list):
+            return ast.TestInput(str(name), tuple(data), True, self._span(meta))
+        return ast.TestInput(str(name), (data,), False, self._span(meta))
+
+    def test_rows(self, children):
+        return list(children)
+
+    @v_args(meta=True)
+    def test_record(self, meta, children):
+        return ast.TestRecord(tuple(children), self._span(meta))
+
+    @v_args(inline=True)
+    def test_field(self, name, value):
+        return (str(name), value)
+
+    @v_args(meta=True, inline=True)
+    def test_expect(self, meta, target, expected):
+        return ast.TestExpect(target, expected, self._span(meta))
+
+    def start(self, children):
+        return list(children)
+
+
+_UNBOUNDED = object()
+
+
+def attrs_evolve(node, **changes):
+    return attrs.evolve(node, **changes)
+
+
+def _expected(names) -> str:
+    words = sorted({describe_terminal(n) for n in names})
+    if len(words) > 8:
+        words = words[:8] + ["…"]
+    return ", ".join(words)
+
+
+def _found(token: Token) -> str:
+    if token.type == "$END":
+        return "end of file"
+    return f"'{token}'"
+
+
+def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Diagnostic]]:
+    """Parse plan text. Returns (PlanFile, []) or (None, [diagnostic]).
+
+    >>> plan, diags = parse('plan "x" { currency CNY }')
+    >>> plan.header().name, diags
+    ('x', [])
+    """
+    source = SourceFile(file, text)
+    comments: list[ast.Comment] = []
+
+    def keep_comment(token: Token):
+        line_text = source.line_text(token.line)
+        own = line_text[: token.column - 1].strip() == ""
+        comments.append(ast.Comment(str(token), token.line, own))
+
+    _COMMENTS.callback = keep_comment
+    try:
+        tree = _parser().parse(text)
+    except lark.exceptions.UnexpectedToken as exc:
+        token = exc.token
+        start = token.start_pos if token.start_pos is not None else len(text)
+        end = token.end_pos if token.end_pos is not None else start + 1
+        span = source.span(start, max(end, start + 1))
+        if token.type == "$END":
+            span = source.span(len(text), len(text) + 1)
+        message = f"unexpected {_found(token)}; expected {_expected(exc.expected)}"
+        return None, [diagnostic(SYNTAX, message, span)]
+    except lark.exceptions.UnexpectedCharacters as exc:
+        span = source.span(exc.pos_in_stream, exc.pos_in_stream + 1)
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        shown = repr(char) if not char.isprintable() else f"'{char}'"
+        allowed = getattr(exc, "allowed", None) or ()
+        message = f"unexpected character {shown}"
+        if allowed:
+            message += f"; expected {_expected(allowed)}"
+        return None, [diagnostic(SYNTAX, message, span)]
+    except lark.exceptions.UnexpectedEOF as exc:
+        span = source.span(len(text), len(text) + 1)
+        return None, [diagnostic(SYNTAX, f"unexpected end of file; expected {_expected(exc.expected)}", span)]
+    except lark.exceptions.LarkError as exc:  # pragma: no cover - any other parser failure
+        return None, [diagnostic(SYNTAX, f"cannot parse: {exc}", source.span(0, 1))]
+    finally:
+        _COMMENTS.callback = None
+
+    try:
+        items = _Builder(source).transform(tree)
+    except lark.exceptions.VisitError as exc:
+        original = exc.orig_exc
+        if isinstance(original, _LiteralError):
+            token = original.token
+            return None, [diagnostic(BAD_LITERAL, str(original), source.span(token.start_pos, token.end_pos))]
+        raise
+    return ast.PlanFile(tuple(items), tuple(comments), file), []
+
+
+def parse_file(path: str | Path, display: str | None = None) -> tuple[ast.PlanFile | None, list[Diagnostic], SourceFile]:
+    """Read and parse a file; an unreadable file is a diagnostic, not an exception."""
+    name = display or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [diagnostic(SYNTAX, f"cannot read {name}: {exc}", None)], SourceFile(name, "")
+    plan, diags = parse(text, name)
+    return plan, diags, SourceFile(name, text)

@@ -1,0 +1,190 @@
+"""Plan tests: `test "..." { inputs…  expect … }` blocks inside a plan.
+
+A test gives a payee's inputs inline and states expected values:
+    expect "销售额提成" = 65000.00     # a payout line, after its own cap/floor
+    expect total = 65000.00            # the payee's total
+    expect "降级预警" = true            # a flag
+    expect 提成比例(200万) = 65000       # any payee-level expression
+
+`check_test` (called by the checker) validates a test against the plan's
+inputs and lines; `run_tests` evaluates each test on its own small dataset and
+reports every failing expectation with expected vs actual and the plan line.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Optional
+
+import attrs
+
+from . import ast, ir
+from .data import Dataset, Table
+from .diagnostics import BAD_TEST, TEST_FAILED, TYPE_MISMATCH, Diagnostic, diagnostic, did_you_mean
+from .evaluator import evaluate, evaluate_expr, show
+from .types import ERROR, MISSING, is_money, is_numeric
+
+DEFAULT_TEST_PAYEE = "test"
+
+
+def _literal(node, checker) -> tuple[object, object]:
+    from .checker import const_value
+
+    if isinstance(node, ast.Negate):
+        value, value_type = _literal(node.operand, checker)
+        return (-value if isinstance(value, Decimal) else None), value_type
+    return const_value(node, checker.currency)
+
+
+def _complete(schema, row: dict) -> dict:
+    """Fill the fields a test leaves out: declared defaults, else MISSING (an error only if read)."""
+    return {f.name: row[f.name] if f.name in row else (f.default if f.has_default else MISSING) for f in schema.fields}
+
+
+def test_dataset(plan: ir.Plan, test: ir.PlanTest) -> Dataset:
+    origin = f'{plan.file}:{test.span.line} test "{test.name}"'
+    tables = {}
+    for schema in plan.inputs:
+        rows = test.inputs.get(schema.name, [])
+        tables[schema.name] = Table(schema, origin, list(rows), list(range(1, len(rows) + 1)), {f.name: f.name for f in schema.fields})
+    return Dataset(tables, [test.payee])
+
+
+def check_test(checker, decl: ast.TestDecl, payouts, flags) -> Optional[ir.PlanTest]:
+    from .checker import fits
+
+    errors_before = len(checker.diagnostics)
+    payee = DEFAULT_TEST_PAYEE
+    inputs: dict[str, object] = {}
+    expectations = []
+    line_labels = {p.label for p in payouts}
+    flag_labels = {f.label: f for f in flags}
+    for stmt in decl.stmts:
+        if isinstance(stmt, ast.TestPayee):
+            payee = stmt.payee
+    for stmt in decl.stmts:
+        if isinstance(stmt, ast.TestInput):
+            schema = checker.inputs.get(stmt.name)
+            if schema is None:
+                checker.error(BAD_TEST, f"the plan has no input '{stmt.name}'", stmt.span, hint=did_you_mean(stmt.name, checker.inputs))
+                continue
+            if stmt.name in inputs:
+                checker.error(BAD_TEST, f"input '{stmt.name}' is given twice in this test", stmt.span)
+                continue
+            if schema.kind == "table" and not stmt.is_list:
+                checker.error(BAD_TEST, f"'{stmt.name}' is a table: give its rows as a list, [{{...}}, {{...}}]", stmt.span)
+                continue
+            if schema.kind != "table" and stmt.is_list:
+                checker.error(BAD_TEST, f"'{stmt.name}' is a {schema.kind}: give one {{...}}, not a list", stmt.span)
+                continue
+            rows = []
+            for record in stmt.rows:
+                row = {}
+                for name, value_node in record.fields:
+                    field = schema.field(name)
+                    if field is None:
+                        checker.error(BAD_TEST, f"input '{stmt.name}' has no field '{name}'", value_node.span, hint=did_you_mean(name, [f.name for f in schema.fields]))
+                        continue
+                    value, value_type = _literal(value_node, checker)
+                    if field.type != ERROR and not fits(value_type, field.type):
+                        checker.error(TYPE_MISMATCH, f"field '{name}' is {field.type}, but the test gives {value_type}", value_node.span)
+                        continue
+                    row[name] = value
+                if schema.payee_field and schema.payee_field not in row:
+                    row[schema.payee_field] = payee
+                rows.append(_complete(schema, row))
+            inputs[stmt.name] = rows
+    for schema in checker.inputs.values():
+        if schema.name not in inputs:
+            if schema.kind == "table":
+                inputs[schema.name] = []
+            else:
+                row = {schema.payee_field: payee} if schema.payee_field else {}
+                inputs[schema.name] = [_complete(schema, row)]
+    for stmt in decl.stmts:
+        if not isinstance(stmt, ast.TestExpect):
+            continue
+        expected, expected_type = _literal(stmt.expected, checker)
+        if expected_type == ERROR:
+            checker.error(BAD_TEST, "the expected value must be a literal (an amount, number, percent, text or true/false)", stmt.expected.span)
+            continue
+        target = stmt.target
+        text = checker.source.slice(stmt.expected.span)
+        if isinstance(target, ast.String):
+            if target.value in line_labels:
+                if not (is_money(expected_type) or is_numeric(expected_type)):
+                    checker.error(BAD_TEST, f'"{target.value}" is a payout line; expect an amount', stmt.expected.span)
+                    continue
+                expectations.append(ir.Expectation("line", target.value, None, expected, text, stmt.span))
+            elif target.value in flag_labels:
+                expectations.append(ir.Expectation("flag", target.value, None, expected, text, stmt.span))
+            else:
+                checker.error(BAD_TEST, f'the plan has no line or flag "{target.value}"', target.span, hint=did_you_mean(target.value, list(line_labels) + list(flag_labels)))
+            continue
+        if isinstance(target, ast.TotalRef):
+            expectations.append(ir.Expectation("total", None, None, expected, text, stmt.span))
+            continue
+        expr = checker.exprs.check(target)
+        if expr.type != ERROR:
+            expectations.append(ir.Expectation("expr", checker.source.slice(target.span), expr, expected, text, stmt.span))
+    if len(checker.diagnostics) > errors_before and any(d.is_error for d in checker.diagnostics[errors_before:]):
+        return None
+    if not expectations:
+        checker.error(BAD_TEST, f'test "{decl.name}" expects nothing', decl.span, severity="warning")
+    return ir.PlanTest(decl.name, payee, inputs, tuple(expectations), decl.span)
+
+
+@attrs.frozen
+class TestOutcome:
+    plan_file: str
+    name: str
+    passed: bool
+    failures: tuple[Diagnostic, ...]
+    checked: int
+
+
+def _matches(actual, expected) -> bool:
+    if isinstance(actual, Decimal) and isinstance(expected, Decimal):
+        return actual == expected
+    return actual == expected
+
+
+def run_test(plan: ir.Plan, test: ir.PlanTest) -> TestOutcome:
+    dataset = test_dataset(plan, test)
+    failures: list[Diagnostic] = []
+    result = evaluate(plan, dataset, trace=False, payees=[test.payee])
+    if result.diagnostics or not result.payees:
+        failures.extend(result.diagnostics or [diagnostic(TEST_FAILED, f'test "{test.name}": payee {test.payee} was not computed', test.span)])
+        return TestOutcome(plan.file, test.name, False, tuple(failures), len(test.expectations))
+    payee = result.payees[0]
+    for expectation in test.expectations:
+        if expectation.kind == "line":
+            actual = payee.line_total(expectation.label)
+            what = f'"{expectation.label}"'
+        elif expectation.kind == "total":
+            actual = payee.total
+            what = "total"
+        elif expectation.kind == "flag":
+            actual = payee.flag(expectation.label).value
+            what = f'flag "{expectation.label}"'
+        else:
+            from .evaluator import EvalError
+
+            try:
+                actual, _ = evaluate_expr(plan, dataset, test.payee, expectation.expr)
+            except EvalError as exc:
+                failures.append(diagnostic(TEST_FAILED, f'test "{test.name}": {expectation.label}: {exc}', expectation.span))
+                continue
+            what = expectation.label
+        if not _matches(actual, expectation.expected):
+            failures.append(
+                diagnostic(
+                    TEST_FAILED,
+                    f'test "{test.name}": {what} expected {expectation.expected_text}, got {show(actual)}',
+                    expectation.span,
+                )
+            )
+    return TestOutcome(plan.file, test.name, not failures, tuple(failures), len(test.expectations))
+
+
+def run_tests(plan: ir.Plan) -> list[TestOutcome]:
+    return [run_test(plan, test) for test in plan.tests]

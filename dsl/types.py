@@ -1,0 +1,138 @@
+"""The static types of the language and the schemas of plan inputs.
+
+Types are small frozen values compared by equality. Money carries its currency,
+so `CNY + USD` is caught before any data is read. Percent and number are both
+dimensionless scalars (85% is the number 0.85); they differ in how they are
+shown and in which mistakes the checker reports (money + percent is an error,
+money × percent is a commission).
+"""
+from __future__ import annotations
+
+from typing import Union
+
+import attrs
+
+
+@attrs.frozen
+class MoneyType:
+    currency: str
+
+    def __str__(self) -> str:
+        return f"money({self.currency})"
+
+
+@attrs.frozen
+class ScalarType:
+    """number, percent, int, bool, text, date, payee."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@attrs.frozen
+class EnumType:
+    values: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "enum(" + ", ".join(f'"{v}"' for v in self.values) + ")"
+
+
+@attrs.frozen
+class RecordType:
+    """The value of a lookup band that returns several named values."""
+
+    fields: tuple[tuple[str, "Type"], ...]
+
+    def field(self, name: str) -> "Type | None":
+        for field_name, field_type in self.fields:
+            if field_name == name:
+                return field_type
+        return None
+
+    def __str__(self) -> str:
+        return "{" + ", ".join(f"{n}: {t}" for n, t in self.fields) + "}"
+
+
+Type = Union[MoneyType, ScalarType, EnumType, RecordType]
+
+NUMBER = ScalarType("number")
+PERCENT = ScalarType("percent")
+INT = ScalarType("int")
+BOOL = ScalarType("bool")
+TEXT = ScalarType("text")
+DATE = ScalarType("date")
+PAYEE = ScalarType("payee")
+ERROR = ScalarType("<error>")  # the type of an expression already reported as wrong
+
+SCALAR_NAMES = {
+    "number": NUMBER,
+    "percent": PERCENT,
+    "int": INT,
+    "integer": INT,
+    "count": INT,
+    "bool": BOOL,
+    "text": TEXT,
+    "date": DATE,
+    "payee": PAYEE,
+}
+
+
+def is_money(t: Type) -> bool:
+    return isinstance(t, MoneyType)
+
+
+def is_numeric(t: Type) -> bool:
+    """Dimensionless numbers: number, percent, int."""
+    return t in (NUMBER, PERCENT, INT)
+
+
+def is_textual(t: Type) -> bool:
+    return t in (TEXT, PAYEE) or isinstance(t, EnumType)
+
+
+@attrs.frozen
+class FieldSchema:
+    name: str
+    type: Type
+    default: object = None  # a Decimal/str/bool/date default, or None for required
+    has_default: bool = False
+
+
+@attrs.frozen
+class InputSchema:
+    """A declared input.
+
+    kind is one of:
+      - "table": many rows; the column of type payee (if any) says whose row it is;
+      - "record": one row per payee (the roster when present);
+      - "params": one row for the whole plan.
+    """
+
+    name: str
+    kind: str
+    fields: tuple[FieldSchema, ...]
+
+    def field(self, name: str) -> FieldSchema | None:
+        for field in self.fields:
+            if field.name == name:
+                return field
+        return None
+
+    @property
+    def payee_field(self) -> str | None:
+        for field in self.fields:
+            if field.type == PAYEE:
+                return field.name
+        return None
+
+
+class _Missing:
+    """A field a plan test left out. Reading it is an evaluation error that names the field."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
