@@ -333,9 +333,9 @@ class _Workbook:
     def _day(self, serial: Decimal) -> object:
         """An Excel day number as a date (a time of day, if any, is not part of the date)."""
         day = int(serial.to_integral_value(rounding=ROUND_FLOOR))
-        if self.date1904 and 0 <= day < 2958000:
+        if self.date1904 and 0 <= day <= 2957003:
             return datetime.date(1904, 1, 1) + datetime.timedelta(days=day)
-        if not self.date1904 and 0 < day < 2958466 and day != 60:  # 60 is Excel's phantom 1900-02-29
+        if not self.date1904 and 0 < day <= 2958465 and day != 60:  # 60 is Excel's phantom 1900-02-29
             return datetime.date(1899, 12, 31 if day < 60 else 30) + datetime.timedelta(days=day)
         return _Bad(f"Excel day number {serial} is not a real date")
 
