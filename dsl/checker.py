@@ -76,8 +76,14 @@ def const_value(node, currency: str) -> tuple[object, Type]:
 
 
 def fits(value_type: Type, declared: Type) -> bool:
-    """Can a constant of value_type stand where declared is expected?"""
+    """Can a constant of value_type stand where declared is expected (defaults, test rows)?
+
+    Like a cell of a data file, a bare number in a money field is an amount in
+    that field's currency.
+    """
     if value_type == declared:
+        return True
+    if is_money(declared) and value_type == NUMBER:
         return True
     if is_numeric(declared) and value_type == NUMBER:
         return True
