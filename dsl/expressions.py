@@ -441,8 +441,9 @@ class ExprChecker:
         if ERROR in (left.type, right.type):
             return self.bad(node)
         op = node.op
-        left = self.coerce_zero(left, right.type)
-        right = self.coerce_zero(right, left.type)
+        if op in "+-":  # `x - 0` keeps x's unit; in `x * 0` the 0 is a plain factor
+            left = self.coerce_zero(left, right.type)
+            right = self.coerce_zero(right, left.type)
         lt, rt = left.type, right.type
         result = self.arith_type(op, lt, rt, node)
         if result is None:

@@ -429,10 +429,17 @@ def attrs_evolve(node, **changes):
     return attrs.evolve(node, **changes)
 
 
+def _end_span(source: SourceFile, text: str):
+    """Where an unexpected end of file is shown: just after the last thing written."""
+    end = len(text.rstrip())
+    return source.span(end, end + 1)
+
+
 def _expected(names) -> str:
-    words = sorted({describe_terminal(n) for n in names})
-    if len(words) > 8:
-        words = words[:8] + ["…"]
+    # Described things ("a name", "an amount like 50万") first, then punctuation.
+    words = sorted({describe_terminal(n) for n in names}, key=lambda w: (w.startswith("'"), w))
+    if len(words) > 10:
+        words = words[:10] + ["…"]
     return ", ".join(words)
 
 
@@ -466,7 +473,7 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
         end = token.end_pos if token.end_pos is not None else start + 1
         span = source.span(start, max(end, start + 1))
         if token.type == "$END":
-            span = source.span(len(text), len(text) + 1)
+            span = _end_span(source, text)
         message = f"unexpected {_found(token)}; expected {_expected(exc.expected)}"
         return None, [diagnostic(SYNTAX, message, span)]
     except lark.exceptions.UnexpectedCharacters as exc:
@@ -479,7 +486,7 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
             message += f"; expected {_expected(allowed)}"
         return None, [diagnostic(SYNTAX, message, span)]
     except lark.exceptions.UnexpectedEOF as exc:
-        span = source.span(len(text), len(text) + 1)
+        span = _end_span(source, text)
         return None, [diagnostic(SYNTAX, f"unexpected end of file; expected {_expected(exc.expected)}", span)]
     except lark.exceptions.LarkError as exc:  # pragma: no cover - any other parser failure
         return None, [diagnostic(SYNTAX, f"cannot parse: {exc}", source.span(0, 1))]

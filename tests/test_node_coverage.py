@@ -1,0 +1,53 @@
+"""Every AST expression class has a checker rule; every IR class an evaluator rule;
+and one plan exercising the whole language produces every IR class."""
+from __future__ import annotations
+
+from dsl import ast, ir
+from dsl.evaluator import _DISPATCH
+from dsl.expressions import ExprChecker
+from dsl.pipeline import check_text
+
+ALL_CONSTRUCTS = '''
+plan "all" { currency CNY  period month  payee rep  rounding half_up to 0.01 }
+input deals: table { rep: payee, amount: money, channel: text, units: int }
+input reps: record { rep: payee, rate: percent }
+input company: params { target: money }
+tiers band marginal { [0, 10万) -> 1%  [10万, ..) -> 2% }
+tiers grade lookup { (.., 10万] -> {base: 100元, bonus: 1%}  (10万, ..) -> {base: 200元, bonus: 2%} }
+let deals.net = amount - (if channel == "x" then 10元 else 0元)
+let sales = sum(deals.net where units > 0 and not (channel == "y"))
+let ratio = sales / company.target
+payout "a" = band(sales) + grade(sales).base + -max(sales, 1元) * 0 + clamp(sales, 0, 1元) + abs(sales) * reps.rate
+flag "f" = count(deals) > 0 or ratio >= 100%
+test "t" { deals = [{amount: 1元, channel: "x", units: 1}]  reps = {rate: 1%}  company = {target: 1元}  expect 1 = 1 }
+'''
+
+
+def test_every_ast_expression_has_a_checker_rule():
+    missing = [cls.__name__ for cls in ast.EXPR_CLASSES if not hasattr(ExprChecker, "_" + cls.__name__.lower())]
+    assert missing == []
+
+
+def test_every_ir_expression_has_an_evaluator_rule():
+    assert set(ir.EXPR_CLASSES) == set(_DISPATCH)
+
+
+def _ir_nodes(node, found):
+    found.add(type(node))
+    for field in getattr(node, "__attrs_attrs__", ()):
+        value = getattr(node, field.name)
+        values = value if isinstance(value, tuple) else (value,)
+        for child in values:
+            if isinstance(child, ir.EXPR_CLASSES):
+                _ir_nodes(child, found)
+
+
+def test_one_plan_produces_every_ir_class():
+    plan, diagnostics = check_text(ALL_CONSTRUCTS, "all.plan")
+    assert plan is not None, diagnostics
+    found: set = set()
+    roots = [l.expr for l in plan.lets] + [c.expr for c in plan.columns] + [p.expr for p in plan.payouts]
+    roots += [f.expr for f in plan.flags]
+    for root in roots:
+        _ir_nodes(root, found)
+    assert set(ir.EXPR_CLASSES) - found == set()
