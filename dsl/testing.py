@@ -151,6 +151,13 @@ def _matches(actual, expected) -> bool:
     return actual == expected
 
 
+def _shown(value) -> str:
+    """The actual value exactly as computed: 2.00 stays 2.00, 1/3 shows all its digits."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return show(value)
+
+
 def run_test(plan: ir.Plan, test: ir.PlanTest) -> TestOutcome:
     dataset = test_dataset(plan, test)
     failures: list[Diagnostic] = []
@@ -186,7 +193,7 @@ def run_test(plan: ir.Plan, test: ir.PlanTest) -> TestOutcome:
             failures.append(
                 diagnostic(
                     TEST_FAILED,
-                    f'test "{test.name}": {what} expected {expectation.expected_text}, got {show(actual)}',
+                    f'test "{test.name}": {what} expected {expectation.expected_text}, got {_shown(actual)}',
                     expectation.span,
                 )
             )
