@@ -154,6 +154,32 @@ def _convert(value: object, field: FieldSchema, currency: str) -> object:
     raise ValueError(f"{value!r} is not a single value")
 
 
+_PLAIN_DECIMAL = re.compile(r"-?\d+(?:\.\d+)?")
+_PLAIN_INTEGER = re.compile(r"-?\d+")
+_SLOW = object()
+
+
+def _fast_path(field: FieldSchema):
+    """A converter for the common, plain form of a cell (`1200000.00`, `甲`, `true`).
+
+    It returns _SLOW for anything else, which then takes the full parser with its
+    messages. Large files spend most of their time here, so this is worth having.
+    """
+    t = field.type
+    if isinstance(t, MoneyType) or t == NUMBER:
+        match = _PLAIN_DECIMAL.fullmatch
+        return lambda text: Decimal(text) if match(text) else _SLOW
+    if t == INT:
+        match = _PLAIN_INTEGER.fullmatch
+        return lambda text: Decimal(text) if match(text) else _SLOW
+    if t in (TEXT, PAYEE):
+        return lambda text: text if text and not text[0].isspace() and not text[-1].isspace() else _SLOW
+    if t == BOOL:
+        known = {"true": True, "false": False}
+        return lambda text: known.get(text, _SLOW)
+    return None
+
+
 def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not isinstance(value, _Bad) and not value.strip())
 
@@ -468,10 +494,17 @@ def _build(schema: InputSchema, raw: _Raw, currency: str) -> tuple[Table, list[t
     payees: list[tuple[int, int, str]] = []
     first_row: dict[str, int] = {}
     prefix = "input '{}' row {}, " if raw.named else ""
+    payee_field = schema.payee_field
+    fields = [(f, _fast_path(f)) for f in schema.fields]
     for number, cells in raw.rows:
         row: dict[str, object] = {}
-        for f in schema.fields:
+        for f, fast in fields:
             value, index = cells.get(f.name, (None, 0))
+            if fast is not None and type(value) is str:
+                converted = fast(value)
+                if converted is not _SLOW:
+                    row[f.name] = converted
+                    continue
             if _is_empty(value):
                 if f.has_default:
                     row[f.name] = f.default
@@ -484,8 +517,8 @@ def _build(schema: InputSchema, raw: _Raw, currency: str) -> tuple[Table, list[t
             except ValueError as exc:
                 errors.append(diagnostic(DATA_VALUE, prefix.format(raw.named, number) + f"column '{f.name}': {exc}",
                                          _at(raw.file, number, index)))
-        if schema.payee_field in row and schema.payee_field in cells:
-            payee, index = row[schema.payee_field], cells[schema.payee_field][1]
+        if payee_field in row and payee_field in cells:
+            payee, index = row[payee_field], cells[payee_field][1]
             if schema.kind == "record" and payee in first_row:
                 errors.append(diagnostic(
                     DATA_DUPLICATE, f"payee '{payee}' has two rows in {raw.where}: rows {first_row[payee]} and {number}",
