@@ -58,3 +58,12 @@ def test_json_explanation_numbers_are_strings():
 
     for line in data["lines"]:
         walk(line["trace"])
+
+
+def test_explanations_validate_against_the_documented_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "explain.schema.json").read_text(encoding="utf-8"))
+    for payee in ("甲", "乙"):
+        result = run_plan_cli("explain", PLAN, "--payee", payee, "--format", "json")
+        jsonschema.validate(json.loads(result.stdout), schema)
