@@ -93,7 +93,12 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None):
     plan, diagnostics, source = load_or_report(path)
     if plan is None or has_errors(diagnostics):
         sys.exit(EXIT_FINDINGS)
-    _, result, run_diags = run_plan(plan, default_data(path, data), trace=trace, payees=payees)
+    bar = None
+    if sys.stderr.isatty() and payees is None:
+        # Only on a terminal: CI logs and redirected output stay clean.
+        def bar(length):
+            return click.progressbar(length=length, label="computing payees", file=sys.stderr, show_pos=True)
+    _, result, run_diags = run_plan(plan, default_data(path, data), trace=trace, payees=payees, progress_bar=bar)
     usage = [d for d in run_diags if d.code == "R002"]
     emit([d for d in run_diags if d.code != "R002"], {source.name: source})
     if usage:

@@ -430,8 +430,11 @@ def index_rows(plan: ir.Plan, dataset: Dataset) -> tuple[dict, dict]:
     return (by_table, all_rows), records
 
 
-def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Optional[list[str]] = None) -> RunResult:
-    """Compute every payee's lines. `payees` limits the run (explain); unknown names are R002."""
+def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Optional[list[str]] = None, progress=None) -> RunResult:
+    """Compute every payee's lines. `payees` limits the run (explain); unknown names are R002.
+
+    `progress`, if given, is called with 1 after each payee (for a progress bar).
+    """
     (by_table, all_rows), records = index_rows(plan, dataset)
     diagnostics: list[Diagnostic] = []
     roster = dataset.payees
@@ -454,6 +457,8 @@ def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Option
             results.append(evaluator.run())
         except EvalError as exc:
             diagnostics.append(diagnostic(EVAL_ERROR, f"payee '{payee}': {exc}", exc.span))
+        if progress is not None:
+            progress(1)
     return RunResult(plan, tuple(results), tuple(diagnostics))
 
 

@@ -46,11 +46,19 @@ def load_plan(path: str | Path) -> tuple[Optional[ir.Plan], list[Diagnostic], So
 
 
 def run_plan(
-    plan: ir.Plan, data_path: str | Path, trace: bool = True, payees: Optional[list[str]] = None
+    plan: ir.Plan, data_path: str | Path, trace: bool = True, payees: Optional[list[str]] = None, progress_bar=None
 ) -> tuple[Optional[Dataset], Optional[RunResult], list[Diagnostic]]:
-    """Bind data to the plan's inputs and evaluate."""
+    """Bind data to the plan's inputs and evaluate.
+
+    `progress_bar(length)`, if given, returns a context manager with `update(n)`
+    (click.progressbar fits) that is advanced once per payee.
+    """
     dataset, diagnostics = load_data(data_path, plan.inputs, plan.currency)
     if dataset is None or has_errors(diagnostics):
         return dataset, None, diagnostics
-    result = evaluate(plan, dataset, trace=trace, payees=payees)
+    if progress_bar is not None:
+        with progress_bar(len(payees or dataset.payees)) as bar:
+            result = evaluate(plan, dataset, trace=trace, payees=payees, progress=bar.update)
+    else:
+        result = evaluate(plan, dataset, trace=trace, payees=payees)
     return dataset, result, diagnostics + list(result.diagnostics)
