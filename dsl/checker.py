@@ -307,51 +307,50 @@ class PlanChecker:
         )
 
     def common_type(self, types: list[tuple[Type, Span]], decl, what: str) -> Type:
+        """The one type of a table's bounds or values, or ERROR after reporting the mix.
+
+        Money needs one currency (a bare 0 may stand beside it); numbers and percents
+        mix freely (0 beside 2% is a percent); lookup records must name the same
+        values, and each named value gets its own common type.
+        """
         if not types:
             return ERROR
-        first = types[0][0]
-        for value_type, span in types[1:]:
-            if value_type == first:
-                continue
-            if is_money(first) and is_money(value_type):
-                self.error(BAD_TIERS, f"the {what} of '{decl.name}' mix {first.currency} and {value_type.currency}", span)
-                return ERROR
-            if is_numeric(first) and is_numeric(value_type) and not (PERCENT in (first, value_type) and what == "values"):
-                first = NUMBER
-                continue
-            # 0 as the first bound of a money table is money too
-            if what == "bounds" and {describe(first), describe(value_type)} and (is_money(first) or is_money(value_type)):
-                money = first if is_money(first) else value_type
-                other_spans = [s for t, s in types if not is_money(t)]
-                if all(self.is_zero_bound(s) for s in other_spans):
-                    first = money
-                    continue
-            if isinstance(first, RecordType) and isinstance(value_type, RecordType) and [n for n, _ in first.fields] == [n for n, _ in value_type.fields]:
-                continue
-            self.error(BAD_TIERS, f"the {what} of '{decl.name}' mix {describe(first)} and {describe(value_type)}", span)
-            return ERROR
-        if isinstance(first, RecordType):
-            merged = []
-            for name, field_type in first.fields:
-                kinds = [t.field(name) for t, _ in types]
-                if all(k == field_type for k in kinds):
-                    merged.append((name, field_type))
-                elif all(is_numeric(k) for k in kinds):
-                    merged.append((name, NUMBER))
-                else:
-                    self.error(BAD_TIERS, f"the values named '{name}' in '{decl.name}' have different types", decl.span)
-                    return ERROR
-            return RecordType(tuple(merged))
-        if what == "bounds" and is_money(first):
-            return first
-        if what == "bounds":
-            mixed_money = [t for t, _ in types if is_money(t)]
-            if mixed_money:
-                return mixed_money[0]
-        return first
+        kinds = [t for t, _ in types]
 
-    def is_zero_bound(self, span: Span) -> bool:
-        return self.source.slice(span).strip() in ("0", "0.0", "0.00")
+        def mixed(a: Type, b: Type, span: Span) -> Type:
+            self.error(BAD_TIERS, f"the {what} of '{decl.name}' mix {describe(a)} and {describe(b)}", span)
+            return ERROR
+
+        money = [t for t in kinds if is_money(t)]
+        if money:
+            for t, span in types:
+                if is_money(t) and t != money[0]:
+                    self.error(BAD_TIERS, f"the {what} of '{decl.name}' mix {money[0].currency} and {t.currency}", span)
+                    return ERROR
+                if not is_money(t) and not (is_numeric(t) and self.is_zero(span)):
+                    return mixed(money[0], t, span)
+            return money[0]
+        if all(is_numeric(t) for t in kinds):
+            distinct = set(kinds)
+            if len(distinct) == 1:
+                return kinds[0]
+            return PERCENT if PERCENT in distinct else NUMBER
+        if all(isinstance(t, RecordType) for t in kinds):
+            names = [n for n, _ in kinds[0].fields]
+            for t, span in types:
+                if [n for n, _ in t.fields] != names:
+                    self.error(BAD_TIERS, f"every band of '{decl.name}' must name the same values ({', '.join(names)})", span)
+                    return ERROR
+            merged = [(n, self.common_type([(t.field(n), span) for t, span in types], decl, f"values named '{n}'")) for n in names]
+            return ERROR if any(t == ERROR for _, t in merged) else RecordType(tuple(merged))
+        for t, span in types[1:]:
+            if t != kinds[0] and not (is_textual(t) and is_textual(kinds[0])):
+                return mixed(kinds[0], t, span)
+        return kinds[0]
+
+    def is_zero(self, span: Span) -> bool:
+        text = self.source.slice(span).strip()
+        return text.lstrip("-").replace(".", "").strip("0") == "" and text != ""
 
     def check_rate_table(self, decl, mode, key_type, value_type, bands) -> bool:
         if not bands:

@@ -9,6 +9,7 @@ Chinese or English (`lang`).
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Optional
 
@@ -121,8 +122,13 @@ def _shown_children(node: Trace) -> list[Trace]:
     return [c for c in children if not (c.kind == "const" and not c.children)]
 
 
+def _one_line(text: Optional[str]) -> Optional[str]:
+    """Plan text that spans source lines (layout is free) as one line, so the tree stays intact."""
+    return None if text is None else re.sub(r"[ \t]*\r?\n\s*", " ", text)
+
+
 def _tree_lines(node: Trace, w, lang, prefix="", last=True, root=True) -> list[str]:
-    text = describe(node, w, lang)
+    text = _one_line(describe(node, w, lang))
     children = list(node.children)
     if text is None:
         lines = []
@@ -167,7 +173,7 @@ def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str
 
 
 def _md_lines(node: Trace, w, lang, depth=0) -> list[str]:
-    text = describe(node, w, lang)
+    text = _one_line(describe(node, w, lang))
     if text is None:
         lines = []
         for child in node.children:
