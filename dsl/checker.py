@@ -527,9 +527,8 @@ class PlanChecker:
                 continue
             labels[item.label] = item.span
             if isinstance(item, ast.FlagDecl):
+                # A flag is reported, never paid: it may be money (an amount deferred to year end).
                 expr = self.exprs.check(item.expr)
-                if is_money(expr.type):
-                    self.error(TYPE_MISMATCH, "a flag is not money; use a payout line for amounts", item.expr.span)
                 flags.append(ir.Flag(item.label, expr, item.span))
                 continue
             expr = self.money_expr(item.expr, f'payout "{item.label}"')

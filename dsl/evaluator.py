@@ -235,14 +235,17 @@ class PayeeEvaluator:
         values, children = [], []
         matched = 0
         for index in indices:
+            where_trace = None
             if node.where is not None:
-                keep, _ = self.eval(node.where, index)
+                keep, where_trace = self.eval(node.where, index)
                 if not keep:
                     continue
             matched += 1
             if node.expr is None:
                 if self.tracing:
-                    children.append(Trace("row", f"{table.file} row {table.row_numbers[index]}", True, "", None, (), {"ref": {"file": table.file, "row": table.row_numbers[index]}}))
+                    # A counted row shows why it matched: its where-condition, cell by cell.
+                    ref = {"file": table.file, "row": table.row_numbers[index]}
+                    children.append(Trace("row", table.file, True, "bool", None, (where_trace,) if where_trace else (), {"ref": ref}))
                 continue
             value, trace = self.eval(node.expr, index)
             values.append(value)
@@ -251,7 +254,7 @@ class PayeeEvaluator:
                     children.append(trace)
                 else:
                     ref = {"file": table.file, "row": table.row_numbers[index]}
-                    children.append(Trace("row", f"{table.file} row {table.row_numbers[index]}", value, trace.type, None, (trace,), {"ref": ref}))
+                    children.append(Trace("row", table.file, value, trace.type, None, (trace,), {"ref": ref}))
         fn = node.fn
         if fn == "count":
             value = Decimal(matched)
@@ -277,6 +280,11 @@ class PayeeEvaluator:
             value = max(values)
         elif fn == "abs":
             value = abs(values[0])
+        elif fn == "round":
+            unit = values[1]
+            if unit <= 0:
+                raise EvalError(f"round's unit must be positive, got {show(unit)}", node.args[1].span)
+            value = round_money(values[0], unit, "half_up")
         else:  # clamp(x, low, high)
             x, low, high = values
             if low > high:

@@ -25,7 +25,7 @@ WORDS = {
         "passed": "passed", "failed": "not met: line is 0", "rounding": "rounding",
         "cap": "cap", "floor": "floor", "total_cap": "total cap", "total_floor": "total floor",
         "adjustment": "adjustment", "took": "took", "then": "then", "else": "else", "table": "table",
-        "line": "line", "value": "value", "band": "band", "no_rows": "no rows",
+        "line": "line", "value": "value", "band": "band", "no_rows": "no rows", "computed": "computed",
     },
     "zh": {
         "total": "合计", "payee": "人员", "plan": "方案", "period": "期间", "flags": "标记",
@@ -33,7 +33,7 @@ WORDS = {
         "passed": "满足", "failed": "不满足：本项为 0", "rounding": "舍入",
         "cap": "封顶", "floor": "保底", "total_cap": "总额封顶", "total_floor": "总额保底",
         "adjustment": "调整", "took": "取", "then": "then 分支", "else": "else 分支", "table": "表",
-        "line": "项目", "value": "金额", "band": "档", "no_rows": "无数据行",
+        "line": "项目", "value": "金额", "band": "档", "no_rows": "无数据行", "computed": "计算列",
     },
 }
 
@@ -55,7 +55,9 @@ def fmt_value(value, type_name: str = "") -> str:
             return format_number(value)
         return format_number(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {fmt_value(v)}" for k, v in value.items()) + "}"
+        # type_name of a lookup record reads "{底薪: money(CNY), 提成: percent}"
+        field_types = dict(re.findall(r"([^{},:\s]+): ([^,}]+)", type_name))
+        return "{" + ", ".join(f"{k}: {fmt_value(v, field_types.get(k, ''))}" for k, v in value.items()) + "}"
     return str(value)
 
 
@@ -80,9 +82,10 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
     if kind in ("record", "param", "column"):
         return f"{node.text} = {value}  ← {_ref(d['ref'], w)}"
     if kind == "computed":
-        return f"{node.text} = {value}  ← {_ref(d['ref'], w)}"
+        row = {"file": d["ref"]["file"], "row": d["ref"]["row"]}
+        return f"{node.text} = {value}  ← {_ref(row, w)} ({w['computed']})"
     if kind == "row":
-        return f"{node.text}: {value}"
+        return f"{_ref(d['ref'], w)}: {value}"
     if kind == "aggregate":
         count = f"{d['matched']} {w['of']} {d['rows']} {w['rows']}" if lang == "en" else f"{d['matched']}{w['of']}{d['rows']} {w['rows']}"
         return f"{node.text} = {value}  ({count})"

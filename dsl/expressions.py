@@ -48,8 +48,8 @@ from .types import (
 )
 
 AGGREGATES = ("sum", "count", "avg", "min", "max")
-SCALAR_FUNCTIONS = {"min": (2, None), "max": (2, None), "clamp": (3, 3), "abs": (1, 1)}
-FUNCTION_NAMES = ("sum", "count", "avg", "min", "max", "clamp", "abs")
+SCALAR_FUNCTIONS = {"min": (2, None), "max": (2, None), "clamp": (3, 3), "abs": (1, 1), "round": (2, 2)}
+FUNCTION_NAMES = ("sum", "count", "avg", "min", "max", "clamp", "abs", "round")
 
 
 def describe(t: Type) -> str:
@@ -245,6 +245,12 @@ class ExprChecker:
             checked = [self.check(a, row_table) for a in args]
             if any(c.type == ERROR for c in checked):
                 return self.bad(node)
+            if name == "round":
+                value, unit = checked
+                if not (is_money(value.type) or is_numeric(value.type)) or not is_numeric(unit.type):
+                    self.error(TYPE_MISMATCH, f"round takes money or a number and a unit such as 0.01 or 1, got {describe(value.type)} and {describe(unit.type)}", span)
+                    return self.bad(node)
+                return ir.Builtin(name, tuple(checked), value.type, span, self.text(span))
             if name == "abs":
                 if not (is_money(checked[0].type) or is_numeric(checked[0].type)):
                     self.error(TYPE_MISMATCH, f"abs needs money or a number, got {describe(checked[0].type)}", span)

@@ -1,0 +1,161 @@
+"""The `plan lint` and `plan fmt` commands (registered into dsl.cli's group).
+
+    plan lint FILE|DIR... [--format text|json|sarif|github] [--fail-on error|warning|note] [--config FILE]
+    plan fmt  FILE|DIR... [--check] [--diff]      (or `plan fmt -`: stdin → stdout)
+
+lint exits 1 when a finding is at or above the --fail-on severity (default:
+error), 0 otherwise. fmt rewrites files in place; with --check it only lists
+the files it would change, with --diff it prints the changes; either exits 1
+when a file is not formatted. A file that does not parse is reported with its
+syntax error and never rewritten (exit 1). A bad configuration file, or a path
+that does not exist, exits 2.
+"""
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+
+import click
+
+from .config import ConfigError, find_config, read_config
+
+RANK = {"note": 0, "warning": 1, "error": 2}
+
+
+def register(cli) -> None:
+    cli.add_command(lint_command)
+    cli.add_command(fmt_command)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("plan-dsl")
+    except PackageNotFoundError:
+        return ""
+
+
+def _configs(files, config_path):
+    from .cli import UsageError
+
+    try:
+        if config_path:
+            fixed = read_config(config_path)
+            if fixed is None:
+                raise UsageError(f"{config_path} has no [tool.plan] table")
+            return {path: fixed for path in files}
+        cache: dict = {}
+        return {path: find_config(path, cache) for path in files}
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "output", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default="error", show_default=True, help="Exit 1 when a finding is at least this severe.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Use this plan.toml/pyproject.toml instead of searching upward.")
+def lint_command(paths, output, fail_on, config_path):
+    """Check plans, then look for likely mistakes: gaps, cliffs, dead caps, units, failing plan tests."""
+    from .cli import plan_files
+    from .lint import lint_file
+    from .lint.report import as_github, as_json, as_sarif, as_text
+
+    files = plan_files(paths)
+    configs = _configs(files, config_path)
+    diagnostics, sources = [], {}
+    for path in files:
+        found, source = lint_file(path, configs[path], str(path))
+        diagnostics += found
+        sources[source.name] = source
+    if output == "text":
+        if diagnostics:
+            click.echo(as_text(diagnostics, sources))
+        counts = {level: sum(d.severity == level for d in diagnostics) for level in ("error", "warning", "note")}
+        click.echo(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", err=True)
+    elif output == "json":
+        click.echo(as_json(diagnostics))
+    elif output == "sarif":
+        click.echo(as_sarif(diagnostics, _version(), [str(f) for f in files]))
+    else:
+        text = as_github(diagnostics)
+        if text:
+            click.echo(text)
+    failing = any(RANK.get(d.severity, 2) >= RANK[fail_on] for d in diagnostics)
+    sys.exit(1 if failing else 0)
+
+
+def _format_stdin() -> None:
+    from .diagnostics import render
+    from .fmt import format_text
+    from .source import SourceFile
+
+    text = sys.stdin.buffer.read().decode("utf-8")
+    formatted, diagnostics = format_text(text, "<stdin>")
+    if formatted is None:
+        source = SourceFile("<stdin>", text)
+        click.echo("\n".join(render(d, {source.name: source}) for d in diagnostics), err=True)
+        sys.exit(1)
+    _verify(text, formatted, "<stdin>")
+    sys.stdout.buffer.write(formatted.encode("utf-8"))
+    sys.stdout.flush()
+    sys.exit(0)
+
+
+def _verify(original: str, formatted: str, name: str) -> None:
+    """The formatter must not change meaning; if it would, write nothing (exit 2)."""
+    from .parser import parse
+
+    before, _ = parse(original, name)
+    after, _ = parse(formatted, name)
+    if after is None or before != after:
+        raise RuntimeError(f"formatting {name} would change its meaning; nothing was written")
+
+
+@click.command("fmt")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the files that are not formatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change as a unified diff.")
+def fmt_command(paths, check, show_diff):
+    """Rewrite plans in the canonical layout (comments kept)."""
+    from .cli import UsageError, emit, plan_files
+    from .fmt import format_text
+    from .source import SourceFile
+
+    if "-" in paths:
+        if len(paths) > 1:
+            raise UsageError("'-' (standard input) cannot be combined with other paths")
+        _format_stdin()
+    unformatted, broken = [], 0
+    files = plan_files(paths)
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            click.echo(f"{path}: cannot read: {exc}", err=True)
+            broken += 1
+            continue
+        formatted, diagnostics = format_text(text, str(path))
+        if formatted is None:
+            emit(diagnostics, {str(path): SourceFile(str(path), text)}, sys.stderr)
+            broken += 1
+            continue
+        if formatted == text:
+            continue
+        _verify(text, formatted, str(path))
+        unformatted.append(path)
+        if show_diff:
+            diff = difflib.unified_diff(
+                text.splitlines(keepends=True), formatted.splitlines(keepends=True), f"{path}", f"{path} (formatted)"
+            )
+            click.echo("".join(diff), nl=False)
+        if check:
+            click.echo(f"would reformat {path}")
+        if not (check or show_diff):
+            Path(path).write_text(formatted, encoding="utf-8")
+            click.echo(f"reformatted {path}", err=True)
+    verb = "would reformat" if (check or show_diff) else "reformatted"
+    click.echo(f"{len(files)} plan(s): {verb} {len(unformatted)}, {broken} could not be parsed", err=True)
+    sys.exit(1 if broken or ((check or show_diff) and unformatted) else 0)
