@@ -113,7 +113,10 @@ def result_rows(result: RunResult):
         for line in payee.lines:
             yield {"payee": payee.payee, "line": line.label, "kind": line.kind, "value": json_value(line.value)}
         for flag in payee.flags:
-            yield {"payee": payee.payee, "line": flag.label, "kind": "flag", "value": json_value(flag.value)}
+            value = json_value(flag.value)
+            if isinstance(value, bool):  # as in the JSON output, not Python's True/False
+                value = "true" if value else "false"
+            yield {"payee": payee.payee, "line": flag.label, "kind": "flag", "value": value}
 
 
 @cli.command()

@@ -470,11 +470,15 @@ def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Option
     return RunResult(plan, tuple(results), tuple(diagnostics))
 
 
-def evaluate_expr(plan: ir.Plan, dataset: Dataset, payee: str, expr, trace: bool = False):
-    """Evaluate one payee-level IR expression for a payee (used by plan tests)."""
+def payee_evaluator(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool = False) -> PayeeEvaluator:
+    """An evaluator for one payee, to compute single lines or expressions (plan tests, lint)."""
     (by_table, all_rows), records = index_rows(plan, dataset)
     rows = dict(all_rows)
     for table_name, groups in by_table.items():
         rows[table_name] = groups.get(payee, [])
-    evaluator = PayeeEvaluator(plan, dataset, payee, rows, {n: i.get(payee) for n, i in records.items()}, trace)
-    return evaluator.eval(expr)
+    return PayeeEvaluator(plan, dataset, payee, rows, {n: i.get(payee) for n, i in records.items()}, trace)
+
+
+def evaluate_expr(plan: ir.Plan, dataset: Dataset, payee: str, expr, trace: bool = False):
+    """Evaluate one payee-level IR expression for a payee (used by plan tests)."""
+    return payee_evaluator(plan, dataset, payee, trace).eval(expr)

@@ -43,17 +43,28 @@ MODE_WORDS = {
 }
 
 
+SHOWN_PLACES = 10  # an explanation shows at most this many decimals; JSON keeps them all
+
+
+def _readable(value: Decimal, shown) -> str:
+    """A long fraction (1/3 = 0.333…, 40 digits) cut to SHOWN_PLACES and marked with …"""
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -SHOWN_PLACES:
+        return shown(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES))) + "…"
+    return shown(value)
+
+
 def fmt_value(value, type_name: str = "") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
         if type_name == "percent":
-            return format_percent(value)
+            return _readable(value * 100, lambda v: format_number(v, grouping=False)) + "%"
         if type_name.startswith("money"):
             if value == value.quantize(Decimal("0.01")):
                 return format_number(value, 2)
-            return format_number(value)
-        return format_number(value)
+            return _readable(value, format_number)
+        return _readable(value, format_number)
     if isinstance(value, dict):
         # type_name of a lookup record reads "{底薪: money(CNY), 提成: percent}"
         field_types = dict(re.findall(r"([^{},:\s]+): ([^,}]+)", type_name))

@@ -20,7 +20,7 @@ import attrs
 from . import ast, ir
 from .data import Dataset, Table
 from .diagnostics import BAD_TEST, TEST_FAILED, TYPE_MISMATCH, Diagnostic, diagnostic, did_you_mean
-from .evaluator import evaluate, evaluate_expr, show
+from .evaluator import EvalError, payee_evaluator, show
 from .types import ERROR, MISSING, is_money, is_numeric
 
 DEFAULT_TEST_PAYEE = "test"
@@ -159,36 +159,35 @@ def _shown(value) -> str:
 
 
 def run_test(plan: ir.Plan, test: ir.PlanTest) -> TestOutcome:
-    dataset = test_dataset(plan, test)
-    failures: list[Diagnostic] = []
-    payee = None
-    # Lines are computed only when the test expects a line, flag or total, so a test
-    # of one tier table need not supply every input the plan reads.
-    if any(e.kind != "expr" for e in test.expectations):
-        result = evaluate(plan, dataset, trace=False, payees=[test.payee])
-        if result.diagnostics or not result.payees:
-            failures.extend(result.diagnostics or [diagnostic(TEST_FAILED, f'test "{test.name}": payee {test.payee} was not computed', test.span)])
-            return TestOutcome(plan.file, test.name, False, tuple(failures), len(test.expectations))
-        payee = result.payees[0]
-    for expectation in test.expectations:
-        if expectation.kind == "line":
-            actual = payee.line_total(expectation.label)
-            what = f'"{expectation.label}"'
-        elif expectation.kind == "total":
-            actual = payee.total
-            what = "total"
-        elif expectation.kind == "flag":
-            actual = payee.flag(expectation.label).value
-            what = f'flag "{expectation.label}"'
-        else:
-            from .evaluator import EvalError
+    """Evaluate what each expectation names, and only that.
 
-            try:
-                actual, _ = evaluate_expr(plan, dataset, test.payee, expectation.expr)
-            except EvalError as exc:
-                failures.append(diagnostic(TEST_FAILED, f'test "{test.name}": {expectation.label}: {exc}', expectation.span))
-                continue
-            what = expectation.label
+    A line expectation computes that line (with its own cap and floor); `total`
+    computes every line. So a test need not supply inputs that only other lines read.
+    """
+    dataset = test_dataset(plan, test)
+    evaluator = payee_evaluator(plan, dataset, test.payee)
+    payouts = {p.label: p for p in plan.payouts}
+    flags = {f.label: f for f in plan.flags}
+    failures: list[Diagnostic] = []
+    for expectation in test.expectations:
+        try:
+            if expectation.kind == "line":
+                lines = evaluator.payout(payouts[expectation.label])
+                actual = sum((l.value for l in lines), Decimal(0))
+                what = f'"{expectation.label}"'
+            elif expectation.kind == "total":
+                actual = evaluator.run().total
+                what = "total"
+            elif expectation.kind == "flag":
+                actual, _ = evaluator.eval(flags[expectation.label].expr)
+                what = f'flag "{expectation.label}"'
+            else:
+                actual, _ = evaluator.eval(expectation.expr)
+                what = expectation.label
+        except EvalError as exc:
+            failures.append(diagnostic(TEST_FAILED, f'test "{test.name}": {exc}', exc.span or expectation.span,
+                                       notes=((f"while computing this expectation", expectation.span),)))
+            continue
         if not _matches(actual, expectation.expected):
             failures.append(
                 diagnostic(

@@ -70,3 +70,15 @@ def test_missing_file_is_a_usage_error():
     result = run_plan_cli("check", "no/such.plan")
     assert result.returncode == 2
     assert "no such file or directory: no/such.plan" in result.stderr
+
+
+def test_s11_seed_bands_as_written_overlap_twice():
+    # The seed: ≤20万 5%, 20万≤ … 8%, ≥100万 10% — both 20万 and 100万 fall in two bands.
+    path = "tests/cases/s11_seed_bands_as_written.plan"
+    result = run_plan_cli("check", path)
+    assert result.returncode == 1
+    errors = [l for l in result.stdout.splitlines() if "[E109 tier-overlap]" in l]
+    assert errors == [
+        f"{path}:24:3: error: bands [0, 20万] and [20万, 100万] of '返点' both contain 200,000 [E109 tier-overlap]",
+        f"{path}:25:3: error: bands [20万, 100万] and [100万, ..) of '返点' both contain 1,000,000 [E109 tier-overlap]",
+    ]
