@@ -356,40 +356,38 @@ class PayeeEvaluator:
         lines = [Line(payout.label, "payout", value, line_trace)]
         limited = value
         for kind, expr in (("floor", payout.floor), ("cap", payout.cap)):
-            if expr is None:
-                continue
-            limit, limit_trace = self.eval(expr)
-            limit = round_money(limit, rounding.unit, rounding.mode)
-            after = max(limited, limit) if kind == "floor" else min(limited, limit)
-            if after != limited:
-                adjustment = after - limited
-                adj_trace = None
-                if self.tracing:
-                    adj_trace = Trace(kind, f"{kind} at {expr.text}", adjustment, line_trace.type, expr.span, (limit_trace,), {"before": limited, "limit": limit, "after": after})
-                lines.append(Line(payout.label, kind, adjustment, adj_trace))
-                limited = after
+            if expr is not None:
+                adjustment = self.limit(kind, expr, limited, rounding, payout.label, kind)
+                if adjustment is not None:
+                    lines.append(adjustment)
+                    limited += adjustment.value
         return lines
+
+    def limit(self, kind: str, expr, before: Decimal, rounding: ir.Rounding, label: str, words: str) -> Optional[Line]:
+        """A cap or floor on `before`: its adjustment as a line of its own, or None when it does not bind."""
+        limit, limit_trace = self.eval(expr)
+        limit = round_money(limit, rounding.unit, rounding.mode)
+        after = max(before, limit) if kind.endswith("floor") else min(before, limit)
+        if after == before:
+            return None
+        adjustment = after - before
+        trace = None
+        if self.tracing:
+            detail = {"before": before, "limit": limit, "after": after}
+            trace = Trace(kind, f"{words} at {expr.text}", adjustment, type_name(MoneyType(self.plan.currency)), expr.span, (limit_trace,), detail)
+        return Line(label, kind, adjustment, trace)
 
     def run(self) -> PayeeResult:
         lines: list[Line] = []
         for payout in self.plan.payouts:
             lines.extend(self.payout(payout))
         subtotal = sum((l.value for l in lines), ZERO)
-        rounding = self.plan.rounding
-        for kind, expr in (("total_floor", self.plan.total_floor), ("total_cap", self.plan.total_cap)):
-            if expr is None:
-                continue
-            limit, limit_trace = self.eval(expr)
-            limit = round_money(limit, rounding.unit, rounding.mode)
-            after = max(subtotal, limit) if kind == "total_floor" else min(subtotal, limit)
-            if after != subtotal:
-                adjustment = after - subtotal
-                trace = None
-                if self.tracing:
-                    word = "cap" if kind == "total_cap" else "floor"
-                    trace = Trace(kind, f"total {word} at {expr.text}", adjustment, type_name(MoneyType(self.plan.currency)), expr.span, (limit_trace,), {"before": subtotal, "limit": limit, "after": after})
-                lines.append(Line("total", kind, adjustment, trace))
-                subtotal = after
+        for kind, expr, words in (("total_floor", self.plan.total_floor, "total floor"), ("total_cap", self.plan.total_cap, "total cap")):
+            if expr is not None:
+                adjustment = self.limit(kind, expr, subtotal, self.plan.rounding, "total", words)
+                if adjustment is not None:
+                    lines.append(adjustment)
+                    subtotal += adjustment.value
         flags = []
         for flag in self.plan.flags:
             value, trace = self.eval(flag.expr)

@@ -98,3 +98,33 @@ def test_no_float_in_the_package_source():
             if re.search(r"\bfloat\(|Decimal\(\s*\d+\.\d+\s*\)", code):
                 offenders.append(f"{path.name}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_caps_and_floors_are_their_own_lines(tmp_path):
+    plan = ("input deals: table { rep: payee, amount: money }\n"
+            'payout "提成" = sum(deals.amount) * 10% cap at 3000元\n'
+            'payout "扣款" = 0元 - sum(deals.amount) * 1% floor at -100元\n'
+            "total cap at 2950元\n")
+    payees = run(plan, tmp_path, deals=["rep,amount", "甲,50000", "乙,20000"])
+    jia = {(l.label, l.kind): l.value for l in payees["甲"].lines}
+    # 甲: 50,000 × 10% = 5,000 capped at 3,000 (−2,000); −500 floored at −100 (+400);
+    # subtotal 3,000 − 100 = 2,900 < 2,950, so the total cap does not bind.
+    assert jia == {("提成", "payout"): Decimal("5000.00"), ("提成", "cap"): Decimal("-2000.00"),
+                   ("扣款", "payout"): Decimal("-500.00"), ("扣款", "floor"): Decimal("400.00")}
+    assert payees["甲"].total == Decimal("2900.00")
+    yi = {(l.label, l.kind): l.value for l in payees["乙"].lines}
+    # 乙: 20,000 × 10% = 2,000 (under the cap); −200 floored at −100 (+100); subtotal 1,900.
+    assert yi == {("提成", "payout"): Decimal("2000.00"), ("扣款", "payout"): Decimal("-200.00"),
+                  ("扣款", "floor"): Decimal("100.00")}
+    assert payees["乙"].total == Decimal("1900.00")
+
+
+def test_total_cap_binds(tmp_path):
+    plan = ("input deals: table { rep: payee, amount: money }\n"
+            'payout "提成" = sum(deals.amount) * 10%\n'
+            "total cap at 15万\n")
+    payees = run(plan, tmp_path, deals=["rep,amount", "甲,200万"])
+    lines = {(l.label, l.kind): l.value for l in payees["甲"].lines}
+    # 200万 × 10% = 20万, above the 15万 total cap: an adjustment line of −5万.
+    assert lines == {("提成", "payout"): Decimal("200000.00"), ("total", "total_cap"): Decimal("-50000.00")}
+    assert payees["甲"].total == Decimal("150000.00")
