@@ -32,6 +32,7 @@ from .diagnostics import (
     DATA_COLUMN, DATA_DUPLICATE, DATA_FORMAT, DATA_MISSING, DATA_PAYEE, DATA_VALUE, REGISTRY,
     Diagnostic, diagnostic, did_you_mean, has_errors,
 )
+from .perf import paused_gc
 from .source import Span
 from .types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
 from .values import parse_amount
@@ -376,6 +377,12 @@ class _Source:
 
 
 def load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dataset | None, list[Diagnostic]]:
+    """Read every input of a plan from a CSV folder, an .xlsx workbook or a .json file."""
+    with paused_gc():
+        return _load_data(path, schemas, currency)
+
+
+def _load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dataset | None, list[Diagnostic]]:
     shown = os.fspath(path)
     where, suffix, book = Path(shown), Path(shown).suffix.lower(), None
     try:

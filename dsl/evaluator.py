@@ -21,6 +21,7 @@ import attrs
 from . import ir
 from .data import Dataset, Table
 from .diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic
+from .perf import paused_gc
 from .source import Span
 from .trace import Trace
 from .types import MISSING, MoneyType, RecordType, is_money
@@ -441,6 +442,11 @@ def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Option
 
     `progress`, if given, is called with 1 after each payee (for a progress bar).
     """
+    with paused_gc():
+        return _evaluate(plan, dataset, trace, payees, progress)
+
+
+def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[list[str]], progress) -> RunResult:
     (by_table, all_rows), records = index_rows(plan, dataset)
     diagnostics: list[Diagnostic] = []
     roster = dataset.payees
