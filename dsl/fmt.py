@@ -38,26 +38,18 @@ _NAME = re.compile(r"^(?!\d)\w+$")
 # ---- expressions ------------------------------------------------------------------
 
 _BINARY = {"+": 5, "-": 5, "*": 6, "/": 6}
+_LEVELS = {ast.If: 0, ast.Not: 3, ast.Compare: 4, ast.Negate: 7, ast.Field: 8, ast.Call: 8}
 
 
 def _precedence(node) -> int:
-    if isinstance(node, ast.If):
-        return 0
+    """0 `if` · 1 or · 2 and · 3 not · 4 comparison · 5 + - · 6 * / · 7 unary - · 8 call, field · 9 atom."""
     if isinstance(node, ast.Logical):
         return 1 if node.op == "or" else 2
-    if isinstance(node, ast.Not):
-        return 3
-    if isinstance(node, ast.Compare):
-        return 4
     if isinstance(node, ast.Binary):
         return _BINARY[node.op]
-    if isinstance(node, ast.Negate):
+    if getattr(node, "text", "").startswith("-"):  # a negative literal (written as a bound or value)
         return 7
-    if isinstance(node, (ast.Number, ast.Percent, ast.Money)) and node.text.startswith("-"):
-        return 7
-    if isinstance(node, (ast.Field, ast.Call)):
-        return 8
-    return 9
+    return _LEVELS.get(type(node), 9)
 
 
 def quote(text: str) -> str:
@@ -171,164 +163,154 @@ def _clause(clause: ast.Clause) -> str:
     return f"round {mode}to {clause.unit_text}"
 
 
-# ---- pieces: one printed line each, with the source lines it came from -------------------
+# ---- lines: each printed line with the source lines it came from, and its comments ----------
 
 
-@attrs.frozen
-class Piece:
+@attrs.define
+class Line:
     text: str
-    first: int
+    first: int  # the source lines it came from
     last: int
-    extra: str = ""  # indentation beyond the statement's: continuation lines, rows of a list
+    prefix: str = ""  # indentation
+    blank_before: bool = False
+    before: list = attrs.field(factory=list)  # own-line comments above it: (line, text)
+    trailing: list = attrs.field(factory=list)  # comments that stood after code on its lines
+
+    @property
+    def printed(self) -> str:
+        return self.prefix + self.text
 
 
-def _one(text: str, node) -> list[Piece]:
-    return [Piece(text, node.span.line, node.span.end_line)]
+def _one(text: str, node) -> list[Line]:
+    return [Line(text, node.span.line, node.span.end_line)]
 
 
-def _inner_comments(span, comment_lines: list[int]) -> bool:
-    """A comment inside a multi-line construct (on any line but its last)."""
-    return bisect.bisect_left(comment_lines, span.end_line) > bisect.bisect_left(comment_lines, span.line)
+def _indented(lines: list[Line], prefix: str) -> list[Line]:
+    for line in lines:
+        line.prefix = prefix + line.prefix
+    return lines
+
+
+def _holder(lines: list[Line], line: int, own_line: bool) -> int:
+    """Which line a comment goes with: an own-line comment goes above the first line that
+    starts below it (len(lines): after all of them); a comment after code goes at the
+    end of the (last) line whose source lines it was on."""
+    if own_line:
+        return bisect.bisect_right([l.first for l in lines], line)
+    holding = [i for i, l in enumerate(lines) if l.first <= line <= l.last]
+    holding = holding or [i for i, l in enumerate(lines) if l.first <= line] or [0]
+    return max(holding, key=lambda i: (lines[i].first, i))
+
+
+def _split(lines: list[Line], one: Line, indent: int, comments) -> list[Line]:
+    """`lines` if the one-line form is too wide or would move a comment off its line."""
+    if display_width(INDENT * indent + one.text) > WIDTH:
+        return lines
+    # a comment after code on the last line stays at the end of the line either way
+    inside = [(line, own) for line, own in comments if one.first <= line < one.last or (own and line == one.last)]
+    for line, own in inside:
+        index = _holder(lines, line, own)
+        if (own and 0 < index < len(lines)) or (not own and index < len(lines) - 1):
+            return lines
+    return [one]
 
 
 def _chain(node) -> list[tuple[str, object]]:
-    """A top-level `+`/`-`, `and` or `or` chain as (text, operand) pieces: "a", "+ b", "+ c"."""
+    """A top-level `+`/`-`, `and` or `or` chain as (text, operand) parts: "a", "+ b", "+ c"."""
     if isinstance(node, ast.Binary) and node.op in "+-":
         ops, level = ("+", "-"), 5
     elif isinstance(node, ast.Logical):
         ops, level = (node.op,), (1 if node.op == "or" else 2)
     else:
         return [(expr(node), node)]
-    pieces = []
+    parts = []
     while isinstance(node, (ast.Binary, ast.Logical)) and node.op in ops:
-        pieces.append((f"{node.op} {expr(node.right, level + 1)}", node.right))
+        parts.append((f"{node.op} {expr(node.right, level + 1)}", node.right))
         node = node.left
-    return [(expr(node, level), node)] + pieces[::-1]
+    return [(expr(node, level), node)] + parts[::-1]
 
 
-def _statement(indent: int, item, head: str, body, tail: list, comments: list[int]) -> list[Piece]:
-    """`head body clauses…` on one line if it fits and holds no comment; else the top-level
-    chain of `body` and each clause on continuation lines."""
-    one = " ".join([head + expr(body), *(text for text, _ in tail)])
+def _statement(item, head: str, body, tail: list, comments) -> list[Line]:
+    """`head body clauses…` on one line, or (too wide, or holding comments between its
+    parts) the top-level chain of `body` and each clause on continuation lines."""
     span = item.span
-    if display_width(INDENT * indent + one) <= WIDTH and not _inner_comments(span, comments):
-        return [Piece(one, span.line, span.end_line)]
+    one = Line(" ".join([head + expr(body), *(text for text, _ in tail)]), span.line, span.end_line)
     (first, node), *rest = _chain(body)
-    pieces = [Piece(head + first, span.line, node.span.end_line)]
-    pieces += [Piece(text, part.span.line, part.span.end_line, CONTINUATION) for text, part in rest + tail]
-    return pieces
+    lines = [Line(head + first, span.line, node.span.end_line)]
+    lines += [Line(text, part.span.line, part.span.end_line, CONTINUATION) for text, part in rest + tail]
+    return _split(lines, one, 0, comments) if len(lines) > 1 else [one]
 
 
 def _pack(fields, width: int) -> list[tuple[str, int, int]]:
     """The fields of a long record, several to a line."""
-    lines: list[list] = []
+    rows: list[list] = []
     for name, value in fields:
         text = f"{name}: {expr(value)}"
-        if lines and display_width(", ".join(t for t, _ in lines[-1]) + ", " + text) <= width:
-            lines[-1].append((text, value))
+        if rows and display_width(", ".join(t for t, _ in rows[-1]) + ", " + text) <= width:
+            rows[-1].append((text, value))
         else:
-            lines.append([(text, value)])
-    return [(", ".join(t for t, _ in line), line[0][1].span.line, line[-1][1].span.end_line) for line in lines]
+            rows.append([(text, value)])
+    return [(", ".join(t for t, _ in row), row[0][1].span.line, row[-1][1].span.end_line) for row in rows]
 
 
-def _test_input(stmt: ast.TestInput, indent: int, comments: list[int]) -> list[Piece]:
+def _test_input(stmt: ast.TestInput, comments) -> list[Line]:
+    """`deals = [{...}, {...}]`, or one record per line (a long record's fields packed)."""
     records = [_record(r.fields) for r in stmt.rows]
-    one = f"{stmt.name} = " + ("[" + ", ".join(records) + "]" if stmt.is_list else records[0])
     span = stmt.span
-    fits = display_width(INDENT * indent + one) <= WIDTH and not _inner_comments(span, comments)
-    if fits or (stmt.is_list and not stmt.rows) or (not stmt.is_list and not stmt.rows[0].fields):
-        return [Piece(one, span.line, span.end_line)]
+    one = Line(f"{stmt.name} = " + ("[" + ", ".join(records) + "]" if stmt.is_list else records[0]), span.line, span.end_line)
+    if not stmt.rows or not stmt.rows[0].fields and not stmt.is_list:
+        return [one]
     if stmt.is_list:
-        opening, closing = "[", "]"
-        inner = [(r + ("," if i < len(records) - 1 else ""), row.span.line, row.span.end_line) for i, (r, row) in enumerate(zip(records, stmt.rows))]
+        brackets, inner = "[]", [(r, row.span.line, row.span.end_line) for r, row in zip(records, stmt.rows)]
     else:
-        opening, closing = "{", "}"
-        packed = _pack(stmt.rows[0].fields, WIDTH - display_width(INDENT * (indent + 1)))
-        inner = [(text + ("," if i < len(packed) - 1 else ""), a, b) for i, (text, a, b) in enumerate(packed)]
-    last_inner = inner[-1][2]
-    pieces = [Piece(f"{stmt.name} = {opening}", span.line, max(span.line, inner[0][1] - 1))]
-    pieces += [Piece(text, a, b, INDENT) for text, a, b in inner]
-    # the closing line holds a trailing comment only if it stood on a line of its own
-    pieces.append(Piece(closing, span.end_line, span.end_line if span.end_line > last_inner else span.end_line - 1))
-    return pieces
+        brackets, inner = "{}", _pack(stmt.rows[0].fields, WIDTH - display_width(INDENT * 2))
+    lines = [Line(f"{stmt.name} = {brackets[0]}", span.line, max(span.line, inner[0][1] - 1))]
+    lines += [Line(text + ("," if i < len(inner) - 1 else ""), a, b, INDENT) for i, (text, a, b) in enumerate(inner)]
+    # the closing line holds a comment after code only if it stood on a line of its own
+    lines.append(Line(brackets[1], span.end_line, span.end_line if span.end_line > inner[-1][2] else span.end_line - 1))
+    return _split(lines, one, 1, comments)
 
 
-def _test_stmt(stmt, indent: int, comments: list[int]) -> list[Piece]:
+def _test_stmt(stmt, comments) -> list[Line]:
     if isinstance(stmt, ast.TestPayee):
         return _one(f"payee {quote(stmt.payee)}", stmt)
     if isinstance(stmt, ast.TestInput):
-        return _test_input(stmt, indent, comments)
+        return _test_input(stmt, comments)
     return _one(f"expect {expr(stmt.target)} = {expr(stmt.expected)}", stmt)
 
 
-def _line(item, comments: list[int]) -> list[Piece]:
-    if isinstance(item, ast.LetDecl):
-        return _statement(0, item, f"let {item.name} = ", item.expr, [], comments)
-    if isinstance(item, ast.ColumnDecl):
-        return _statement(0, item, f"let {item.table}.{item.name} = ", item.expr, [], comments)
-    if isinstance(item, ast.PayoutDecl):
-        clauses = [(_clause(c), c) for c in item.clauses]
-        return _statement(0, item, f"payout {quote(item.label)} = ", item.expr, clauses, comments)
-    if isinstance(item, ast.FlagDecl):
-        return _statement(0, item, f"flag {quote(item.label)} = ", item.expr, [], comments)
-    if isinstance(item, ast.TotalDecl):
-        return _statement(0, item, f"total {item.kind} at ", item.expr, [], comments)
-    raise TypeError(f"the formatter has no rule for {type(item).__name__}")
+_HEADS = {
+    ast.LetDecl: lambda i: f"let {i.name} = ",
+    ast.ColumnDecl: lambda i: f"let {i.table}.{i.name} = ",
+    ast.PayoutDecl: lambda i: f"payout {quote(i.label)} = ",
+    ast.FlagDecl: lambda i: f"flag {quote(i.label)} = ",
+    ast.TotalDecl: lambda i: f"total {i.kind} at ",
+}
 
 
-# ---- units and comments ---------------------------------------------------------------
-
-
-@attrs.define
-class Unit:
-    """One printed line and the source lines it came from, with the comments that go with it."""
-
-    prefix: str  # indentation
-    text: str
-    first: int
-    last: int
-    comment_prefix: str  # indentation of own-line comments above it
-    blank_before: bool = False
-    before: list = attrs.field(factory=list)  # own-line comments above: (line, text)
-    trailing: list = attrs.field(factory=list)  # comments that stood after code on its lines
-
-    @property
-    def line(self) -> str:
-        return self.prefix + self.text
-
-
-def _from_pieces(pieces: list[Piece], indent: int) -> list[Unit]:
-    base = INDENT * indent
-    return [Unit(base + p.extra, p.text, p.first, p.last, base + p.extra) for p in pieces]
-
-
-def _block(item, opening: str, children: list[list[Piece]]) -> list[Unit]:
+def _block(item, opening: str, children: list[list[Line]]) -> list[Line]:
     line, end = item.span.line, item.span.end_line
     open_last = max(line, children[0][0].first - 1) if children else max(line, end - 1)
-    units = [Unit("", opening, line, open_last, "")]
-    for pieces in children:
-        units += _from_pieces(pieces, 1)
-    units.append(Unit("", "}", end, end, INDENT))
-    return units
+    inner = [l for child in children for l in _indented(child, INDENT)]
+    return [Line(opening, line, open_last), *inner, Line("}", end, end)]
 
 
-def _tier_rows(decl: ast.TiersDecl) -> list[list[Piece]]:
-    keys = [_row_key(row) for row in decl.rows]
-    width = max((display_width(k) for k in keys), default=0)
-    return [_one(k + " " * (width - display_width(k)) + f" -> {_tier_value(row.value)}", row) for k, row in zip(keys, decl.rows)]
-
-
-def _units(item, comments: list[int]) -> list[Unit]:
+def _lines(item, comments) -> list[Line]:
     if isinstance(item, ast.PlanHeader):
         return _block(item, f"plan {quote(item.name)} {{", [_one(_setting(s), s) for s in item.settings])
     if isinstance(item, ast.InputDecl):
         return _block(item, f"input {item.name}: {item.kind} {{", [_one(_field(f), f) for f in item.fields])
     if isinstance(item, ast.TiersDecl):
-        mode = f" {item.mode}" if item.mode else ""
-        return _block(item, f"tiers {item.name}{mode} {{", _tier_rows(item))
+        keys = [_row_key(row) for row in item.rows]
+        width = max((display_width(k) for k in keys), default=0)
+        rows = [_one(k + " " * (width - display_width(k)) + f" -> {_tier_value(r.value)}", r) for k, r in zip(keys, item.rows)]
+        return _block(item, f"tiers {item.name}{' ' + item.mode if item.mode else ''} {{", rows)
     if isinstance(item, ast.TestDecl):
-        return _block(item, f"test {quote(item.name)} {{", [_test_stmt(s, 1, comments) for s in item.stmts])
-    return _from_pieces(_line(item, comments), 0)
+        return _block(item, f"test {quote(item.name)} {{", [_test_stmt(s, comments) for s in item.stmts])
+    if type(item) not in _HEADS:
+        raise TypeError(f"the formatter has no rule for {type(item).__name__}")
+    clauses = [(_clause(c), c) for c in item.clauses] if isinstance(item, ast.PayoutDecl) else []
+    return _statement(item, _HEADS[type(item)](item), item.expr, clauses, comments)
 
 
 _GROUPS = {ast.LetDecl: "definitions", ast.ColumnDecl: "definitions", ast.PayoutDecl: "outputs", ast.FlagDecl: "outputs", ast.TotalDecl: "outputs"}
@@ -344,83 +326,70 @@ def _tight(previous, item, own_lines: list[int]) -> bool:
     return start > 0 and end - start - 1 == between
 
 
-def _attach(units: list[Unit], comments) -> list:
-    firsts = [u.first for u in units]
-    at_end = []
-    for comment in comments:
-        entry = (comment.line, comment.text.rstrip())
-        if comment.own_line:
-            index = bisect.bisect_right(firsts, comment.line)
-            (units[index].before if index < len(units) else at_end).append(entry)
-            continue
-        holding = [i for i, u in enumerate(units) if u.first <= comment.line <= u.last]
-        holding = holding or [i for i, u in enumerate(units) if u.first <= comment.line] or [0]
-        if units:
-            units[max(holding, key=lambda i: (units[i].first, i))].trailing.append(entry[1])
-        else:
-            at_end.append(entry)
-    return at_end
-
-
-def _comment_columns(units: list[Unit]) -> list[int]:
+def _comment_columns(lines: list[Line]) -> list[int]:
     """Where each trailing comment starts: aligned over a section of equally indented
     lines with nothing printed between them (no blank line, no comment line)."""
-    columns = [0] * len(units)
+    columns = [0] * len(lines)
     section: list[int] = []
 
     def close():
-        width = max((display_width(units[i].line) for i in section), default=0)
+        width = max((display_width(lines[i].printed) for i in section), default=0)
         for i in section:
             columns[i] = width + 2
         section.clear()
 
-    for index, unit in enumerate(units):
-        if unit.blank_before or unit.before or len(unit.trailing) > 1 or (index and unit.prefix != units[index - 1].prefix):
+    for index, line in enumerate(lines):
+        if line.blank_before or line.before or len(line.trailing) > 1 or (index and line.prefix != lines[index - 1].prefix):
             close()
-        if unit.trailing:
+        if line.trailing:
             section.append(index)
     close()
     return columns
 
 
-def _comment_block(entries, prefix: str, next_line: int, keep_gaps: bool) -> list[str]:
-    """Own-line comments; at top level a blank line between them (or before the code below)
-    is kept where the source had one."""
+def _comment_block(entries, prefix: str, next_line: int, blank) -> list[str]:
+    """Own-line comments; at top level (`blank` given) a blank line between them, or
+    before the code below, is kept where the source had one."""
     out = []
     for i, (line, text) in enumerate(entries):
         out.append(prefix + text)
         following = entries[i + 1][0] if i + 1 < len(entries) else next_line
-        if keep_gaps and following - line > 1:
+        if blank is not None and any(blank(n) for n in range(line + 1, following)):
             out.append("")
     return out
 
 
 def format_plan(plan_file: ast.PlanFile) -> str:
     """Canonical text of a parsed plan, comments included (ends with a newline)."""
-    units: list[Unit] = []
-    own_lines = sorted(c.line for c in plan_file.comments if c.own_line)
-    comment_lines = sorted(c.line for c in plan_file.comments)
-    previous = None
-    for item in plan_file.items:
-        item_units = _units(item, comment_lines)
-        item_units[0].blank_before = previous is not None and not _tight(previous, item, own_lines)
-        units += item_units
-        previous = item
-    at_end = _attach(units, plan_file.comments)
-    columns = _comment_columns(units)
+    comments = sorted((c.line, c.own_line) for c in plan_file.comments)
+    own_lines = [line for line, own in comments if own]
+    lines: list[Line] = []
+    for index, item in enumerate(plan_file.items):
+        item_lines = _lines(item, comments)
+        item_lines[0].blank_before = index > 0 and not _tight(plan_file.items[index - 1], item, own_lines)
+        lines += item_lines
+    at_end = []
+    for comment in plan_file.comments:
+        at = _holder(lines, comment.line, comment.own_line) if lines else 0
+        entry = (comment.line, comment.text.rstrip())
+        if at == len(lines):
+            at_end.append(entry)
+        else:
+            (lines[at].before if comment.own_line else lines[at].trailing).append(entry if comment.own_line else entry[1])
+    occupied = {c.line for c in plan_file.comments} | {n for l in lines for n in range(l.first, l.last + 1)}
     out: list[str] = []
-    for unit, column in zip(units, columns):
-        if unit.blank_before:
+    for line, column in zip(lines, _comment_columns(lines)):
+        if line.blank_before:
             out.append("")
-        *above, last = unit.trailing or [None]
-        out += _comment_block(unit.before, unit.comment_prefix, unit.first, unit.comment_prefix == "")
-        out += [unit.comment_prefix + text for text in above]
-        line = unit.line
-        out.append(line + (" " * (column - display_width(line)) + last if last else ""))
+        # a closing brace's comments are indented like the rows above it
+        prefix = INDENT + line.prefix if line.text == "}" and not line.prefix else line.prefix
+        *above, last = line.trailing or [None]
+        out += _comment_block(line.before, prefix, line.first, (lambda n: n not in occupied) if not prefix else None)
+        out += [prefix + text for text in above]
+        out.append(line.printed + (" " * (column - display_width(line.printed)) + last if last else ""))
     if at_end:
-        if out:
-            out.append("")
-        out += _comment_block(at_end, "", 0, False)
+        out += [""] if out else []
+        out += _comment_block(at_end, "", 0, None)
     return "\n".join(out) + "\n"
 
 

@@ -158,7 +158,7 @@ class _Builder(Transformer):
     def negative(self, meta, literal):
         span = self._span(meta)
         if isinstance(literal, (ast.Number, ast.Percent, ast.Money)):
-            return attrs_evolve(literal, value=-literal.value, text="-" + literal.text, span=span)
+            return attrs.evolve(literal, value=-literal.value, text="-" + literal.text, span=span)
         return ast.Negate(literal, span)
 
     # -- expressions
@@ -423,10 +423,6 @@ class _Builder(Transformer):
 
 
 _UNBOUNDED = object()
-
-
-def attrs_evolve(node, **changes):
-    return attrs.evolve(node, **changes)
 
 
 def _end_span(source: SourceFile, text: str):
