@@ -1,0 +1,149 @@
+"""Lint configuration: which rules run, and at what severity.
+
+Settings live in `[tool.plan]` of a `pyproject.toml`, or at the top level of a
+`plan.toml`. For each plan file the nearest such file, searching upward from
+the plan's folder, wins (in one folder `plan.toml` comes before
+`pyproject.toml`; a `pyproject.toml` without `[tool.plan]` is passed over):
+
+    [tool.plan]
+    disable = ["missing-rounding"]         # codes or names; "all" turns every rule off
+    enable = ["tier-gap"]                  # applied after disable
+    [tool.plan.severity]
+    tier-gap = "error"                     # error | warning | note | off
+
+Only lint rules (L codes) can be configured: checker errors mean the plan does
+not work, and are always reported. A bad file raises `ConfigError` naming it.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Optional
+
+import attrs
+
+from .diagnostics import SEVERITIES, did_you_mean
+
+KEYS = ("enable", "disable", "severity")
+LEVELS = (*SEVERITIES, "off")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used (exit code 2)."""
+
+
+@attrs.frozen
+class Config:
+    """Resolved lint settings. `Config()` is the default: every rule on, at its own severity."""
+
+    enable: tuple[str, ...] = ()  # rule codes
+    disable: tuple[str, ...] = ()
+    severity: tuple[tuple[str, str], ...] = ()  # (code, level)
+    path: Optional[str] = None  # where it came from
+
+    def severity_of(self, code: str, default: str) -> Optional[str]:
+        """The severity a rule reports at, or None when it is switched off."""
+        from .lint import RULES
+
+        level = dict(self.severity).get(code)
+        if level == "off":
+            return None
+        on = True
+        if "all" in self.disable or code in self.disable:
+            on = False
+        if "all" in self.enable or code in self.enable:
+            on = True
+        if code not in RULES:
+            on = True  # checker, data and test codes are never switched off
+            level = None
+        return (level or default) if on else None
+
+
+def _rule_codes(values, where: str, key: str) -> tuple[str, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{where}: '{key}' must be a list of rule codes or names, e.g. {key} = [\"tier-gap\"]")
+    codes = []
+    for value in values:
+        if value.strip().lower() == "all":
+            codes.append("all")
+            continue
+        codes.append(_one_code(value, where, key))
+    return tuple(codes)
+
+
+def _one_code(value: str, where: str, key: str) -> str:
+    from .diagnostics import REGISTRY
+    from .lint import RULES, find_rule
+
+    found = find_rule(value)
+    if found is not None:
+        return found.code
+    if value.upper() in REGISTRY:
+        raise ConfigError(f"{where}: '{key}' names {value.upper()}, a checker diagnostic; only lint rules (L codes) can be configured")
+    names = [r.name for r in RULES.values()] + list(RULES)
+    hint = did_you_mean(value, names)
+    raise ConfigError(f"{where}: '{key}' names an unknown rule '{value}'" + (f"; {hint}" if hint else ""))
+
+
+def from_table(table: dict, where: str) -> Config:
+    """Validate one settings table (the `[tool.plan]` table or a plan.toml)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [tool.plan] must be a table")
+    for key in table:
+        if key not in KEYS:
+            hint = did_you_mean(key, KEYS)
+            raise ConfigError(f"{where}: unknown setting '{key}'" + (f"; {hint}" if hint else f" (known: {', '.join(KEYS)})"))
+    enable = _rule_codes(table.get("enable", []), where, "enable")
+    disable = _rule_codes(table.get("disable", []), where, "disable")
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ConfigError(f"{where}: 'severity' must be a table of rule = level, e.g. [tool.plan.severity] tier-gap = \"error\"")
+    levels = []
+    for key, level in severity.items():
+        if level not in LEVELS:
+            raise ConfigError(f"{where}: severity of '{key}' must be one of {', '.join(LEVELS)}, not {level!r}")
+        levels.append((_one_code(key, where, "severity"), level))
+    return Config(enable, disable, tuple(levels), where)
+
+
+def read_config(path: str | Path) -> Optional[Config]:
+    """Read one file. Returns None for a pyproject.toml without [tool.plan]."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict) or "plan" not in tool:
+            return None
+        return from_table(tool["plan"], f"{path} [tool.plan]")
+    return from_table(data, str(path))
+
+
+def find_config(start: str | Path, _cache: Optional[dict] = None) -> Config:
+    """The configuration for a plan file or folder: nearest file upward wins."""
+    start = Path(start).resolve()
+    folder = start if start.is_dir() else start.parent
+    cache = _cache if _cache is not None else {}
+    visited = []
+    found: Optional[Config] = None
+    for directory in (folder, *folder.parents):
+        if directory in cache:
+            found = cache[directory]
+            break
+        visited.append(directory)
+        for name in ("plan.toml", "pyproject.toml"):
+            candidate = directory / name
+            if candidate.is_file():
+                found = read_config(candidate)
+                if found is not None:
+                    break
+        if found is not None:
+            break
+    result = found or Config()
+    for directory in visited:
+        cache[directory] = result
+    return result

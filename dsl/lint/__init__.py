@@ -1,0 +1,120 @@
+"""The linter: rules that find plans which check but are probably wrong.
+
+`lint(plan_file, plan, source, config)` runs every enabled rule over a parsed
+plan (and its typed IR, or None when the plan does not check: then only the
+rules that need no IR run), applies inline suppressions and returns the
+findings as `Diagnostic`s sorted by position. `lint_path(path, config)` reads,
+parses and checks a file first, and returns the parser's and checker's
+diagnostics followed by the lint findings, so one command shows everything.
+
+Rules live one module per rule or small family under `dsl/lint/rules/`; every
+module there is imported when this package is, so adding a rule is adding a
+file. The registry (`rule`, `RULES`) is defined in registry.py and re-exported
+here:
+
+    >>> from dsl.lint import lint_text
+    >>> [d.name for d in lint_text('plan "x" { currency CNY }')]
+    ['missing-rounding']
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Optional
+
+from .. import ast, ir
+from ..checker import check
+from ..config import Config, find_config
+from ..diagnostics import Diagnostic
+from ..parser import parse, parse_file
+from ..source import SourceFile
+from .registry import ERROR, NOTE, RULES, WARNING, Finding, LintContext, Rule, declare, find_rule, rule
+from .suppression import apply_suppressions, find_suppressions
+
+__all__ = [
+    "ERROR", "WARNING", "NOTE", "Finding", "LintContext", "Rule", "RULES", "rule", "declare", "find_rule",
+    "LintError", "lint", "lint_path", "lint_file", "lint_text", "lint_source",
+]
+
+
+class LintError(Exception):
+    """A rule failed (a bug in the rule, not in the plan)."""
+
+
+def _discover() -> None:
+    from . import rules
+
+    for module in sorted(pkgutil.iter_modules(rules.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{rules.__name__}.{module.name}")
+
+
+def _currency(plan_file: ast.PlanFile, plan: Optional[ir.Plan]) -> str:
+    if plan is not None:
+        return plan.currency
+    header = plan_file.header()
+    setting = header.setting("currency") if header else None
+    return setting.values[0] if setting else "CNY"
+
+
+def _sort_key(diag: Diagnostic):
+    span = diag.span
+    return (span.file if span else "", span.line if span else 0, span.column if span else 0, diag.code)
+
+
+def lint(plan_file: ast.PlanFile, plan: Optional[ir.Plan], source: SourceFile, config: Optional[Config] = None) -> list[Diagnostic]:
+    """Run the enabled rules; returns lint findings only (not checker diagnostics)."""
+    config = config or Config()
+    context = LintContext(plan_file, plan, source, _currency(plan_file, plan))
+    found: list[Diagnostic] = []
+    enabled: set[str] = set()
+    for entry in sorted(RULES.values(), key=lambda r: r.code):
+        level = config.severity_of(entry.code, entry.severity)
+        if level is None:
+            continue
+        enabled.add(entry.code)
+        if entry.check is None or (entry.needs_plan and plan is None):
+            continue
+        try:
+            findings = list(entry.check(context))
+        except Exception as exc:  # a bug in a rule: say which rule, on which file
+            raise LintError(f"lint rule {entry.code} {entry.name} failed on {source.name}: {type(exc).__name__}: {exc}") from exc
+        found.extend(Diagnostic(entry.code, f.message, f.span, level, f.hint, f.notes) for f in findings)
+    kept, about = apply_suppressions(found, find_suppressions(plan_file, source), enabled)
+    for code, finding in about:
+        level = config.severity_of(code, RULES[code].severity)
+        if level is not None:
+            kept.append(Diagnostic(code, finding.message, finding.span, level, finding.hint, finding.notes))
+    return sorted(kept, key=_sort_key)
+
+
+def lint_source(text: str, name: str = "<plan>", config: Optional[Config] = None) -> list[Diagnostic]:
+    """Parse, check and lint plan text: the parser's and checker's diagnostics, then lint findings."""
+    plan_file, diagnostics = parse(text, name)
+    if plan_file is None:
+        return diagnostics
+    source = SourceFile(name, text)
+    plan, checked = check(plan_file, source)
+    return diagnostics + checked + lint(plan_file, plan, source, config)
+
+
+lint_text = lint_source
+
+
+def lint_file(path: str | Path, config: Optional[Config] = None, display: Optional[str] = None) -> tuple[list[Diagnostic], SourceFile]:
+    """Like lint_path, and also returns the source (for rendering carets)."""
+    if config is None:
+        config = find_config(path)
+    plan_file, diagnostics, source = parse_file(path, display)
+    if plan_file is None:
+        return diagnostics, source
+    plan, checked = check(plan_file, source)
+    return diagnostics + checked + lint(plan_file, plan, source, config), source
+
+
+def lint_path(path: str | Path, config: Optional[Config] = None, display: Optional[str] = None) -> list[Diagnostic]:
+    """Read, parse, check and lint a file. Without `config`, the nearest configuration file applies."""
+    return lint_file(path, config, display)[0]
+
+
+_discover()

@@ -1,0 +1,142 @@
+"""Lint findings → text, JSON, SARIF 2.1.0 and GitHub workflow commands.
+
+text is the one renderer of dsl.diagnostics (location, message, code, source
+line, caret). json is a list of `Diagnostic.to_json()`. SARIF lists the whole
+catalogue of codes (checker, data, test and lint) as rules, each with a
+`helpUri` to its page under docs/rules/, and one result per finding; columns
+are counted in Unicode code points and SARIF's `endColumn` is one past the last
+character. github prints `::error file=…,line=…::message` lines that GitHub
+Actions turns into annotations on the pull request.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Optional
+from urllib.parse import quote
+
+from ..diagnostics import REGISTRY, Diagnostic, render
+from ..source import SourceFile
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_LEVELS = {"error": "error", "warning": "warning", "note": "note"}
+GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def doc_page(code: str) -> str:
+    """The docs page of a code, relative to the repository root."""
+    entry = REGISTRY[code]
+    return f"docs/rules/{entry.code}-{entry.name}.md"
+
+
+def catalogue() -> list:
+    """Every registered code, sorted: the rules of the SARIF driver."""
+    from . import RULES  # noqa: F401  (registers the lint codes)
+    from .. import checker, data, testing  # noqa: F401  (register their codes)
+
+    return sorted(REGISTRY.values(), key=lambda c: c.code)
+
+
+def as_text(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile]) -> str:
+    return "\n".join(render(d, sources) for d in diagnostics)
+
+
+def as_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diagnostics], ensure_ascii=False, indent=2)
+
+
+def _uri(file: str) -> str:
+    path = Path(file)
+    try:
+        path = path.resolve().relative_to(Path.cwd().resolve())
+    except (ValueError, OSError):
+        pass
+    return quote(path.as_posix())
+
+
+def _location(diag: Diagnostic, fallback_file: Optional[str]) -> list:
+    span = diag.span
+    file = span.file if span else fallback_file
+    if not file:
+        return []
+    physical: dict = {"artifactLocation": {"uri": _uri(file)}}
+    if span and span.line > 0:
+        physical["region"] = {
+            "startLine": span.line,
+            "startColumn": max(1, span.column),
+            "endLine": max(span.end_line, span.line),
+            "endColumn": max(span.end_column, span.column) + 1,
+        }
+    return [{"physicalLocation": physical}]
+
+
+def as_sarif(diagnostics: Iterable[Diagnostic], version: str = "", files: Iterable[str] = ()) -> str:
+    codes = catalogue()
+    index = {c.code: i for i, c in enumerate(codes)}
+    rules = [
+        {
+            "id": c.code,
+            "name": c.name,
+            "shortDescription": {"text": c.summary},
+            "defaultConfiguration": {"level": SARIF_LEVELS.get(c.severity, "warning")},
+            "helpUri": doc_page(c.code),
+            "properties": {"group": c.group},
+        }
+        for c in codes
+    ]
+    results = []
+    for diag in diagnostics:
+        result = {
+            "ruleId": diag.code,
+            "level": SARIF_LEVELS.get(diag.severity, "warning"),
+            "message": {"text": diag.message + (f" (hint: {diag.hint})" if diag.hint else "")},
+            "locations": _location(diag, None),
+        }
+        if diag.code in index:
+            result["ruleIndex"] = index[diag.code]
+        results.append(result)
+    driver = {"name": "plan", "rules": rules}
+    if version:
+        driver["version"] = version
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "columnKind": "unicodeCodePoints",
+                "artifacts": [{"location": {"uri": _uri(f)}} for f in files],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(diagnostics: Iterable[Diagnostic]) -> str:
+    lines = []
+    for diag in diagnostics:
+        command = GITHUB_COMMANDS.get(diag.severity, "warning")
+        props = []
+        span = diag.span
+        if span:
+            props.append(f"file={_escape_property(Path(span.file).as_posix())}")
+            if span.line > 0:
+                props += [
+                    f"line={span.line}",
+                    f"col={max(1, span.column)}",
+                    f"endLine={max(span.end_line, span.line)}",
+                    f"endColumn={max(span.end_column, span.column)}",
+                ]
+        props.append(f"title={_escape_property(f'{diag.code} {diag.name}'.strip())}")
+        message = diag.message + (f" (hint: {diag.hint})" if diag.hint else "")
+        lines.append(f"::{command} {','.join(props)}::{_escape_data(message)}")
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""unguarded-division: dividing by something read from the data that may be 0.
+
+A payee with no target, no deals or an empty cell makes `sales / reps.target`
+fail for that payee (R001) in the middle of a pay run. A division is guarded
+when an enclosing `if` tests what it divides by, when it sits on the right of
+an `and`/`or` whose left side tests it, inside an aggregate whose `where` tests
+it, or when the divisor is `max(x, c)` / `clamp(x, c, ..)` with a constant c > 0.
+
+A `when` gate does not guard: the evaluator computes a line's value before it
+looks at the gate (language.md: value → when gate), so `x / t when t > 0`
+still divides by zero when t is 0. Definitions are followed to where they are
+used, as the evaluator does: a let divides wherever it is first read.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from ... import ir
+from ..registry import WARNING, Finding, rule
+from ..walk import ir_children
+
+WHEN_GUARDS = False  # flip if the evaluator starts checking the gate before computing the value
+
+DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate)
+
+
+class _Atoms:
+    """What an expression reads, with definitions followed (memoised per plan)."""
+
+    def __init__(self, plan: ir.Plan):
+        self.plan = plan
+        self.memo: dict[str, frozenset] = {}
+
+    def of(self, node) -> frozenset:
+        if isinstance(node, ir.Aggregate):
+            return frozenset({("data", node)})
+        if isinstance(node, DATA_NODES):
+            return frozenset({("data", node)})
+        if isinstance(node, ir.LetRef):
+            if node.name not in self.memo:
+                let = self.plan.let(node.name)
+                self.memo[node.name] = frozenset({("let", node.name)}) | (self.of(let.expr) if let else frozenset())
+            return self.memo[node.name]
+        found = frozenset()
+        for child in ir_children(node):
+            found |= self.of(child)
+        return found
+
+
+def _positive_const(node) -> bool:
+    return isinstance(node, ir.Const) and isinstance(node.value, Decimal) and node.value > 0
+
+
+def _safe_divisor(node) -> bool:
+    if isinstance(node, ir.Builtin):
+        if node.fn == "max" and any(_positive_const(a) for a in node.args):
+            return True
+        if node.fn == "clamp" and _positive_const(node.args[1]):
+            return True
+    return False
+
+
+class _Walker:
+    def __init__(self, plan: ir.Plan):
+        self.plan = plan
+        self.atoms = _Atoms(plan)
+        self.visited: set = set()
+        self.findings: dict = {}
+
+    def visit(self, node, guards: frozenset) -> None:
+        if isinstance(node, ir.LetRef):
+            key = ("let", node.name, guards)
+            let = self.plan.let(node.name)
+            if key not in self.visited and let is not None:
+                self.visited.add(key)
+                self.visit(let.expr, guards)
+            return
+        if isinstance(node, ir.ComputedRef):
+            key = ("column", node.table, node.name, guards)
+            column = self.plan.column(node.table, node.name)
+            if key not in self.visited and column is not None:
+                self.visited.add(key)
+                self.visit(column.expr, guards)
+            return
+        if isinstance(node, ir.Arith) and node.op == "/":
+            self.division(node, guards)
+        if isinstance(node, ir.Cond):
+            self.visit(node.condition, guards)
+            tested = guards | self.atoms.of(node.condition)
+            self.visit(node.then, tested)
+            self.visit(node.otherwise, tested)
+            return
+        if isinstance(node, ir.Logic) and node.op in ("and", "or"):
+            left, right = node.operands
+            self.visit(left, guards)
+            self.visit(right, guards | self.atoms.of(left))
+            return
+        if isinstance(node, ir.Aggregate):
+            inner = guards
+            if node.where is not None:
+                self.visit(node.where, guards)
+                inner = guards | self.atoms.of(node.where)
+            if node.expr is not None:
+                self.visit(node.expr, inner)
+            return
+        for child in ir_children(node):
+            self.visit(child, guards)
+
+    def division(self, node: ir.Arith, guards: frozenset) -> None:
+        divisor = node.right
+        reads = self.atoms.of(divisor)
+        if not any(kind == "data" for kind, _ in reads) or _safe_divisor(divisor):
+            return
+        if reads & guards:
+            return
+        self.findings.setdefault(divisor.span, Finding(
+            f"'{divisor.text}' comes from the data and may be 0; dividing by it then fails for that payee",
+            divisor.span,
+            hint=f"guard it: if {divisor.text} > 0 then … else 0 (a 'when' gate does not stop the division)",
+        ))
+
+
+@rule("L013", "unguarded-division", WARNING, "A division by a value read from the data that may be 0, with no guard.", needs_plan=True)
+def unguarded_division(ctx):
+    plan = ctx.plan
+    walker = _Walker(plan)
+    none = frozenset()
+    for payout in plan.payouts:
+        gate_guards = walker.atoms.of(payout.gate) if (WHEN_GUARDS and payout.gate is not None) else none
+        for expr in (payout.expr, payout.cap, payout.floor):
+            if expr is not None:
+                walker.visit(expr, gate_guards)
+        if payout.gate is not None:
+            walker.visit(payout.gate, none)
+    for root in (*(f.expr for f in plan.flags), plan.total_cap, plan.total_floor):
+        if root is not None:
+            walker.visit(root, none)
+    reached = {key[1:-1] for key in walker.visited}
+    for let in plan.lets:  # definitions no line reads are still checked where they stand
+        if (let.name,) not in reached:
+            walker.visit(let.expr, none)
+    for column in plan.columns:
+        if (column.table, column.name) not in reached:
+            walker.visit(column.expr, none)
+    yield from sorted(walker.findings.values(), key=lambda f: (f.span.line, f.span.column))
