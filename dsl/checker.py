@@ -282,6 +282,9 @@ class PlanChecker:
         if bands and categories:
             self.error(BAD_TIERS, f"tier table '{decl.name}' mixes bands and categories", decl.span)
             broken = True
+        if has_default and mode == "marginal":
+            self.error(BAD_TIERS, f"a marginal table pays each band on the part of the amount inside it, so an 'else' row has no part to pay on; give a last band like [300万, ..) instead", decl.span)
+            broken = True
         if categories and mode != "lookup":
             self.error(BAD_TIERS, f"a table keyed by category returns values: write 'tiers {decl.name} lookup'", decl.span)
             broken = True

@@ -326,6 +326,10 @@ class PayeeEvaluator:
                     return value, self.node("tiers", node, value, [xt, child], mode="whole", table=table.name, input=x)
                 return band.value, self.node("tiers", node, band.value, [xt, self._band_trace(band.text, band.value, band.span, node)], mode="lookup", table=table.name, input=x)
         if table.has_default:
+            if table.mode == "whole":  # the else row's rate applies to the whole amount, like a band's
+                value = x * table.default
+                child = Trace("band", "else", value, type_name(node.type), table.span, (), {"amount": x, "rate": table.default}) if self.tracing else None
+                return value, self.node("tiers", node, value, [xt, child], mode="whole", table=table.name, input=x)
             return table.default, self.node("tiers", node, table.default, [xt, self._band_trace("else", table.default, table.span, node)], mode=table.mode, table=table.name, input=x)
         raise EvalError(f"no band of '{table.name}' contains {show(x, node.arg.type)}", node.span)
 
@@ -341,14 +345,22 @@ class PayeeEvaluator:
 
     # ---- lines
     def payout(self, payout: ir.Payout) -> list[Line]:
-        raw, trace = self.eval(payout.expr)
-        children = [trace]
+        """A line: its gate first (a closed gate makes the line 0 and nothing else is
+        computed, so `x / target when target > 0` is safe), then its value, its floor and
+        cap as adjustment lines, and its rounding."""
+        children = []
+        gate_trace = None
         if payout.gate is not None:
-            passed, gate_trace = self.eval(payout.gate)
+            passed, gate_inner = self.eval(payout.gate)
             if self.tracing:
-                children.append(Trace("gate", "when " + payout.gate.text, passed, "bool", payout.gate.span, (gate_trace,), {"passed": passed}))
+                gate_trace = Trace("gate", "when " + payout.gate.text, passed, "bool", payout.gate.span, (gate_inner,), {"passed": passed})
             if not passed:
-                raw = ZERO
+                line_trace = None
+                if self.tracing:
+                    line_trace = Trace("payout", payout.label, ZERO, type_name(MoneyType(self.plan.currency)), payout.span, (gate_trace,))
+                return [Line(payout.label, "payout", round_money(ZERO, payout.rounding.unit, payout.rounding.mode), line_trace)]
+        raw, trace = self.eval(payout.expr)
+        children = [trace, gate_trace]
         rounding = payout.rounding
         value = round_money(raw, rounding.unit, rounding.mode)
         if self.tracing:

@@ -361,13 +361,16 @@ class ExprChecker:
                     return self.bad(node)
         else:
             arg = self.coerce_zero(arg, key)
+            zero_bounds_only = all(b in (None, 0) for band in table.bands for b in (band.low, band.high))
+            if zero_bounds_only and is_money(arg.type) and is_numeric(key):
+                key = arg.type  # `[0, ..)` has no unit of its own: it fits money as well as numbers
             if is_money(key) != is_money(arg.type) or (is_money(key) and key != arg.type):
                 if is_money(key) and is_money(arg.type):
                     self.error(MIXED_CURRENCY, f"tier table '{name}' has bands in {key.currency}, but the value is in {arg.type.currency}", arg_node.span)
                 else:
                     self.error(TYPE_MISMATCH, f"tier table '{name}' has bands of {describe(key)}, but got {describe(arg.type)}", arg_node.span)
                 return self.bad(node)
-        return ir.TierCall(name, arg, table_result_type(table), node.span, self.text(node.span))
+        return ir.TierCall(name, arg, table_result_type(table, arg.type), node.span, self.text(node.span))
 
     # ---- operators
     def coerce_zero(self, expr: ir.Expr, target: Type) -> ir.Expr:
@@ -555,11 +558,12 @@ class ExprChecker:
         return ir.Cmp(node.op, left, right, BOOL, node.span, self.text(node.span))
 
 
-def table_result_type(table: ir.TierTable) -> Type:
+def table_result_type(table: ir.TierTable, arg_type: Optional[Type] = None) -> Type:
     if table.mode == "lookup":
         return table.value_type
-    if is_money(table.key_type):
-        return table.key_type
+    key = arg_type if arg_type is not None and is_money(arg_type) else table.key_type
+    if is_money(key):
+        return key
     if is_money(table.value_type):
         return table.value_type  # per-unit amounts over a count
     return NUMBER

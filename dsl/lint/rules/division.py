@@ -18,7 +18,7 @@ from ... import ir
 from ..registry import WARNING, Finding, rule
 from ..walk import ir_children
 
-WHEN_GUARDS = False  # flip if the evaluator starts checking the gate before computing the value
+WHEN_GUARDS = True  # the evaluator reads a line's gate before its value, so the gate guards it
 
 DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate)
 
