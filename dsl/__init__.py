@@ -7,7 +7,7 @@ The pipeline, one module per stage, composed in `pipeline.py`:
 
 The public API:
 
->>> from dsl import load_plan
+>>> from dsl import load_plan_text
 >>> plan, diagnostics, source = load_plan_text('plan "x" { currency CNY }\\npayout "a" = 100元 * 2%')
 >>> [p.label for p in plan.payouts]
 ['a']

@@ -140,6 +140,27 @@ class If:
     span: Span = span_field()
 
 
+def children(node) -> tuple:
+    """The sub-expressions of an expression node, for walks that need no types.
+
+    >>> children(Binary("+", Name("a"), Number(Decimal(1), "1")))
+    (Name(name='a'), Number(value=Decimal('1'), text='1'))
+    """
+    if isinstance(node, Field):
+        return (node.target,)
+    if isinstance(node, Call):
+        return (node.func, *node.args)
+    if isinstance(node, Filtered):
+        return (node.expr, node.where)
+    if isinstance(node, (Negate, Not)):
+        return (node.operand,)
+    if isinstance(node, (Binary, Compare, Logical)):
+        return (node.left, node.right)
+    if isinstance(node, If):
+        return (node.condition, node.then, node.otherwise)
+    return ()
+
+
 Literal = Union[Number, Percent, Money, String, Date, Bool]
 Expr = Union[Literal, Name, TotalRef, Field, Filtered, Call, Negate, Not, Binary, Compare, Logical, If]
 EXPR_CLASSES = (Number, Percent, Money, String, Date, Bool, Name, TotalRef, Field, Filtered, Call, Negate, Not, Binary, Compare, Logical, If)

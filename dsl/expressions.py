@@ -289,7 +289,7 @@ class ExprChecker:
                 if not found:
                     visit(n.where)
                 return
-            for child in _children(n):
+            for child in ast.children(n):
                 visit(child)
 
         visit(node)
@@ -567,20 +567,3 @@ def table_result_type(table: ir.TierTable, arg_type: Optional[Type] = None) -> T
     if is_money(table.value_type):
         return table.value_type  # per-unit amounts over a count
     return NUMBER
-
-
-def _children(node):
-    """AST children of an expression node, for scans that need no types."""
-    if isinstance(node, (ast.Field,)):
-        return (node.target,)
-    if isinstance(node, ast.Call):
-        return node.args
-    if isinstance(node, ast.Filtered):
-        return (node.expr, node.where)
-    if isinstance(node, (ast.Negate, ast.Not)):
-        return (node.operand,)
-    if isinstance(node, (ast.Binary, ast.Compare, ast.Logical)):
-        return (node.left, node.right)
-    if isinstance(node, ast.If):
-        return (node.condition, node.then, node.otherwise)
-    return ()

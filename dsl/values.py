@@ -138,7 +138,9 @@ def format_number(value: Decimal, places: int | None = None, grouping: bool = Tr
 
 
 def format_percent(value: Decimal) -> str:
-    """>>> format_percent(Decimal("0.025"))
+    """A rate as a person writes it.
+
+    >>> format_percent(Decimal("0.025"))
     '2.5%'
     """
     return f"{normalize(value * 100):f}%"

@@ -76,11 +76,17 @@ def test_plan_test_over_the_plans_folder():
     assert result.stdout.strip().splitlines()[-1].endswith(" 0 failed")
 
 
-def test_bad_cell_names_file_row_and_column(tmp_path):
+def s1_data(tmp_path, deals_csv: str):
+    """A data folder for S1 with the given deals.csv and one roster row for 甲."""
     data = tmp_path / "data"
     data.mkdir()
-    (data / "deals.csv").write_text("rep,customer,amount,renewed\n甲,华东,12o0,true\n", encoding="utf-8")
+    (data / "deals.csv").write_text(deals_csv, encoding="utf-8")
     (data / "reps.csv").write_text("rep,renewal_rate,satisfaction\n甲,85%,92\n", encoding="utf-8")
+    return data
+
+
+def test_bad_cell_names_file_row_and_column(tmp_path):
+    data = s1_data(tmp_path, "rep,customer,amount,renewed\n甲,华东,12o0,true\n")
     result = run_plan_cli("run", S1, "--data", str(data))
     assert result.returncode == 1
     assert f"{data / 'deals.csv'}:2:3: error: column 'amount'" in result.stdout
@@ -88,10 +94,7 @@ def test_bad_cell_names_file_row_and_column(tmp_path):
 
 
 def test_unknown_payee_in_data(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "deals.csv").write_text("rep,customer,amount\n甲,华东,100\n丙,华北,100\n", encoding="utf-8")
-    (data / "reps.csv").write_text("rep,renewal_rate,satisfaction\n甲,85%,92\n", encoding="utf-8")
+    data = s1_data(tmp_path, "rep,customer,amount\n甲,华东,100\n丙,华北,100\n")
     result = run_plan_cli("run", S1, "--data", str(data))
     assert result.returncode == 1
     assert f"{data / 'deals.csv'}:3:1:" in result.stdout   # row 3, the rep column
@@ -99,10 +102,7 @@ def test_unknown_payee_in_data(tmp_path):
 
 
 def test_missing_column(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "deals.csv").write_text("rep,customer,amout\n甲,华东,100\n", encoding="utf-8")
-    (data / "reps.csv").write_text("rep,renewal_rate,satisfaction\n甲,85%,92\n", encoding="utf-8")
+    data = s1_data(tmp_path, "rep,customer,amout\n甲,华东,100\n")
     result = run_plan_cli("run", S1, "--data", str(data))
     assert result.returncode == 1
     assert "[D002 missing-column]" in result.stdout

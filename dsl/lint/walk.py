@@ -21,20 +21,7 @@ from ..values import format_number
 # ---- syntax tree -------------------------------------------------------------
 
 
-def ast_children(node) -> tuple:
-    if isinstance(node, ast.Field):
-        return (node.target,)
-    if isinstance(node, ast.Call):
-        return (node.func, *node.args)
-    if isinstance(node, ast.Filtered):
-        return (node.expr, node.where)
-    if isinstance(node, (ast.Negate, ast.Not)):
-        return (node.operand,)
-    if isinstance(node, (ast.Binary, ast.Compare, ast.Logical)):
-        return (node.left, node.right)
-    if isinstance(node, ast.If):
-        return (node.condition, node.then, node.otherwise)
-    return ()
+ast_children = ast.children  # one definition, beside the nodes it walks
 
 
 def walk_ast(node) -> Iterator:
