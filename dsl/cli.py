@@ -41,7 +41,11 @@ def plan_files(paths) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.plan") if p.is_file()))
+            found = sorted(p for p in path.rglob("*.plan") if p.is_file())
+            if not found:
+                # A CI step pointed at the wrong folder must not pass by checking nothing.
+                raise UsageError(f"no .plan files in {raw}")
+            files.extend(found)
         elif path.is_file():
             files.append(path)
         else:

@@ -504,8 +504,18 @@ def parse_file(path: str | Path, display: str | None = None) -> tuple[ast.PlanFi
     """Read and parse a file; an unreadable file is a diagnostic, not an exception."""
     name = display or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [diagnostic(SYNTAX, f"cannot read {name}: {exc}", None)], SourceFile(name, "")
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, [diagnostic(SYNTAX, f"cannot read {name}: {exc.strerror or exc}", None)], SourceFile(name, "")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Point at the first byte that is not UTF-8; plans are UTF-8 text.
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        span = Span(name, line, column, line, column)
+        message = f"{name} is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be read (save the plan as UTF-8)"
+        return None, [diagnostic(SYNTAX, message, span)], SourceFile(name, "")
     plan, diags = parse(text, name)
     return plan, diags, SourceFile(name, text)

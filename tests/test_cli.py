@@ -139,3 +139,20 @@ def test_readme_first_command_targets_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "plan explain plans/s1_big_account/plan.plan --payee 甲" in readme.splitlines()[4]
     assert "python -m pytest" in readme
+
+
+def test_a_folder_without_plans_is_a_usage_error(tmp_path):
+    # A CI step pointed at the wrong folder must fail, not pass by checking nothing.
+    for command in ("check", "test", "lint"):
+        result = run_plan_cli(command, str(tmp_path))
+        assert result.returncode == 2, command
+        assert f"no .plan files in {tmp_path}" in result.stderr
+
+
+def test_a_plan_that_is_not_utf8_names_the_byte(tmp_path):
+    path = tmp_path / "gbk.plan"
+    path.write_bytes('plan "x" { currency CNY }\npayout "提成" = 1元\n'.encode("gb18030"))
+    result = run_plan_cli("check", str(path))
+    assert result.returncode == 1
+    # line 2, after 'payout "' (8 characters): the first byte of 提 in GB18030 is 0xcc
+    assert f"{path}:2:9: error: {path} is not UTF-8 text: byte 0xcc" in result.stdout
