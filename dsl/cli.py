@@ -126,11 +126,24 @@ def result_rows(result: RunResult):
 @cli.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
 @click.option("--data", "data", help="A folder of CSV files, an .xlsx workbook or a .json file (default: data/ beside the plan).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of standard output (required for xlsx).")
 def run(plan_file, data, fmt, out):
     """Compute every payee's payout lines."""
+    if fmt == "xlsx" and not out:
+        raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
     plan, result = run_or_report(Path(plan_file), data, trace=False)
+    if fmt == "xlsx":
+        from .xlsx import write_workbook
+
+        lines = [["payee", "line", "kind", "value"]]
+        for payee in result.payees:
+            lines += [[payee.payee, l.label, l.kind, l.value] for l in payee.lines]
+            lines += [[payee.payee, f.label, "flag", f.value] for f in payee.flags]
+        totals = [["payee", "total"]] + [[p.payee, p.total] for p in result.payees]
+        write_workbook(out, {"lines": lines, "totals": totals})
+        click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
+        return
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=["payee", "line", "kind", "value"], lineterminator="\n")

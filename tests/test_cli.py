@@ -156,3 +156,27 @@ def test_a_plan_that_is_not_utf8_names_the_byte(tmp_path):
     assert result.returncode == 1
     # line 2, after 'payout "' (8 characters): the first byte of 提 in GB18030 is 0xcc
     assert f"{path}:2:9: error: {path} is not UTF-8 text: byte 0xcc" in result.stdout
+
+
+def test_run_to_excel_keeps_every_digit(tmp_path):
+    import zipfile
+
+    import openpyxl
+
+    out = tmp_path / "s1.xlsx"
+    result = run_plan_cli("run", S1, "--format", "xlsx", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    book = openpyxl.load_workbook(out)   # a real workbook that Excel's reader library opens
+    assert book.sheetnames == ["lines", "totals"]
+    rows = [[c.value for c in row] for row in book["totals"].iter_rows()]
+    assert rows[0] == ["payee", "total"] and [r[0] for r in rows[1:]] == ["甲", "乙"]
+    # The amounts as stored in the sheet XML, exact: 65,000 + 6,000 and 33,000 + 0.
+    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml").decode("utf-8")
+    assert '<c r="B2" s="1"><v>71000.00</v></c>' in xml
+    assert '<c r="B3" s="1"><v>33000.00</v></c>' in xml
+
+
+def test_excel_output_needs_a_file():
+    result = run_plan_cli("run", S1, "--format", "xlsx")
+    assert result.returncode == 2
+    assert "--out" in result.stderr
