@@ -357,7 +357,7 @@ class PayeeEvaluator:
             if not passed:
                 line_trace = None
                 if self.tracing:
-                    line_trace = Trace("payout", payout.label, ZERO, type_name(MoneyType(self.plan.currency)), payout.span, (gate_trace,))
+                    line_trace = Trace("payout", payout.label, ZERO, type_name(MoneyType(self.plan.currency)), payout.span, (gate_trace, self.withheld(payout)))
                 return [Line(payout.label, "payout", round_money(ZERO, payout.rounding.unit, payout.rounding.mode), line_trace)]
         raw, trace = self.eval(payout.expr)
         children = [trace, gate_trace]
@@ -375,6 +375,19 @@ class PayeeEvaluator:
                     lines.append(adjustment)
                     limited += adjustment.value
         return lines
+
+    def withheld(self, payout: ir.Payout) -> Optional[Trace]:
+        """For an explanation only: what a closed gate kept the line from paying.
+
+        A rep whose bonus is 0 sees both why (the gate) and what was at stake. If the
+        value cannot be computed (the gate was guarding a division by zero), nothing
+        is shown; `plan run` never computes it.
+        """
+        try:
+            value, trace = self.eval(payout.expr)
+        except EvalError:
+            return None
+        return Trace("withheld", payout.expr.text, value, type_name(MoneyType(self.plan.currency)), payout.expr.span, (trace,))
 
     def limit(self, kind: str, expr, before: Decimal, rounding: ir.Rounding, label: str, words: str) -> Optional[Line]:
         """A cap or floor on `before`: its adjustment as a line of its own, or None when it does not bind."""

@@ -25,7 +25,7 @@ WORDS = {
         "passed": "passed", "failed": "not met: line is 0", "rounding": "rounding",
         "cap": "cap", "floor": "floor", "total_cap": "total cap", "total_floor": "total floor",
         "adjustment": "adjustment", "took": "took", "then": "then", "else": "else", "table": "table",
-        "line": "line", "value": "value", "band": "band", "no_rows": "no rows", "computed": "computed",
+        "line": "line", "value": "value", "band": "band", "no_rows": "no rows", "computed": "computed", "withheld": "withheld by the gate",
     },
     "zh": {
         "total": "合计", "payee": "人员", "plan": "方案", "period": "期间", "flags": "标记",
@@ -33,7 +33,7 @@ WORDS = {
         "passed": "满足", "failed": "不满足：本项为 0", "rounding": "舍入",
         "cap": "封顶", "floor": "保底", "total_cap": "总额封顶", "total_floor": "总额保底",
         "adjustment": "调整", "took": "取", "then": "then 分支", "else": "else 分支", "table": "表",
-        "line": "项目", "value": "金额", "band": "档", "no_rows": "无数据行", "computed": "计算列",
+        "line": "项目", "value": "金额", "band": "档", "no_rows": "无数据行", "computed": "计算列", "withheld": "因条件未满足而未发放",
     },
 }
 
@@ -111,6 +111,8 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
             amount = fmt_value(d["amount"], node.type if node.type.startswith("money") else "")
             return f"{w['band']} {node.text}: {amount} × {rate} = {value}"
         return f"{w['band']} {node.text} → {value}"
+    if kind == "withheld":
+        return f"{w['withheld']} = {value}"
     if kind == "gate":
         verdict = w["passed"] if node.value else w["failed"]
         return f"{node.text}: {verdict}"

@@ -24,7 +24,7 @@ from .values import to_json_number
 KINDS = (
     "payout", "flag", "total", "const", "let", "record", "param", "column", "computed", "row",
     "arith", "neg", "cmp", "logic", "cond", "aggregate", "builtin", "tiers", "band", "field",
-    "gate", "cap", "floor", "rounding",
+    "gate", "withheld", "cap", "floor", "rounding",
 )
 
 

@@ -67,3 +67,20 @@ def test_explanations_validate_against_the_documented_schema():
     for payee in ("甲", "乙"):
         result = run_plan_cli("explain", PLAN, "--payee", payee, "--format", "json")
         jsonschema.validate(json.loads(result.stdout), schema)
+
+
+def test_both_languages_have_every_fixed_word():
+    from dsl.explain import MODE_WORDS, WORDS
+
+    assert set(WORDS["zh"]) == set(WORDS["en"])
+    assert set(MODE_WORDS["zh"]) == set(MODE_WORDS["en"])
+
+
+def test_a_closed_gate_shows_what_it_withheld():
+    # 乙's renewal rate is 60% < 80%: the line is 0, and the explanation says why and
+    # what was at stake (乙 renewed nothing, so 0.5% × 0 = 0.00).
+    for lang, words in (("en", "withheld by the gate = 0.00"), ("zh", "因条件未满足而未发放 = 0.00")):
+        result = run_plan_cli("explain", PLAN, "--payee", "乙", "--line", "续签奖励", "--lang", lang)
+        assert result.returncode == 0, result.stderr
+        assert words in result.stdout
+        assert "reps.renewal_rate = 60%" in result.stdout
