@@ -3,7 +3,8 @@
 The rules, in brief:
 - money ± money needs one currency (E104); money ± percent or number is an error
   (E103) — a commission is money × rate, not money + rate;
-- money × number/percent and money ÷ number are money; money ÷ money is a ratio;
+- money × number/percent and money ÷ number are money; money ÷ money is a ratio,
+  shown as a percent;
   money × money is an error;
 - comparing money with a percent is an error; comparing money with a bare number
   is allowed here and flagged by the linter (suspicious-units);
@@ -393,7 +394,9 @@ class ExprChecker:
             return exprs, money[0]
         if all(is_numeric(e.type) for e in exprs):
             types = {e.type for e in exprs}
-            return exprs, types.pop() if len(types) == 1 else NUMBER
+            if len(types) == 1:
+                return exprs, types.pop()
+            return exprs, PERCENT if PERCENT in types else NUMBER  # `if r > 0 then r else 0` stays a rate
         first = exprs[0].type
         for e in exprs[1:]:
             if e.type != first and not (is_textual(e.type) and is_textual(first)):
@@ -502,7 +505,7 @@ class ExprChecker:
             return None
         # division
         if is_money(lt) and is_money(rt):
-            return NUMBER
+            return PERCENT  # a ratio of amounts (attainment, collection rate) reads as a percent
         if is_money(lt) and is_numeric(rt):
             return lt
         if is_numeric(lt) and is_numeric(rt):
