@@ -100,8 +100,7 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None):
     bar = None
     if sys.stderr.isatty() and payees is None:
         # Only on a terminal: CI logs and redirected output stay clean.
-        def bar(length):
-            return click.progressbar(length=length, label="computing payees", file=sys.stderr, show_pos=True)
+        bar = lambda length: click.progressbar(length=length, label="computing payees", file=sys.stderr, show_pos=True)  # noqa: E731
     _, result, run_diags = run_plan(plan, default_data(path, data), trace=trace, payees=payees, progress_bar=bar)
     usage = [d for d in run_diags if d.code == "R002"]
     emit([d for d in run_diags if d.code != "R002"], {source.name: source})

@@ -20,11 +20,11 @@ import attrs
 
 from . import ir
 from .data import Dataset, Table
-from .diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic
+from .diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic, did_you_mean
 from .perf import paused_gc
 from .source import Span
 from .trace import Trace
-from .types import MISSING, MoneyType, RecordType, is_money
+from .types import MISSING, MoneyType, is_money
 from .values import format_number, format_percent, round_money
 
 ZERO = Decimal(0)
@@ -479,8 +479,6 @@ def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[lis
         known = set(roster)
         for name in payees:
             if name not in known:
-                from .diagnostics import did_you_mean
-
                 diagnostics.append(diagnostic(NO_PAYEE, f"payee '{name}' does not appear in the data", None, hint=did_you_mean(name, roster)))
         roster = [p for p in payees if p in known]
     results = []

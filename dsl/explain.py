@@ -13,10 +13,10 @@ import re
 from decimal import Decimal
 from typing import Optional
 
-from .evaluator import PayeeResult, show
+from .evaluator import PayeeResult
 from .trace import Trace, json_value
 from .types import MoneyType
-from .values import format_number, format_percent
+from .values import format_number
 
 WORDS = {
     "en": {

@@ -561,6 +561,23 @@ class ExprChecker:
         return ir.Cmp(node.op, left, right, BOOL, node.span, self.text(node.span))
 
 
+def const_value(node, currency: str) -> tuple[object, Type]:
+    """The value and type of a constant (literal) AST node."""
+    if isinstance(node, ast.Number):
+        return node.value, NUMBER
+    if isinstance(node, ast.Percent):
+        return node.value, PERCENT
+    if isinstance(node, ast.Money):
+        return node.value, MoneyType(node.currency or currency)
+    if isinstance(node, ast.String):
+        return node.value, TEXT
+    if isinstance(node, ast.Bool):
+        return node.value, BOOL
+    if isinstance(node, ast.Date):
+        return node.value, DATE
+    return None, ERROR
+
+
 def table_result_type(table: ir.TierTable, arg_type: Optional[Type] = None) -> Type:
     if table.mode == "lookup":
         return table.value_type

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-from decimal import Decimal
 from pathlib import Path
 
 import attrs

@@ -27,7 +27,7 @@ DEFAULT_TEST_PAYEE = "test"
 
 
 def _literal(node, checker) -> tuple[object, object]:
-    from .checker import const_value
+    from .expressions import const_value
 
     if isinstance(node, ast.Negate):
         value, value_type = _literal(node.operand, checker)
@@ -186,7 +186,7 @@ def run_test(plan: ir.Plan, test: ir.PlanTest) -> TestOutcome:
                 what = expectation.label
         except EvalError as exc:
             failures.append(diagnostic(TEST_FAILED, f'test "{test.name}": {exc}', exc.span or expectation.span,
-                                       notes=((f"while computing this expectation", expectation.span),)))
+                                       notes=(("while computing this expectation", expectation.span),)))
             continue
         if not _matches(actual, expectation.expected):
             failures.append(
