@@ -48,9 +48,11 @@ class _Probe(PayeeEvaluator):
         return super().eval(node, row)
 
     def line(self, payout: ir.Payout) -> Decimal:
-        value, _ = self.eval(payout.expr)
+        """A line as the evaluator computes it (gate first: closed means 0 and
+        nothing else), but before rounding, so a drop is measured exactly."""
         if payout.gate is not None and not self.eval(payout.gate)[0]:
-            value = Decimal(0)
+            return Decimal(0)
+        value, _ = self.eval(payout.expr)
         if payout.floor is not None:
             value = max(value, self.eval(payout.floor)[0])
         if payout.cap is not None:

@@ -5,11 +5,10 @@ fail for that payee (R001) in the middle of a pay run. A division is guarded
 when an enclosing `if` tests what it divides by, when it sits on the right of
 an `and`/`or` whose left side tests it, inside an aggregate whose `where` tests
 it, or when the divisor is `max(x, c)` / `clamp(x, c, ..)` with a constant c > 0.
-
-A `when` gate does not guard: the evaluator computes a line's value before it
-looks at the gate (language.md: value → when gate), so `x / t when t > 0`
-still divides by zero when t is 0. Definitions are followed to where they are
-used, as the evaluator does: a let divides wherever it is first read.
+A line's `when` gate guards the line: the evaluator reads the gate first and a
+closed gate computes nothing else, so `x / t when t > 0` is safe.
+Definitions are followed to where they are used, as the evaluator does: a let
+divides wherever it is first read.
 """
 from __future__ import annotations
 
@@ -17,8 +16,6 @@ from decimal import Decimal
 from ... import ir
 from ..registry import WARNING, Finding, rule
 from ..walk import ir_children
-
-WHEN_GUARDS = True  # the evaluator reads a line's gate before its value, so the gate guards it
 
 DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate)
 
@@ -31,8 +28,6 @@ class _Atoms:
         self.memo: dict[str, frozenset] = {}
 
     def of(self, node) -> frozenset:
-        if isinstance(node, ir.Aggregate):
-            return frozenset({("data", node)})
         if isinstance(node, DATA_NODES):
             return frozenset({("data", node)})
         if isinstance(node, ir.LetRef):
@@ -115,7 +110,7 @@ class _Walker:
         self.findings.setdefault(divisor.span, Finding(
             f"'{divisor.text}' comes from the data and may be 0; dividing by it then fails for that payee",
             divisor.span,
-            hint=f"guard it: if {divisor.text} > 0 then … else 0 (a 'when' gate does not stop the division)",
+            hint=f"guard it: if {divisor.text} > 0 then … else 0, or a 'when {divisor.text} > 0' on the line",
         ))
 
 
@@ -125,7 +120,7 @@ def unguarded_division(ctx):
     walker = _Walker(plan)
     none = frozenset()
     for payout in plan.payouts:
-        gate_guards = walker.atoms.of(payout.gate) if (WHEN_GUARDS and payout.gate is not None) else none
+        gate_guards = walker.atoms.of(payout.gate) if payout.gate is not None else none
         for expr in (payout.expr, payout.cap, payout.floor):
             if expr is not None:
                 walker.visit(expr, gate_guards)

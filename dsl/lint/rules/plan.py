@@ -8,13 +8,12 @@ rather than inherit it.
 plan-test-disagrees: the plan's `test` blocks, run as part of linting. Each
 `expect` that disagrees with the computed value becomes a finding at the expect
 line, with expected and actual values; an expectation that cannot be computed
-at all (a division by zero, a value no band contains) becomes a finding at the
-test, with a note at the expression that failed. A CI job that only lints
+at all (a division by zero, a value no band contains) becomes a finding where
+the evaluation failed, with a note at the expectation. A CI job that only lints
 still catches an edit that changes the pay the tests pinned down.
 """
 from __future__ import annotations
 
-from ...diagnostics import TEST_FAILED
 from ...testing import run_test
 from ..registry import ERROR, WARNING, Finding, rule
 
@@ -33,12 +32,5 @@ def missing_rounding(ctx):
 @rule("L019", "plan-test-disagrees", ERROR, "A test written in the plan fails: an expectation disagrees with the computed value.", needs_plan=True)
 def plan_test_disagrees(ctx):
     for test in ctx.plan.tests:
-        for failure in run_test(ctx.plan, test).failures:
-            if failure.code == TEST_FAILED.code:
-                yield Finding(failure.message, failure.span)
-            else:
-                yield Finding(
-                    f'test "{test.name}" cannot be computed: {failure.message}',
-                    test.span,
-                    notes=(("where the evaluation failed", failure.span),) if failure.span else (),
-                )
+        for failure in run_test(ctx.plan, test).failures:  # each one a T001 with its own notes
+            yield Finding(failure.message, failure.span, notes=failure.notes)
