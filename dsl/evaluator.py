@@ -64,16 +64,6 @@ class PayeeResult:
                 return line
         return None
 
-    def line_total(self, label: str) -> Decimal:
-        """A line's value after its own cap/floor adjustments."""
-        return sum((l.value for l in self.lines if l.label == label and l.kind in ("payout", "cap", "floor")), ZERO)
-
-    def flag(self, label: str) -> Optional[FlagValue]:
-        for flag in self.flags:
-            if flag.label == label:
-                return flag
-        return None
-
 
 @attrs.frozen
 class RunResult:
@@ -504,8 +494,3 @@ def payee_evaluator(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool = F
     for table_name, groups in by_table.items():
         rows[table_name] = groups.get(payee, [])
     return PayeeEvaluator(plan, dataset, payee, rows, {n: i.get(payee) for n, i in records.items()}, trace)
-
-
-def evaluate_expr(plan: ir.Plan, dataset: Dataset, payee: str, expr, trace: bool = False):
-    """Evaluate one payee-level IR expression for a payee (used by plan tests)."""
-    return payee_evaluator(plan, dataset, payee, trace).eval(expr)

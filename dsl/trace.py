@@ -20,11 +20,11 @@ import attrs
 from .source import Span
 from .values import to_json_number
 
-# kinds of trace nodes
+# the kinds of node the evaluator builds (docs/explain.schema.json lists the same)
 KINDS = (
-    "payout", "flag", "total", "const", "let", "record", "param", "column", "computed", "row",
+    "payout", "flag", "const", "let", "record", "param", "column", "computed", "row",
     "arith", "neg", "cmp", "logic", "cond", "aggregate", "builtin", "tiers", "band", "field",
-    "gate", "withheld", "cap", "floor", "rounding",
+    "gate", "withheld", "cap", "floor", "total_cap", "total_floor", "rounding",
 )
 
 

@@ -84,3 +84,10 @@ def test_a_closed_gate_shows_what_it_withheld():
         assert result.returncode == 0, result.stderr
         assert words in result.stdout
         assert "reps.renewal_rate = 60%" in result.stdout
+
+
+def test_the_schema_lists_exactly_the_trace_kinds():
+    from dsl.trace import KINDS
+
+    schema = json.loads((ROOT / "docs" / "explain.schema.json").read_text(encoding="utf-8"))
+    assert schema["$defs"]["trace"]["properties"]["kind"]["enum"] == list(KINDS)

@@ -54,24 +54,7 @@ def all_ast_nodes(plan_file: ast.PlanFile) -> Iterator:
 # ---- typed IR ------------------------------------------------------------------
 
 
-def ir_children(node) -> tuple:
-    if isinstance(node, (ir.Arith, ir.Cmp)):
-        return (node.left, node.right)
-    if isinstance(node, ir.Neg):
-        return (node.operand,)
-    if isinstance(node, ir.Logic):
-        return node.operands
-    if isinstance(node, ir.Cond):
-        return (node.condition, node.then, node.otherwise)
-    if isinstance(node, ir.Aggregate):
-        return tuple(n for n in (node.expr, node.where) if n is not None)
-    if isinstance(node, ir.Builtin):
-        return node.args
-    if isinstance(node, ir.TierCall):
-        return (node.arg,)
-    if isinstance(node, ir.FieldOf):
-        return (node.target,)
-    return ()
+ir_children = ir.children  # one definition, beside the nodes it walks
 
 
 def walk_ir(node) -> Iterator:
