@@ -24,8 +24,8 @@ from .diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic, did_you_m
 from .perf import paused_gc
 from .source import Span
 from .trace import Trace
-from .types import MISSING, MoneyType, is_money
-from .values import format_number, format_percent, round_money
+from .types import MISSING, MoneyType
+from .values import format_number, round_money, show_value
 
 ZERO = Decimal(0)
 
@@ -77,18 +77,8 @@ def type_name(t) -> str:
 
 
 def show(value, t=None) -> str:
-    """A value as a person reads it in an explanation."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        if t is not None and getattr(t, "name", "") == "percent":
-            return format_percent(value)
-        if t is not None and is_money(t):
-            return format_number(value, 2) if value == value.quantize(Decimal("0.01")) else format_number(value)
-        return format_number(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
-    return str(value)
+    """A value in an error message, shown as explanations show it."""
+    return show_value(value, str(t) if t is not None else "")
 
 
 class PayeeEvaluator:

@@ -16,7 +16,7 @@ from typing import Optional
 from .evaluator import PayeeResult
 from .trace import Trace, json_value
 from .types import MoneyType
-from .values import format_number
+from .values import format_number, show_value
 
 WORDS = {
     "en": {
@@ -43,35 +43,6 @@ MODE_WORDS = {
 }
 
 
-SHOWN_PLACES = 10  # an explanation shows at most this many decimals; JSON keeps them all
-
-
-def _readable(value: Decimal, shown) -> str:
-    """A long fraction (1/3 = 0.333…, 40 digits) cut to SHOWN_PLACES and marked with …"""
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -SHOWN_PLACES:
-        return shown(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES))) + "…"
-    return shown(value)
-
-
-def fmt_value(value, type_name: str = "") -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        if type_name == "percent":
-            return _readable(value * 100, lambda v: format_number(v, grouping=False)) + "%"
-        if type_name.startswith("money"):
-            if value == value.quantize(Decimal("0.01")):
-                return format_number(value, 2)
-            return _readable(value, format_number)
-        return _readable(value, format_number)
-    if isinstance(value, dict):
-        # type_name of a lookup record reads "{底薪: money(CNY), 提成: percent}"
-        field_types = dict(re.findall(r"([^{},:\s]+): ([^,}]+)", type_name))
-        return "{" + ", ".join(f"{k}: {fmt_value(v, field_types.get(k, ''))}" for k, v in value.items()) + "}"
-    return str(value)
-
-
 def _ref(ref: dict, w: dict) -> str:
     text = f"{ref['file']} {w['row']} {ref['row']}"
     if ref.get("column"):
@@ -82,7 +53,7 @@ def _ref(ref: dict, w: dict) -> str:
 def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
     """One line for a trace node, or None to fold it into its parent."""
     d = node.detail
-    value = fmt_value(node.value, node.type)
+    value = show_value(node.value, node.type)
     kind = node.kind
     if kind == "const":
         return None
@@ -107,8 +78,8 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
         return f"{node.text} = {value}  [{mode}]"
     if kind == "band":
         if "rate" in d:
-            rate = fmt_value(d["rate"], "percent") if not node.type.startswith("money") or _is_rate(d["rate"]) else fmt_value(d["rate"])
-            amount = fmt_value(d["amount"], node.type if node.type.startswith("money") else "")
+            rate = show_value(d["rate"], "percent") if not node.type.startswith("money") or _is_rate(d["rate"]) else show_value(d["rate"])
+            amount = show_value(d["amount"], node.type if node.type.startswith("money") else "")
             return f"{w['band']} {node.text}: {amount} × {rate} = {value}"
         return f"{w['band']} {node.text} → {value}"
     if kind == "withheld":
@@ -117,12 +88,12 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
         verdict = w["passed"] if node.value else w["failed"]
         return f"{node.text}: {verdict}"
     if kind in ("cap", "floor", "total_cap", "total_floor"):
-        before = fmt_value(d["before"], node.type)
-        after = fmt_value(d["after"], node.type)
-        return f"{w[kind]} {fmt_value(d['limit'], node.type)}: {before} → {after}  ({w['adjustment']} {value})"
+        before = show_value(d["before"], node.type)
+        after = show_value(d["after"], node.type)
+        return f"{w[kind]} {show_value(d['limit'], node.type)}: {before} → {after}  ({w['adjustment']} {value})"
     if kind == "rounding":
         unit = format_number(d["unit"])
-        return f"{w['rounding']} {d['mode']} {unit}: {fmt_value(d['before'], node.type)} → {fmt_value(d['after'], node.type)}"
+        return f"{w['rounding']} {d['mode']} {unit}: {show_value(d['before'], node.type)} → {show_value(d['after'], node.type)}"
     return f"{node.text} = {value}"
 
 
@@ -175,16 +146,16 @@ def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str
     lines_, flags = _selected(result, line)
     out = [f"{plan.name} · {w['payee']} {result.payee} · {w['period']} {plan.period}"]
     if line is None:
-        out.append(f"{w['total']} = {fmt_value(result.total, money)} {plan.currency}")
+        out.append(f"{w['total']} = {show_value(result.total, money)} {plan.currency}")
     for item in lines_:
         out.append("")
         if item.trace is not None:
             out += _tree_lines(item.trace, w, lang)
         else:
-            out.append(f"{item.label} = {fmt_value(item.value, money)}")
+            out.append(f"{item.label} = {show_value(item.value, money)}")
     for flag in flags:
         out.append("")
-        out += _tree_lines(flag.trace, w, lang) if flag.trace else [f"{flag.label} = {fmt_value(flag.value)}"]
+        out += _tree_lines(flag.trace, w, lang) if flag.trace else [f"{flag.label} = {show_value(flag.value)}"]
     return "\n".join(out) + "\n"
 
 
@@ -206,13 +177,13 @@ def render_markdown(plan, result: PayeeResult, line: Optional[str] = None, lang:
     w = WORDS[lang]
     money = str(MoneyType(plan.currency))
     lines_, flags = _selected(result, line)
-    out = [f"# {plan.name} — {result.payee}", "", f"{w['period']}: {plan.period} · {w['total']}: **{fmt_value(result.total, money)} {plan.currency}**", ""]
+    out = [f"# {plan.name} — {result.payee}", "", f"{w['period']}: {plan.period} · {w['total']}: **{show_value(result.total, money)} {plan.currency}**", ""]
     out += [f"| {w['line']} | {w['value']} |", "|---|---:|"]
     for item in lines_:
         label = item.label if item.kind == "payout" else f"{item.label} ({w.get(item.kind, item.kind)})"
-        out.append(f"| {label} | {fmt_value(item.value, money)} |")
+        out.append(f"| {label} | {show_value(item.value, money)} |")
     for flag in flags:
-        out.append(f"| {flag.label} | {fmt_value(flag.value)} |")
+        out.append(f"| {flag.label} | {show_value(flag.value)} |")
     for item in lines_:
         if item.trace is None:
             continue

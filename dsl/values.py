@@ -137,6 +137,43 @@ def format_number(value: Decimal, places: int | None = None, grouping: bool = Tr
     return text
 
 
+SHOWN_PLACES = 10  # a person is shown at most this many decimals; JSON keeps them all
+
+
+def _readable(value: Decimal, shown) -> str:
+    """A long fraction (1/3 = 0.333…, 40 digits) cut to SHOWN_PLACES and marked with …"""
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -SHOWN_PLACES:
+        return shown(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES))) + "…"
+    return shown(value)
+
+
+def show_value(value, type_name: str = "") -> str:
+    """A value as a person reads it: money to the cent, rates as percents, long
+    fractions cut at SHOWN_PLACES with an ellipsis. `type_name` is a type's text
+    (`money(CNY)`, `percent`, `{底薪: money(CNY), 提成: percent}`).
+
+    >>> show_value(Decimal("65000"), "money(CNY)"), show_value(Decimal("0.025"), "percent")
+    ('65,000.00', '2.5%')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        if type_name == "percent":
+            return _readable(value * 100, lambda v: format_number(v, grouping=False)) + "%"
+        if type_name.startswith("money"):
+            if value == value.quantize(Decimal("0.01")):
+                return format_number(value, 2)
+            return _readable(value, format_number)
+        return _readable(value, format_number)
+    if isinstance(value, dict):
+        # type_name of a lookup record reads "{底薪: money(CNY), 提成: percent}"
+        field_types = dict(re.findall(r"([^{},:\s]+): ([^,}]+)", type_name))
+        return "{" + ", ".join(f"{k}: {show_value(v, field_types.get(k, ''))}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+
 def format_percent(value: Decimal) -> str:
     """A rate as a person writes it.
 
