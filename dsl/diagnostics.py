@@ -157,7 +157,3 @@ def render(diag: Diagnostic, sources: dict[str, SourceFile] | None = None) -> st
     if diag.hint:
         lines.append(f"  = hint: {diag.hint}")
     return "\n".join(lines)
-
-
-def render_all(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile] | None = None) -> str:
-    return "\n".join(render(d, sources) for d in diagnostics)
