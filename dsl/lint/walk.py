@@ -45,6 +45,12 @@ def item_exprs(item) -> Iterator:
                 yield stmt.target
 
 
+def all_ast_nodes(plan_file: ast.PlanFile) -> Iterator:
+    for item in plan_file.items:
+        for expr in item_exprs(item):
+            yield from walk_ast(expr)
+
+
 # ---- typed IR ------------------------------------------------------------------
 
 
