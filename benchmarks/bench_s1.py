@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dsl.data import load_data  # noqa: E402
-from dsl.evaluator import evaluate  # noqa: E402
-from dsl.pipeline import load_plan  # noqa: E402
+from dsl.data.readers import load_data  # noqa: E402
+from dsl.run.interpreter import evaluate  # noqa: E402
+from dsl.api import load_plan  # noqa: E402
 
 PLAN = ROOT / "plans" / "s1_big_account" / "plan.plan"
 

@@ -12,6 +12,6 @@ The public API:
 >>> [p.label for p in plan.payouts]
 ['a']
 """
-from .pipeline import check_text, load_plan, load_plan_text, parse_text, run_plan
+from dsl.api import check_text, load_plan, load_plan_text, parse_text, run_plan
 
 __all__ = ["load_plan", "load_plan_text", "check_text", "parse_text", "run_plan"]

@@ -27,7 +27,7 @@ def expectation(path: Path):
 
 
 def test_every_checker_error_code_has_a_case():
-    from dsl.diagnostics import REGISTRY
+    from dsl.core.diagnostics import REGISTRY
 
     covered = {expectation(p)[2] for p in CASES}
     check_codes = {code for code, entry in REGISTRY.items() if entry.group == "check"}

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsl.data import Dataset, Table, dataset_from_rows, load_data, parse_cell
-from dsl.source import Span
-from dsl.types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
-from dsl.values import format_number
+from dsl.data.readers import Dataset, Table, dataset_from_rows, load_data, parse_cell
+from dsl.core.source import Span
+from dsl.core.types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
+from dsl.core.display import format_number
 
 CNY = MoneyType("CNY")
 STAGE = EnumType(("won", "lost"))

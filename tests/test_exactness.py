@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from dsl.evaluator import evaluate
-from dsl.pipeline import check_text
-from dsl.data import load_data
-from dsl.values import round_money
+from dsl.run.interpreter import evaluate
+from dsl.api import check_text
+from dsl.data.readers import load_data
+from dsl.core.numeric import round_money
 
 HEADER = 'plan "exact" { currency CNY  period month  payee rep }\n'
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dsl import ast
-from dsl.fmt import format_plan, format_text
-from dsl.parser import parse
+from dsl.syntax import ast
+from dsl.syntax.printer import format_plan, format_text
+from dsl.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = sorted(p for folder in ("plans", "stdlib") for p in (ROOT / folder).rglob("*.plan"))
@@ -234,9 +234,9 @@ def test_every_expression_class_is_printed():
 
 
 def test_the_lint_api_takes_a_plan_that_does_not_check():
-    from dsl.config import Config
+    from dsl.lint.config import Config
     from dsl.lint import lint
-    from dsl.source import SourceFile
+    from dsl.core.source import SourceFile
 
     text = 'plan "x" { currency CNY }\ntiers t whole { [0, 10) -> 1%  [5, ..) -> 2% }\n'
     tree, _ = parse(text, "x.plan")

@@ -14,8 +14,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl.fmt import format_plan
-from dsl.parser import parse
+from dsl.syntax.printer import format_plan
+from dsl.syntax.parser import parse
 
 NAMES = ["sales", "rate", "target", "base", "x1", "销售额", "提成", "档位", "回款额", "客户数", "达成率", "奖金_2"]
 TABLES = ["deals", "orders", "订单"]

@@ -70,7 +70,7 @@ def test_explanations_validate_against_the_documented_schema():
 
 
 def test_both_languages_have_every_fixed_word():
-    from dsl.explain import MODE_WORDS, WORDS
+    from dsl.explain.renderers import MODE_WORDS, WORDS
 
     assert set(WORDS["zh"]) == set(WORDS["en"])
     assert set(MODE_WORDS["zh"]) == set(MODE_WORDS["en"])
@@ -87,7 +87,7 @@ def test_a_closed_gate_shows_what_it_withheld():
 
 
 def test_the_schema_lists_exactly_the_trace_kinds():
-    from dsl.trace import KINDS
+    from dsl.run.trace import KINDS
 
     schema = json.loads((ROOT / "docs" / "explain.schema.json").read_text(encoding="utf-8"))
     assert schema["$defs"]["trace"]["properties"]["kind"]["enum"] == list(KINDS)

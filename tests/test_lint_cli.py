@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from dsl.diagnostics import REGISTRY
+from dsl.core.diagnostics import REGISTRY
 from dsl.lint import RULES
 
 ROOT = Path(__file__).resolve().parent.parent

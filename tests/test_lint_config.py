@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dsl.config import Config, ConfigError, find_config, read_config
+from dsl.lint.config import Config, ConfigError, find_config, read_config
 from dsl.lint import lint_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from dsl.diagnostics import render
-from dsl.fmt import format_text
+from dsl.core.diagnostics import render
+from dsl.syntax.printer import format_text
 from dsl.lint import lint_file
-from dsl.source import SourceFile
+from dsl.core.source import SourceFile
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = sorted(p for folder in ("plans", "stdlib") for p in (ROOT / folder).rglob("*.plan"))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from dsl.config import Config
-from dsl.diagnostics import REGISTRY
+from dsl.lint.config import Config
+from dsl.core.diagnostics import REGISTRY
 from dsl.lint import RULES, LintError, find_rule, lint_path, lint_text
 from dsl.lint import registry as lint_registry
 

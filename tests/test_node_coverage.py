@@ -2,10 +2,11 @@
 and one plan exercising the whole language produces every IR class."""
 from __future__ import annotations
 
-from dsl import ast, ir
-from dsl.evaluator import _DISPATCH
-from dsl.expressions import ExprChecker
-from dsl.pipeline import check_text
+from dsl.syntax import ast
+from dsl import ir
+from dsl.run.interpreter import _DISPATCH
+from dsl.check.expressions import ExprChecker
+from dsl.api import check_text
 
 ALL_CONSTRUCTS = '''
 plan "all" { currency CNY  period month  payee rep  rounding half_up to 0.01 }

@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl.diagnostics import Diagnostic
-from dsl.pipeline import check_text
+from dsl.core.diagnostics import Diagnostic
+from dsl.api import check_text
 
 # Fragments of real plans, so generated text often gets deep into the grammar
 # before it goes wrong, plus Chinese, control characters and odd punctuation.
@@ -47,8 +47,8 @@ def test_plan_like_text_never_raises(text):
 
 
 def test_rendering_any_diagnostic_never_raises():
-    from dsl.diagnostics import render
-    from dsl.source import SourceFile
+    from dsl.core.diagnostics import render
+    from dsl.core.source import SourceFile
 
     text = 'plan "x" { currency CNY }\npayout "a" = 销售额 * \x07 2%'
     _, diagnostics = check_text(text, "bell.plan")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dsl.data import Dataset
-from dsl.evaluator import payee_evaluator
-from dsl.pipeline import check_text
-from dsl.testing import run_tests
+from dsl.data.readers import Dataset
+from dsl.run.interpreter import payee_evaluator
+from dsl.api import check_text
+from dsl.run.testing import run_tests
 
 HEADER = 'plan "s" { currency CNY  period month  payee rep }\n'
 

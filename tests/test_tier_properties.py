@@ -11,9 +11,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsl.data import Dataset
-from dsl.evaluator import payee_evaluator
-from dsl.pipeline import check_text
+from dsl.data.readers import Dataset
+from dsl.run.interpreter import payee_evaluator
+from dsl.api import check_text
 
 bounds = st.lists(st.integers(min_value=1, max_value=5_000_000), min_size=1, max_size=6, unique=True).map(sorted)
 rates = st.integers(min_value=0, max_value=2000).map(lambda n: Decimal(n) / 100)  # 0.00% … 20.00%
@@ -51,7 +51,7 @@ def test_marginal_and_whole_match_the_hand_method(cuts, data, x):
     assert plan is not None, diagnostics
     evaluator = payee_evaluator(plan, Dataset({}, ["x"]), "x")
     from dsl import ir
-    from dsl.types import MoneyType
+    from dsl.core.types import MoneyType
 
     amount = ir.Const(x, MoneyType("CNY"))
     for mode, name in (("marginal", "m"), ("whole", "w")):
@@ -67,7 +67,7 @@ def test_marginal_pay_never_falls_as_sales_rise(cuts, data, x, y):
     plan, _ = check_text('plan "p" { currency CNY }\n' + table_text("m", "marginal", cuts, band_rates), "p.plan")
     evaluator = payee_evaluator(plan, Dataset({}, ["x"]), "x")
     from dsl import ir
-    from dsl.types import MoneyType
+    from dsl.core.types import MoneyType
 
     low, high = sorted((x, y))
     pay_low, _ = evaluator.eval(ir.TierCall("m", ir.Const(low, MoneyType("CNY")), MoneyType("CNY")))

@@ -23,14 +23,15 @@ import pkgutil
 from pathlib import Path
 from typing import Optional
 
-from .. import ast, ir
-from ..checker import check
-from ..config import Config, find_config
-from ..diagnostics import Diagnostic
-from ..parser import parse, parse_file
-from ..source import SourceFile
-from .registry import ERROR, NOTE, RULES, WARNING, Finding, LintContext, Rule, declare, find_rule, rule
-from .suppression import apply_suppressions, find_suppressions
+from dsl.syntax import ast
+from dsl import ir
+from dsl.check.checker import check
+from dsl.lint.config import Config, find_config
+from dsl.core.diagnostics import Diagnostic
+from dsl.syntax.parser import parse, parse_file
+from dsl.core.source import SourceFile
+from dsl.lint.registry import ERROR, NOTE, RULES, WARNING, Finding, LintContext, Rule, declare, find_rule, rule
+from dsl.lint.suppression import apply_suppressions, find_suppressions
 
 __all__ = [
     "ERROR", "WARNING", "NOTE", "Finding", "LintContext", "Rule", "RULES", "rule", "declare", "find_rule",
@@ -43,7 +44,7 @@ class LintError(Exception):
 
 
 def _discover() -> None:
-    from . import rules
+    from dsl.lint import rules
 
     for module in sorted(pkgutil.iter_modules(rules.__path__), key=lambda m: m.name):
         importlib.import_module(f"{rules.__name__}.{module.name}")

@@ -20,9 +20,10 @@ from typing import Callable, Iterable, Optional
 
 import attrs
 
-from .. import ast, ir
-from ..diagnostics import ERROR, NOTE, WARNING, register
-from ..source import SourceFile, Span
+from dsl.syntax import ast
+from dsl import ir
+from dsl.core.diagnostics import ERROR, NOTE, WARNING, register
+from dsl.core.source import SourceFile, Span
 
 __all__ = ["ERROR", "WARNING", "NOTE", "Finding", "LintContext", "Rule", "RULES", "rule", "declare", "find_rule"]
 

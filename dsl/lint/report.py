@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import quote
 
-from ..diagnostics import REGISTRY, Diagnostic, render
-from ..source import SourceFile
+from dsl.core.diagnostics import REGISTRY, Diagnostic, render
+from dsl.core.source import SourceFile
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_LEVELS = {"error": "error", "warning": "warning", "note": "note"}
@@ -31,8 +31,8 @@ def doc_page(code: str) -> str:
 
 def catalogue() -> list:
     """Every registered code, sorted: the rules of the SARIF driver."""
-    from . import RULES  # noqa: F401  (registers the lint codes)
-    from .. import checker, data, testing  # noqa: F401  (register their codes)
+    from dsl.lint import RULES  # noqa: F401  (registers the lint codes)
+    from dsl.check import checker  # noqa: F401  (registers its codes)
 
     return sorted(REGISTRY.values(), key=lambda c: c.code)
 

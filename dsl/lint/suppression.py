@@ -14,10 +14,10 @@ from typing import Optional
 
 import attrs
 
-from .. import ast
-from ..diagnostics import Diagnostic
-from ..source import SourceFile, Span
-from .registry import RULES, WARNING, Finding, declare, find_rule
+from dsl.syntax import ast
+from dsl.core.diagnostics import Diagnostic
+from dsl.core.source import SourceFile, Span
+from dsl.lint.registry import RULES, WARNING, Finding, declare, find_rule
 
 WITHOUT_REASON = declare("L020", "suppression-without-reason", WARNING, "A `# plan: ignore[...]` comment does not say why the finding is accepted.")
 UNUSED = declare("L021", "unused-suppression", WARNING, "A `# plan: ignore[...]` comment suppresses no finding.")

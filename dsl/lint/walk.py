@@ -15,8 +15,9 @@ from typing import Iterator, Optional
 
 import attrs
 
-from .. import ast, ir
-from ..values import format_number
+from dsl.syntax import ast
+from dsl import ir
+from dsl.core.display import format_number
 
 # ---- syntax tree -------------------------------------------------------------
 

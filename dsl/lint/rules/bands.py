@@ -10,9 +10,9 @@ nothing.
 """
 from __future__ import annotations
 
-from ... import ast
-from ..registry import WARNING, Finding, rule
-from ..walk import BandInfo, Interval, _low_key, bound_texts, covers, gaps, table_bands, union
+from dsl.syntax import ast
+from dsl.lint.registry import WARNING, Finding, rule
+from dsl.lint.walk import BandInfo, Interval, _low_key, bound_texts, covers, gaps, table_bands, union
 
 
 def _tables(ctx):

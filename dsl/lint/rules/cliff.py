@@ -21,13 +21,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Optional
 
-from ... import ir
-from ...data import Dataset, Table
-from ...evaluator import PayeeEvaluator
-from ...types import INT, PERCENT, is_money, is_numeric
-from ...values import format_number
-from ..registry import WARNING, Finding, rule
-from ..walk import ir_children, plan_exprs, walk_ir
+from dsl import ir
+from dsl.data.readers import Dataset, Table
+from dsl.run.interpreter import PayeeEvaluator
+from dsl.core.types import INT, PERCENT, is_money, is_numeric
+from dsl.core.display import format_number
+from dsl.lint.registry import WARNING, Finding, rule
+from dsl.lint.walk import ir_children, plan_exprs, walk_ir
 
 DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate, ir.LetRef)
 

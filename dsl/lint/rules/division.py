@@ -13,9 +13,9 @@ divides wherever it is first read.
 from __future__ import annotations
 
 from decimal import Decimal
-from ... import ir
-from ..registry import WARNING, Finding, rule
-from ..walk import ir_children
+from dsl import ir
+from dsl.lint.registry import WARNING, Finding, rule
+from dsl.lint.walk import ir_children
 
 DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate)
 

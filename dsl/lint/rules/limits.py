@@ -13,10 +13,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Optional
 
-from ... import ast, ir
-from ...values import format_number
-from ..registry import ERROR, WARNING, Finding, rule
-from ..walk import fold_money
+from dsl.syntax import ast
+from dsl import ir
+from dsl.core.display import format_number
+from dsl.lint.registry import ERROR, WARNING, Finding, rule
+from dsl.lint.walk import fold_money
 
 Bounds = tuple[Optional[Decimal], Optional[Decimal]]
 UNKNOWN: Bounds = (None, None)

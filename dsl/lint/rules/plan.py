@@ -14,8 +14,8 @@ still catches an edit that changes the pay the tests pinned down.
 """
 from __future__ import annotations
 
-from ...testing import run_test
-from ..registry import ERROR, WARNING, Finding, rule
+from dsl.run.testing import run_test
+from dsl.lint.registry import ERROR, WARNING, Finding, rule
 
 
 @rule("L017", "missing-rounding", WARNING, "The plan header does not state how payout lines are rounded.")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ... import ast
-from ...values import format_percent
-from ..registry import WARNING, Finding, rule
-from ..walk import _low_key, table_bands
+from dsl.syntax import ast
+from dsl.core.display import format_percent
+from dsl.lint.registry import WARNING, Finding, rule
+from dsl.lint.walk import _low_key, table_bands
 
 ONE = Decimal(1)
 

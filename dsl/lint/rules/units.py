@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ... import ast, ir
-from ...types import INT, NUMBER, is_money
-from ..registry import WARNING, Finding, rule
-from ..walk import plan_exprs, walk_ir
+from dsl.syntax import ast
+from dsl import ir
+from dsl.core.types import INT, NUMBER, is_money
+from dsl.lint.registry import WARNING, Finding, rule
+from dsl.lint.walk import plan_exprs, walk_ir
 
 TEN_THOUSAND = Decimal(10000)
 

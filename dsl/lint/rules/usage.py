@@ -14,9 +14,10 @@ sum(orders.销售额)` alone hides nothing and is not reported.)
 """
 from __future__ import annotations
 
-from ... import ast, ir
-from ..registry import WARNING, Finding, rule
-from ..walk import item_exprs, plan_exprs, walk_ast, walk_ir
+from dsl.syntax import ast
+from dsl import ir
+from dsl.lint.registry import WARNING, Finding, rule
+from dsl.lint.walk import item_exprs, plan_exprs, walk_ast, walk_ir
 
 
 def _references(plan_file: ast.PlanFile):

@@ -28,31 +28,18 @@ from xml.etree import ElementTree as ET
 import attrs
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from .diagnostics import (
-    DATA_COLUMN, DATA_DUPLICATE, DATA_FORMAT, DATA_MISSING, DATA_PAYEE, DATA_VALUE, REGISTRY,
-    Diagnostic, diagnostic, did_you_mean, has_errors,
-)
-from .perf import paused_gc
-from .source import Span
-from .types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
-from .values import parse_amount
+from dsl.core.diagnostics import DATA_COLUMN, DATA_DUPLICATE, DATA_FORMAT, DATA_MISSING, DATA_PAYEE, DATA_VALUE, REGISTRY, Diagnostic, diagnostic, did_you_mean, has_errors
+from dsl.core.perf import paused_gc
+from dsl.core.source import Span
+from dsl.core.types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
+from dsl.core.numeric import parse_amount
+from dsl.data.dataset import Dataset, Table
 
 MAX_ERRORS = 50  # per input; the rest become one "... and N more" diagnostic
 
 
-@attrs.define
-class Table:
-    schema: InputSchema
-    file: str  # display path: "data/deals.csv", "book.xlsx#deals", "data.json#deals"
-    rows: list[dict[str, object]]  # typed values; every declared field present
-    row_numbers: list[int]  # CSV physical line, Excel sheet row, JSON 1-based index
-    columns: dict[str, str]  # field -> column label: CSV index, Excel letter, JSON key
 
 
-@attrs.define
-class Dataset:
-    tables: dict[str, Table]
-    payees: list[str]
 
 
 # ---------------------------------------------------------------- cells

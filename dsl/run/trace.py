@@ -17,8 +17,8 @@ from typing import Optional
 
 import attrs
 
-from .source import Span
-from .values import to_json_number
+from dsl.core.source import Span
+from dsl.core.display import to_json_number
 
 # the kinds of node the evaluator builds (docs/explain.schema.json lists the same)
 KINDS = (

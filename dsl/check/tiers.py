@@ -13,12 +13,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable, Optional
 
-from . import ast, ir
-from .diagnostics import BAD_TIERS, DUPLICATE, TIER_OVERLAP
-from .expressions import const_value, describe
-from .source import SourceFile, Span
-from .types import ERROR, NUMBER, PERCENT, TEXT, RecordType, Type, is_money, is_numeric, is_textual
-from .values import format_number
+from dsl.syntax import ast
+from dsl import ir
+from dsl.core.diagnostics import BAD_TIERS, DUPLICATE, TIER_OVERLAP
+from dsl.check.expressions import const_value, describe
+from dsl.core.source import SourceFile, Span
+from dsl.core.types import ERROR, NUMBER, PERCENT, TEXT, RecordType, Type, is_money, is_numeric, is_textual
+from dsl.core.display import format_number
 
 
 class TierTableChecker:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from . import ast, ir
-from .checker import check
-from .data import Dataset, load_data
-from .diagnostics import Diagnostic, has_errors
-from .evaluator import RunResult, evaluate
-from .parser import parse, parse_file
-from .source import SourceFile
+from dsl.syntax import ast
+from dsl import ir
+from dsl.check.checker import check
+from dsl.data.readers import Dataset, load_data
+from dsl.core.diagnostics import Diagnostic, has_errors
+from dsl.run.results import RunResult
+from dsl.run.interpreter import evaluate
+from dsl.syntax.parser import parse, parse_file
+from dsl.core.source import SourceFile
 
 
 def parse_text(text: str, file: str = "<plan>") -> tuple[Optional[ast.PlanFile], list[Diagnostic]]:

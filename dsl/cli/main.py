@@ -21,41 +21,17 @@ from typing import Optional
 
 import click
 
-from .diagnostics import Diagnostic, did_you_mean, has_errors, render
-from .evaluator import RunResult
-from .explain import render_json, render_markdown, render_text
-from .pipeline import load_plan, run_plan
-from .source import SourceFile
-from .trace import json_value
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A problem with how the command was called (exit code 2)."""
+from dsl.core.diagnostics import Diagnostic, did_you_mean, has_errors, render
+from dsl.run.results import RunResult
+from dsl.explain.renderers import render_json, render_markdown, render_text
+from dsl.api import load_plan, run_plan
+from dsl.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, emit, plan_files
+from dsl.cli import lint as lint_commands
+from dsl.core.source import SourceFile
+from dsl.run.trace import json_value
 
 
-def plan_files(paths) -> list[Path]:
-    """FILE or DIR arguments → .plan files (directories searched recursively)."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.plan") if p.is_file())
-            if not found:
-                # A CI step pointed at the wrong folder must not pass by checking nothing.
-                raise UsageError(f"no .plan files in {raw}")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise UsageError(f"no such file or directory: {raw}")
-    return files
 
-
-def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None) -> None:
-    for diag in diagnostics:
-        click.echo(render(diag, sources), file=stream)
 
 
 def default_data(plan_path: Path, data: Optional[str]) -> str:
@@ -133,7 +109,7 @@ def run(plan_file, data, fmt, out):
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
     plan, result = run_or_report(Path(plan_file), data, trace=False)
     if fmt == "xlsx":
-        from .xlsx import write_workbook
+        from dsl.render.xlsx import write_workbook
 
         lines = [["payee", "line", "kind", "value"]]
         for payee in result.payees:
@@ -203,7 +179,7 @@ def explain(plan_file, data, payee, line, fmt, lang):
 @click.argument("paths", nargs=-1, required=True)
 def test_command(paths):
     """Run the tests written inside plans (files or directories)."""
-    from .testing import run_tests
+    from dsl.run.testing import run_tests
 
     passed = failed = 0
     for path in plan_files(paths):
@@ -226,17 +202,7 @@ def test_command(paths):
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def _register_optional_commands():
-    """lint and fmt live in their own modules; register them when present."""
-    for module_name in ("lint_cli",):
-        try:
-            module = __import__(f"dsl.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError:
-            continue
-        module.register(cli)
-
-
-_register_optional_commands()
+lint_commands.register(cli)
 
 
 def main(argv=None):

@@ -14,7 +14,7 @@ from typing import Optional, Union
 
 import attrs
 
-from .source import Span, span_field
+from dsl.core.source import Span, span_field
 
 # ---- expressions ------------------------------------------------------------
 

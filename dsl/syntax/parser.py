@@ -16,10 +16,10 @@ import attrs
 import lark
 from lark import Token, Transformer, v_args
 
-from . import ast
-from .diagnostics import BAD_LITERAL, SYNTAX, Diagnostic, diagnostic
-from .source import SourceFile, Span
-from .values import AmountError, parse_amount
+from dsl.syntax import ast
+from dsl.core.diagnostics import BAD_LITERAL, SYNTAX, Diagnostic, diagnostic
+from dsl.core.source import SourceFile, Span
+from dsl.core.numeric import AmountError, parse_amount
 
 # How a terminal is described in "expected ..." messages.
 TERMINAL_WORDS = {

@@ -25,10 +25,10 @@ from typing import Optional
 
 import attrs
 
-from . import ast
-from .diagnostics import Diagnostic
-from .parser import parse
-from .source import display_width
+from dsl.syntax import ast
+from dsl.core.diagnostics import Diagnostic
+from dsl.syntax.parser import parse
+from dsl.core.source import display_width
 
 INDENT = "  "
 CONTINUATION = "    "  # a wrapped statement's later lines

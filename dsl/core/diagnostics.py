@@ -18,7 +18,7 @@ from typing import Iterable
 
 import attrs
 
-from .source import Span, SourceFile, display_width
+from dsl.core.source import Span, SourceFile, display_width
 
 ERROR = "error"
 WARNING = "warning"
@@ -59,6 +59,7 @@ BAD_TIERS = register("E108", "invalid-tier-table", ERROR, "A tier table's bands 
 TIER_OVERLAP = register("E109", "tier-overlap", ERROR, "Two bands of a tier table both contain some values, so the rate there is ambiguous.")
 BAD_HEADER = register("E110", "invalid-header", ERROR, "The plan header is missing or names something invalid.")
 BAD_TEST = register("E111", "invalid-test", ERROR, "A plan test names inputs or lines that do not exist.")
+BAD_INPUT = register("E112", "invalid-input", ERROR, "An input declaration names an unknown type or lacks what its kind needs.")
 
 # Data binding and evaluation.
 DATA_MISSING = register("D001", "missing-input", ERROR, "A declared input has no file, sheet or key in the data.", "data")

@@ -136,3 +136,22 @@ class _Missing:
 
 
 MISSING = _Missing()
+
+
+def fits(value_type: Type, declared: Type) -> bool:
+    """Can a constant of value_type stand where declared is expected (defaults, test rows)?
+
+    Like a cell of a data file, a bare number in a money field is an amount in
+    that field's currency.
+    """
+    if value_type == declared:
+        return True
+    if is_money(declared) and value_type == NUMBER:
+        return True
+    if is_numeric(declared) and value_type == NUMBER:
+        return True
+    if declared == PERCENT and value_type == PERCENT:
+        return True
+    if is_textual(declared) and value_type == TEXT:
+        return True
+    return False

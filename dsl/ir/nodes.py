@@ -20,8 +20,8 @@ from typing import Optional, Union
 
 import attrs
 
-from .source import NO_SPAN, Span
-from .types import InputSchema, Type
+from dsl.core.source import NO_SPAN, Span
+from dsl.core.types import InputSchema, Type
 
 
 def _meta():

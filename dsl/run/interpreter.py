@@ -18,14 +18,16 @@ from typing import Optional
 
 import attrs
 
-from . import ir
-from .data import Dataset, Table
-from .diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic, did_you_mean
-from .perf import paused_gc
-from .source import Span
-from .trace import Trace
-from .types import MISSING, MoneyType
-from .values import format_number, round_money, show_value
+from dsl import ir
+from dsl.data.readers import Dataset, Table
+from dsl.core.diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic, did_you_mean
+from dsl.core.perf import paused_gc
+from dsl.core.source import Span
+from dsl.run.results import FlagValue, Line, PayeeResult, RunResult
+from dsl.run.trace import Trace
+from dsl.core.types import MISSING, MoneyType
+from dsl.core.display import format_number, show_value
+from dsl.core.numeric import round_money
 
 ZERO = Decimal(0)
 
@@ -36,40 +38,12 @@ class EvalError(Exception):
         self.span = span
 
 
-@attrs.frozen
-class Line:
-    label: str
-    kind: str  # payout | cap | floor | total_cap | total_floor
-    value: Decimal
-    trace: Optional[Trace] = None
 
 
-@attrs.frozen
-class FlagValue:
-    label: str
-    value: object
-    trace: Optional[Trace] = None
 
 
-@attrs.frozen
-class PayeeResult:
-    payee: str
-    lines: tuple[Line, ...]
-    flags: tuple[FlagValue, ...]
-    total: Decimal
-
-    def line(self, label: str, kind: str = "payout") -> Optional[Line]:
-        for line in self.lines:
-            if line.label == label and line.kind == kind:
-                return line
-        return None
 
 
-@attrs.frozen
-class RunResult:
-    plan: ir.Plan
-    payees: tuple[PayeeResult, ...]
-    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 def type_name(t) -> str:

@@ -13,10 +13,10 @@ import re
 from decimal import Decimal
 from typing import Optional
 
-from .evaluator import PayeeResult
-from .trace import Trace, json_value
-from .types import MoneyType
-from .values import format_number, show_value
+from dsl.run.results import PayeeResult
+from dsl.run.trace import Trace, json_value
+from dsl.core.types import MoneyType
+from dsl.core.display import format_number, show_value
 
 WORDS = {
     "en": {

@@ -1,33 +1,25 @@
-"""Plan tests: `test "..." { inputs…  expect … }` blocks inside a plan.
+"""Checking plan tests: `test "..." { inputs…  expect … }` blocks inside a plan.
 
-A test gives a payee's inputs inline and states expected values:
-    expect "销售额提成" = 65000.00     # a payout line, after its own cap/floor
-    expect total = 65000.00            # the payee's total
-    expect "降级预警" = true            # a flag
-    expect 提成比例(200万) = 65000       # any payee-level expression
-
-`check_test` (called by the checker) validates a test against the plan's
-inputs and lines; `run_tests` evaluates each test on its own small dataset and
-reports every failing expectation with expected vs actual and the plan line.
+`check_test` (called by the checker) validates a test against the plan's inputs
+and lines and turns it into an `ir.PlanTest`: inputs typed and completed with
+their declared defaults, expectations typed. Running them is `dsl.run.testing`.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Optional
 
-import attrs
+from dsl import ir
+from dsl.core.diagnostics import BAD_TEST, TYPE_MISMATCH, did_you_mean
+from dsl.core.types import ERROR, MISSING, is_money, is_numeric
+from dsl.syntax import ast
 
-from . import ast, ir
-from .data import Dataset, Table
-from .diagnostics import BAD_TEST, TEST_FAILED, TYPE_MISMATCH, Diagnostic, diagnostic, did_you_mean
-from .evaluator import EvalError, payee_evaluator, show
-from .types import ERROR, MISSING, is_money, is_numeric
 
 DEFAULT_TEST_PAYEE = "test"
 
 
 def _literal(node, checker) -> tuple[object, object]:
-    from .expressions import const_value
+    from dsl.check.expressions import const_value
 
     if isinstance(node, ast.Negate):
         value, value_type = _literal(node.operand, checker)
@@ -40,17 +32,8 @@ def _complete(schema, row: dict) -> dict:
     return {f.name: row[f.name] if f.name in row else (f.default if f.has_default else MISSING) for f in schema.fields}
 
 
-def test_dataset(plan: ir.Plan, test: ir.PlanTest) -> Dataset:
-    origin = f'{plan.file}:{test.span.line} test "{test.name}"'
-    tables = {}
-    for schema in plan.inputs:
-        rows = test.inputs.get(schema.name, [])
-        tables[schema.name] = Table(schema, origin, list(rows), list(range(1, len(rows) + 1)), {f.name: f.name for f in schema.fields})
-    return Dataset(tables, [test.payee])
-
-
 def check_test(checker, decl: ast.TestDecl, payouts, flags) -> Optional[ir.PlanTest]:
-    from .checker import fits
+    from dsl.core.types import fits
 
     errors_before = len(checker.diagnostics)
     payee = DEFAULT_TEST_PAYEE
@@ -134,70 +117,3 @@ def check_test(checker, decl: ast.TestDecl, payouts, flags) -> Optional[ir.PlanT
     if not expectations:
         checker.error(BAD_TEST, f'test "{decl.name}" expects nothing', decl.span, severity="warning")
     return ir.PlanTest(decl.name, payee, inputs, tuple(expectations), decl.span)
-
-
-@attrs.frozen
-class TestOutcome:
-    plan_file: str
-    name: str
-    passed: bool
-    failures: tuple[Diagnostic, ...]
-    checked: int
-
-
-def _matches(actual, expected) -> bool:
-    if isinstance(actual, Decimal) and isinstance(expected, Decimal):
-        return actual == expected
-    return actual == expected
-
-
-def _shown(value) -> str:
-    """The actual value exactly as computed: 2.00 stays 2.00, 1/3 shows all its digits."""
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return show(value)
-
-
-def run_test(plan: ir.Plan, test: ir.PlanTest) -> TestOutcome:
-    """Evaluate what each expectation names, and only that.
-
-    A line expectation computes that line (with its own cap and floor); `total`
-    computes every line. So a test need not supply inputs that only other lines read.
-    """
-    dataset = test_dataset(plan, test)
-    evaluator = payee_evaluator(plan, dataset, test.payee)
-    payouts = {p.label: p for p in plan.payouts}
-    flags = {f.label: f for f in plan.flags}
-    failures: list[Diagnostic] = []
-    for expectation in test.expectations:
-        try:
-            if expectation.kind == "line":
-                lines = evaluator.payout(payouts[expectation.label])
-                actual = sum((l.value for l in lines), Decimal(0))
-                what = f'"{expectation.label}"'
-            elif expectation.kind == "total":
-                actual = evaluator.run().total
-                what = "total"
-            elif expectation.kind == "flag":
-                actual, _ = evaluator.eval(flags[expectation.label].expr)
-                what = f'flag "{expectation.label}"'
-            else:
-                actual, _ = evaluator.eval(expectation.expr)
-                what = expectation.label
-        except EvalError as exc:
-            failures.append(diagnostic(TEST_FAILED, f'test "{test.name}": {exc}', exc.span or expectation.span,
-                                       notes=(("while computing this expectation", expectation.span),)))
-            continue
-        if not _matches(actual, expectation.expected):
-            failures.append(
-                diagnostic(
-                    TEST_FAILED,
-                    f'test "{test.name}": {what} expected {expectation.expected_text}, got {_shown(actual)}',
-                    expectation.span,
-                )
-            )
-    return TestOutcome(plan.file, test.name, not failures, tuple(failures), len(test.expectations))
-
-
-def run_tests(plan: ir.Plan) -> list[TestOutcome]:
-    return [run_test(plan, test) for test in plan.tests]

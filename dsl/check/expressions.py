@@ -20,33 +20,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable, Optional
 
-from . import ast, ir
-from .diagnostics import (
-    ARGUMENT_COUNT,
-    MIXED_CURRENCY,
-    TYPE_MISMATCH,
-    UNKNOWN_NAME,
-    Diagnostic,
-    diagnostic,
-    did_you_mean,
-)
-from .source import SourceFile, Span
-from .types import (
-    BOOL,
-    DATE,
-    ERROR,
-    INT,
-    NUMBER,
-    PERCENT,
-    TEXT,
-    EnumType,
-    MoneyType,
-    RecordType,
-    Type,
-    is_money,
-    is_numeric,
-    is_textual,
-)
+from dsl.syntax import ast
+from dsl import ir
+from dsl.core.diagnostics import ARGUMENT_COUNT, MIXED_CURRENCY, TYPE_MISMATCH, UNKNOWN_NAME, Diagnostic, diagnostic, did_you_mean
+from dsl.core.source import SourceFile, Span
+from dsl.core.types import BOOL, DATE, ERROR, INT, NUMBER, PERCENT, TEXT, EnumType, MoneyType, RecordType, Type, is_money, is_numeric, is_textual
 
 AGGREGATES = ("sum", "count", "avg", "min", "max")
 SCALAR_FUNCTIONS = {"min": (2, None), "max": (2, None), "clamp": (3, 3), "abs": (1, 1), "round": (2, 2)}

@@ -13,63 +13,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Optional
 
-from . import ast, ir
-from .diagnostics import (
-    BAD_HEADER,
-    CYCLE,
-    DUPLICATE,
-    TYPE_MISMATCH,
-    UNKNOWN_NAME,
-    Diagnostic,
-    diagnostic,
-    did_you_mean,
-    has_errors,
-    register,
-)
-from .expressions import FUNCTION_NAMES, ExprChecker, Scope, const_value, describe
-from .tiers import TierTableChecker
-from .source import SourceFile, Span
-from .types import (
-    BOOL,
-    ERROR,
-    NUMBER,
-    PAYEE,
-    PERCENT,
-    SCALAR_NAMES,
-    TEXT,
-    EnumType,
-    FieldSchema,
-    InputSchema,
-    MoneyType,
-    Type,
-    is_money,
-    is_numeric,
-    is_textual,
-)
+from dsl.syntax import ast
+from dsl import ir
+from dsl.core.diagnostics import BAD_HEADER, CYCLE, DUPLICATE, TYPE_MISMATCH, UNKNOWN_NAME, BAD_INPUT, Diagnostic, diagnostic, did_you_mean, has_errors
+from dsl.check.expressions import FUNCTION_NAMES, ExprChecker, Scope, const_value, describe
+from dsl.check.tiers import TierTableChecker
+from dsl.core.source import SourceFile, Span
+from dsl.core.types import BOOL, ERROR, NUMBER, PAYEE, PERCENT, SCALAR_NAMES, TEXT, EnumType, FieldSchema, InputSchema, MoneyType, Type, fits, is_money, is_numeric, is_textual
 
-BAD_INPUT = register("E112", "invalid-input", "error", "An input declaration names an unknown type or lacks what its kind needs.")
 
 PERIODS = ("month", "quarter", "half_year", "year", "week", "day")
 DEFAULT_ROUNDING = ir.Rounding("half_up", Decimal("0.01"), stated=False)
 
 
-def fits(value_type: Type, declared: Type) -> bool:
-    """Can a constant of value_type stand where declared is expected (defaults, test rows)?
-
-    Like a cell of a data file, a bare number in a money field is an amount in
-    that field's currency.
-    """
-    if value_type == declared:
-        return True
-    if is_money(declared) and value_type == NUMBER:
-        return True
-    if is_numeric(declared) and value_type == NUMBER:
-        return True
-    if declared == PERCENT and value_type == PERCENT:
-        return True
-    if is_textual(declared) and value_type == TEXT:
-        return True
-    return False
 
 
 class PlanChecker:
@@ -395,7 +351,7 @@ class PlanChecker:
 
     # ---- tests
     def tests(self, payouts, flags) -> list[ir.PlanTest]:
-        from .testing import check_test  # tests are checked by the module that runs them
+        from dsl.check.tests import check_test
 
         result = []
         names: dict[str, Span] = {}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from .config import ConfigError, find_config, read_config
+from dsl.lint.config import ConfigError, find_config, read_config
 
 RANK = {"note": 0, "warning": 1, "error": 2}
 
@@ -38,7 +38,7 @@ def _version() -> str:
 
 
 def _configs(files, config_path):
-    from .cli import UsageError
+    from dsl.cli.common import UsageError
 
     try:
         if config_path:
@@ -59,9 +59,9 @@ def _configs(files, config_path):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Use this plan.toml/pyproject.toml instead of searching upward.")
 def lint_command(paths, output, fail_on, config_path):
     """Check plans, then look for likely mistakes: gaps, cliffs, dead caps, units, failing plan tests."""
-    from .cli import plan_files
-    from .lint import lint_file
-    from .lint.report import as_github, as_json, as_sarif, as_text
+    from dsl.cli.common import plan_files
+    from dsl.lint import lint_file
+    from dsl.lint.report import as_github, as_json, as_sarif, as_text
 
     files = plan_files(paths)
     configs = _configs(files, config_path)
@@ -88,9 +88,9 @@ def lint_command(paths, output, fail_on, config_path):
 
 
 def _format_stdin() -> None:
-    from .diagnostics import render
-    from .fmt import format_text
-    from .source import SourceFile
+    from dsl.core.diagnostics import render
+    from dsl.syntax.printer import format_text
+    from dsl.core.source import SourceFile
 
     text = sys.stdin.buffer.read().decode("utf-8")
     formatted, diagnostics = format_text(text, "<stdin>")
@@ -106,7 +106,7 @@ def _format_stdin() -> None:
 
 def _verify(original: str, formatted: str, name: str) -> None:
     """The formatter must not change meaning; if it would, write nothing (exit 2)."""
-    from .parser import parse
+    from dsl.syntax.parser import parse
 
     before, _ = parse(original, name)
     after, _ = parse(formatted, name)
@@ -120,9 +120,9 @@ def _verify(original: str, formatted: str, name: str) -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change as a unified diff.")
 def fmt_command(paths, check, show_diff):
     """Rewrite plans in the canonical layout (comments kept)."""
-    from .cli import UsageError, emit, plan_files
-    from .fmt import format_text
-    from .source import SourceFile
+    from dsl.cli.common import UsageError, emit, plan_files
+    from dsl.syntax.printer import format_text
+    from dsl.core.source import SourceFile
 
     if "-" in paths:
         if len(paths) > 1:

@@ -22,7 +22,7 @@ from typing import Optional
 
 import attrs
 
-from .diagnostics import SEVERITIES, did_you_mean
+from dsl.core.diagnostics import SEVERITIES, did_you_mean
 
 KEYS = ("enable", "disable", "severity")
 LEVELS = (*SEVERITIES, "off")
@@ -43,7 +43,7 @@ class Config:
 
     def severity_of(self, code: str, default: str) -> Optional[str]:
         """The severity a rule reports at, or None when it is switched off."""
-        from .lint import RULES
+        from dsl.lint import RULES
 
         level = dict(self.severity).get(code)
         if level == "off":
@@ -72,8 +72,8 @@ def _rule_codes(values, where: str, key: str) -> tuple[str, ...]:
 
 
 def _one_code(value: str, where: str, key: str) -> str:
-    from .diagnostics import REGISTRY
-    from .lint import RULES, find_rule
+    from dsl.core.diagnostics import REGISTRY
+    from dsl.lint import RULES, find_rule
 
     found = find_rule(value)
     if found is not None:

@@ -1,0 +1,2 @@
+"""The `plan` command: check, run, explain, test, lint and fmt.
+"""

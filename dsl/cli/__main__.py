@@ -1,0 +1,4 @@
+"""`python -m dsl.cli ARGS` runs `plan ARGS`."""
+from dsl.cli.main import main
+
+main()

@@ -1,0 +1,39 @@
+"""What every `plan` subcommand shares: exit codes, usage errors, finding plan
+files on the command line and printing diagnostics."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dsl.core.diagnostics import Diagnostic, render
+from dsl.core.source import SourceFile
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem with how the command was called (exit code 2)."""
+
+
+def plan_files(paths) -> list[Path]:
+    """FILE or DIR arguments → .plan files (directories searched recursively)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.plan") if p.is_file())
+            if not found:
+                # A CI step pointed at the wrong folder must not pass by checking nothing.
+                raise UsageError(f"no .plan files in {raw}")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"no such file or directory: {raw}")
+    return files
+
+
+def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None) -> None:
+    for diag in diagnostics:
+        click.echo(render(diag, sources), file=stream)

@@ -1,0 +1,37 @@
+"""The typed intermediate representation and the passes over it.
+
+`dsl.ir` is what the checker produces and every backend consumes; its node
+classes are defined in `nodes.py` and re-exported here, so `ir.Const` names one.
+"""
+from dsl.ir.nodes import (
+    Const,
+    LetRef,
+    RecordRef,
+    ParamRef,
+    ColumnRef,
+    ComputedRef,
+    Arith,
+    Neg,
+    Cmp,
+    Logic,
+    Cond,
+    Aggregate,
+    Builtin,
+    TierCall,
+    FieldOf,
+    children,
+    Band,
+    TierTable,
+    Let,
+    ComputedColumn,
+    Rounding,
+    Payout,
+    Flag,
+    Expectation,
+    PlanTest,
+    Plan,
+    Expr,
+    EXPR_CLASSES,
+)
+
+__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'children', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']

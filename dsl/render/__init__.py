@@ -1,0 +1,2 @@
+"""Results → files: CSV, JSON and xlsx of every payee's lines.
+"""
