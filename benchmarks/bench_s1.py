@@ -27,9 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dsl.data.readers import load_data  # noqa: E402
-from dsl.run.interpreter import evaluate  # noqa: E402
-from dsl.api import load_plan  # noqa: E402
+import dsl  # noqa: E402
 
 PLAN = ROOT / "plans" / "s1_big_account" / "plan.plan"
 
@@ -66,19 +64,20 @@ def main() -> None:
     parser.add_argument("--no-cli", action="store_true", help="skip the subprocess run of `plan run`")
     args = parser.parse_args()
 
-    plan, diagnostics, _ = load_plan(PLAN)
-    assert plan is not None, diagnostics
+    compilation = dsl.load(PLAN)
+    plan = compilation.plan
+    assert plan is not None, compilation.diagnostics
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"plan: {PLAN.relative_to(ROOT)}; {args.deals:,} deals over {args.payees:,} payees; median of {args.repeat} runs")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         generate(folder, args.deals, args.payees)
-        load_s, load_all, loaded = timed(lambda: load_data(folder, plan.inputs, plan.currency), args.repeat)
+        load_s, load_all, loaded = timed(lambda: dsl.read_data(plan, folder), args.repeat)
         dataset, data_diags = loaded
         assert dataset is not None, data_diags[:3]
-        run_s, run_all, result = timed(lambda: evaluate(plan, dataset, trace=False), args.repeat)
+        run_s, run_all, result = timed(lambda: dsl.evaluate(plan, dataset, trace=False), args.repeat)
         assert not result.diagnostics and len(result.payees) == args.payees
-        traced_s, traced_all, traced = timed(lambda: evaluate(plan, dataset, trace=True), args.repeat)
+        traced_s, traced_all, traced = timed(lambda: dsl.evaluate(plan, dataset, trace=True), args.repeat)
         assert [p.total for p in traced.payees] == [p.total for p in result.payees]
         rows = [
             ("load (CSV → exact values)", load_s, load_all),

@@ -1,66 +1,349 @@
-"""The pipeline composed in one place: read → parse → check → bind data → evaluate.
+"""The one composition of the stages: the public API that `dsl/__init__.py` exports.
 
-Each stage returns its product and a list of diagnostics; this module threads
-them together and stops at the first stage that reports an error. The CLI and
-the tests call these functions rather than the stages one by one.
+    text ──parse──> AST ──check──> SemanticModel (IR, symbols, uses) ──evaluate──> RunResult
+                     │                                                      └──explain / render_results──> text, JSON, CSV, xlsx
+                     ├──format──> canonical text
+                     └──lint (with the IR when it checks)──> findings ──lint_report──> text, JSON, SARIF, GitHub
+
+Each stage returns its product and its diagnostics; nothing here raises on bad
+input (a plan that does not parse, a file that cannot be read, data that does
+not fit): it becomes a diagnostic. The CLI, the benchmarks and an editor call
+only these functions; the lint package does not (it calls the stages directly,
+so that the API may compose it).
+
+Stages that `plan check` does not need (data, evaluation, explanations, lint)
+are imported when first called, so checking a plan starts fast.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterable, Optional, Sequence
 
-from dsl.syntax import ast
+import attrs
+
 from dsl import ir
-from dsl.check.checker import check
-from dsl.data.readers import Dataset, load_data
+from dsl.check.checker import check as _check
+from dsl.check.model import SemanticModel
 from dsl.core.diagnostics import Diagnostic, has_errors
-from dsl.run.results import RunResult
-from dsl.run.interpreter import evaluate
-from dsl.syntax.parser import parse, parse_file
 from dsl.core.source import SourceFile
+from dsl.syntax import ast
+from dsl.syntax.parser import parse as _parse
+from dsl.syntax.parser import parse_file as _parse_file
+
+ENGINES = ("interpreter",)
+EXPLAIN_FORMATS = ("text", "md", "json")
+LINT_FORMATS = ("text", "json", "sarif", "github")
 
 
-def parse_text(text: str, file: str = "<plan>") -> tuple[Optional[ast.PlanFile], list[Diagnostic]]:
-    return parse(text, file)
+@attrs.frozen(eq=False)
+class Compilation:
+    """Everything known about one plan after parsing and checking it.
 
+    `syntax` is the AST (None when the text does not parse); `model` the semantic
+    model (None only when there is no AST); `diagnostics` the parser's and the
+    checker's, in that order. `plan` is the IR when the plan checks without
+    errors, else None: what a caller that evaluates wants.
 
-def check_text(text: str, file: str = "<plan>") -> tuple[Optional[ir.Plan], list[Diagnostic]]:
-    """Parse and check plan text; never raises on bad input."""
-    plan_file, diagnostics = parse(text, file)
-    if plan_file is None:
-        return None, diagnostics
-    plan, more = check(plan_file, SourceFile(file, text))
-    return plan, diagnostics + more
-
-
-def load_plan_text(text: str, file: str = "<plan>") -> tuple[Optional[ir.Plan], list[Diagnostic], SourceFile]:
-    plan, diagnostics = check_text(text, file)
-    return plan, diagnostics, SourceFile(file, text)
-
-
-def load_plan(path: str | Path) -> tuple[Optional[ir.Plan], list[Diagnostic], SourceFile]:
-    """Read, parse and check a .plan file."""
-    plan_file, diagnostics, source = parse_file(path)
-    if plan_file is None:
-        return None, diagnostics, source
-    plan, more = check(plan_file, source)
-    return plan, diagnostics + more, source
-
-
-def run_plan(
-    plan: ir.Plan, data_path: str | Path, trace: bool = True, payees: Optional[list[str]] = None, progress_bar=None
-) -> tuple[Optional[Dataset], Optional[RunResult], list[Diagnostic]]:
-    """Bind data to the plan's inputs and evaluate.
-
-    `progress_bar(length)`, if given, returns a context manager with `update(n)`
-    (click.progressbar fits) that is advanced once per payee.
+    >>> c = load('plan "x" { currency CNY }\\npayout "a" = 100元 * 2%')
+    >>> c.ok, [p.label for p in c.plan.payouts], c.source.name
+    (True, ['a'], '<plan>')
+    >>> broken = load('plan "x" { currency CNY }\\npayout "a" = 100元 + 2%')
+    >>> broken.ok, broken.plan, [p.label for p in broken.model.plan.payouts]
+    (False, None, ['a'])
     """
-    dataset, diagnostics = load_data(data_path, plan.inputs, plan.currency)
-    if dataset is None or has_errors(diagnostics):
-        return dataset, None, diagnostics
-    if progress_bar is not None:
-        with progress_bar(len(payees or dataset.payees)) as bar:
-            result = evaluate(plan, dataset, trace=trace, payees=payees, progress=bar.update)
+
+    source: SourceFile
+    syntax: Optional[ast.PlanFile]
+    model: Optional[SemanticModel]
+    diagnostics: tuple[Diagnostic, ...]
+    path: Optional[Path] = None  # the file it was read from, if any
+
+    @property
+    def ok(self) -> bool:
+        """No diagnostic is an error (warnings allowed)."""
+        return self.model is not None and not has_errors(self.diagnostics)
+
+    @property
+    def plan(self) -> Optional[ir.Plan]:
+        """The typed IR, ready to evaluate, or None when the plan has errors."""
+        return self.model.plan if self.ok else None
+
+
+# ---- parse, check, load ------------------------------------------------------
+
+
+def parse(text: str, name: str = "<plan>") -> tuple[Optional[ast.PlanFile], list[Diagnostic]]:
+    """Plan text → its syntax tree and the syntax diagnostics (the tree is None when it does not parse).
+
+    >>> tree, diagnostics = parse('plan "x" { currency CNY }')
+    >>> tree.header().name, diagnostics
+    ('x', [])
+    >>> tree, diagnostics = parse('plan "x" {', "bad.plan")
+    >>> tree, diagnostics[0].code, str(diagnostics[0].span)
+    (None, 'E001', 'bad.plan:1:11')
+    """
+    return _parse(text, name)
+
+
+def check(syntax: ast.PlanFile, source: SourceFile | str) -> SemanticModel:
+    """A syntax tree → its semantic model (IR, symbols, uses, diagnostics), even when it has errors.
+
+    `source` is the text the tree was parsed from (a `SourceFile`, or the text itself).
+
+    >>> text = 'plan "x" { currency CNY }\\nlet sales = 100元\\npayout "a" = sales * 2%'
+    >>> model = check(parse(text)[0], text)
+    >>> model.ok, model.symbols["sales"].kind.value, [(u.span.line, u.span.column) for u in model.uses]
+    (True, 'let', [(3, 14)])
+    """
+    if isinstance(source, str):
+        source = SourceFile(syntax.file, source)
+    return _check(syntax, source)
+
+
+def load(plan: str | os.PathLike, name: Optional[str] = None) -> Compilation:
+    """Plan text (a `str`) or a file (a `Path` or other path-like) → a `Compilation`. Never raises.
+
+    `name` is how diagnostics name the plan (default: the path, or `<plan>` for text).
+    A file that cannot be read or is not UTF-8 gives a diagnostic, not an exception.
+
+    >>> load('plan "x" { currency CNY }').ok
+    True
+    >>> from pathlib import Path
+    >>> missing = load(Path("no/such.plan"))
+    >>> missing.ok, missing.syntax, missing.diagnostics[0].message.startswith("cannot read no/such.plan")
+    (False, None, True)
+    """
+    path: Optional[Path] = None
+    if isinstance(plan, str):
+        source = SourceFile(name or "<plan>", plan)
+        syntax, diagnostics = _parse(plan, source.name)
     else:
-        result = evaluate(plan, dataset, trace=trace, payees=payees)
-    return dataset, result, diagnostics + list(result.diagnostics)
+        path = Path(plan)
+        syntax, diagnostics, source = _parse_file(path, name)
+    if syntax is None:
+        return Compilation(source, None, None, tuple(diagnostics), path)
+    model = _check(syntax, source)
+    return Compilation(source, syntax, model, tuple(diagnostics) + model.diagnostics, path)
+
+
+# ---- data and evaluation -------------------------------------------------------
+
+
+def read_data(plan: ir.Plan, data: str | os.PathLike):
+    """Bind data to a plan's inputs: a folder of CSV files, an .xlsx workbook or a .json file.
+
+    Returns `(dataset, diagnostics)`; the dataset is None when the data cannot be used.
+
+    >>> from pathlib import Path
+    >>> plan = load(Path("plans/s1_big_account/plan.plan")).plan
+    >>> dataset, diagnostics = read_data(plan, "plans/s1_big_account/data")
+    >>> sorted(dataset.tables), has_errors(diagnostics)
+    (['deals', 'reps'], False)
+    """
+    from dsl.data.readers import load_data
+
+    return load_data(data, plan.inputs, plan.currency)
+
+
+def evaluate(
+    plan: ir.Plan,
+    data,
+    *,
+    periods: Optional[Sequence] = None,
+    engine: str = "interpreter",
+    trace: bool = False,
+    payees: Optional[Sequence[str]] = None,
+    progress: Optional[Callable[[int], None]] = None,
+):
+    """Compute every payee's lines: IR + data (a `Dataset` from `read_data`, or a data path) → `RunResult`.
+
+    `periods` is the plan's own period for now (None); `engine` is the traced
+    interpreter (the only one so far). `trace=True` keeps every value's trace (what
+    `explain` renders); `payees` limits the run to those payees (an unknown one is
+    diagnostic R002); `progress(n)` is called as payees are done. Data that cannot
+    be read comes back as a result with no payees and the data diagnostics.
+
+    >>> from pathlib import Path
+    >>> plan = load(Path("plans/s1_big_account/plan.plan")).plan
+    >>> result = evaluate(plan, "plans/s1_big_account/data", payees=["甲"])
+    >>> [(p.payee, str(p.total)) for p in result.payees], result.diagnostics  # 65,000 marginal on 200万 + 0.5% × 120万 renewed
+    ([('甲', '71000.00')], ())
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; the engines are {', '.join(ENGINES)}")
+    if periods is not None:
+        raise ValueError("runs over several periods are not supported yet: pass periods=None (the plan's period)")
+    from dsl.data.dataset import Dataset
+    from dsl.run.interpreter import evaluate as interpret
+    from dsl.run.results import RunResult
+
+    read: tuple[Diagnostic, ...] = ()
+    if not isinstance(data, Dataset):
+        dataset, diagnostics = read_data(plan, data)
+        read = tuple(diagnostics)
+        if dataset is None or has_errors(diagnostics):
+            return RunResult(plan, (), read)
+        data = dataset
+    result = interpret(plan, data, trace=trace, payees=list(payees) if payees is not None else None, progress=progress)
+    return attrs.evolve(result, diagnostics=read + tuple(result.diagnostics)) if read else result
+
+
+def run_tests(plan: ir.Plan) -> list:
+    """Run the tests written inside a plan: one `TestOutcome` (passed, failures as diagnostics) per test.
+
+    >>> plan = load('plan "x" { currency CNY }\\npayout "a" = 100元 * 2%\\ntest "t" { expect "a" = 2.00 }').plan
+    >>> [(o.name, o.passed, o.checked) for o in run_tests(plan)]
+    [('t', True, 1)]
+    """
+    from dsl.run.testing import run_tests as run
+
+    return run(plan)
+
+
+# ---- renderings ------------------------------------------------------------------
+
+
+def explain(plan: ir.Plan, payee, *, line: Optional[str] = None, format: str = "text", lang: str = "zh") -> str:
+    """One payee's lines and their traces as text (a tree), Markdown (`md`) or JSON.
+
+    `payee` is a `PayeeResult` of a traced run; `line` keeps only that line or
+    flag; `lang` (zh or en) sets the fixed words.
+
+    >>> plan = load('plan "x" { currency CNY }\\npayout "a" = 100元 * 2%').plan
+    >>> from dsl.data.dataset import Dataset
+    >>> result = evaluate(plan, Dataset({}, ["甲"]), trace=True)
+    >>> print(explain(plan, result.payees[0], lang="en"), end="")
+    x · payee 甲 · period period
+    total = 2.00 CNY
+    <BLANKLINE>
+    a = 2.00
+    ├─ 100元 * 2% = 2.00
+    └─ rounding half_up 0.01: 2.00 → 2.00
+    """
+    from dsl.explain.renderers import render_json, render_markdown, render_text
+
+    if format == "text":
+        return render_text(plan, payee, line, lang)
+    if format == "md":
+        return render_markdown(plan, payee, line, lang)
+    if format == "json":
+        return render_json(plan, payee, line)
+    raise ValueError(f"unknown explanation format {format!r}; the formats are {', '.join(EXPLAIN_FORMATS)}")
+
+
+def render_results(plan: ir.Plan, result, format: str = "csv") -> str:
+    """A run's results as CSV (one row per payee × line) or JSON (per payee: total, lines, flags).
+
+    >>> from dsl.data.dataset import Dataset
+    >>> plan = load('plan "x" { currency CNY }\\npayout "a" = 100元 * 2%').plan
+    >>> print(render_results(plan, evaluate(plan, Dataset({}, ["甲"]))), end="")
+    payee,line,kind,value
+    甲,a,payout,2.00
+    """
+    from dsl.render.results import render_results as render
+
+    return render(plan, result, format)
+
+
+def write_results(plan: ir.Plan, result, path: str | os.PathLike, format: str = "csv") -> None:
+    """Write a run's results to a file as CSV, JSON or an Excel workbook (`xlsx`, amounts exact)."""
+    from dsl.render.results import write_results as write
+
+    write(plan, result, path, format)
+
+
+def format(text: str, name: str = "<plan>") -> tuple[Optional[str], list[Diagnostic]]:
+    """Plan text → its canonical layout, comments kept; (None, syntax diagnostics) when it does not parse.
+
+    >>> format('plan "x" {currency CNY}\\npayout "a"=100元*2%  # a comment')
+    ('plan "x" {\\n  currency CNY\\n}\\n\\npayout "a" = 100元 * 2%  # a comment\\n', [])
+    """
+    from dsl.syntax.printer import format_text
+
+    return format_text(text, name)
+
+
+# ---- lint ------------------------------------------------------------------------
+
+
+class LintConfigError(Exception):
+    """A lint configuration file that cannot be used; the message names the file and the key."""
+
+
+def lint_config(plan_path: str | os.PathLike, config_path: Optional[str | os.PathLike] = None, cache: Optional[dict] = None):
+    """The lint configuration for a plan: `config_path` if given, else the nearest
+    plan.toml / pyproject.toml with a [tool.plan] table above the plan (the defaults
+    when there is none). `cache` (a dict kept by the caller) saves re-reading the
+    same folders for many plans. A bad configuration raises `LintConfigError`.
+
+    >>> lint_config("plans/s1_big_account/plan.plan").severity_of("L301", "warning")
+    'warning'
+    """
+    from dsl.lint.config import ConfigError, find_config, read_config
+
+    try:
+        if config_path is not None:
+            config = read_config(config_path)
+            if config is None:
+                raise LintConfigError(f"{os.fspath(config_path)} has no [tool.plan] table")
+            return config
+        return find_config(plan_path, cache)
+    except ConfigError as exc:
+        raise LintConfigError(str(exc)) from None
+
+
+def lint(compilation: Compilation, config=None) -> list[Diagnostic]:
+    """Lint findings for a loaded plan (not its parser or checker diagnostics: those are in `compilation.diagnostics`).
+
+    Without `config`, a plan read from a file uses the nearest configuration file
+    (see `lint_config`) and plan text the defaults. A plan that does not parse has
+    no findings; one with errors gets only the rules that need no IR.
+
+    >>> [d.name for d in lint(load('plan "x" { currency CNY }'))]
+    ['missing-rounding']
+    >>> lint(load('plan "x" {'))
+    []
+    """
+    from dsl.lint import lint as run_rules
+    from dsl.lint.config import Config
+
+    if compilation.syntax is None:
+        return []
+    if config is None:
+        config = lint_config(compilation.path) if compilation.path is not None else Config()
+    return run_rules(compilation.syntax, compilation.plan, compilation.source, config)
+
+
+def lint_report(
+    diagnostics: Iterable[Diagnostic],
+    format: str = "text",
+    *,
+    sources: Optional[dict[str, SourceFile]] = None,
+    files: Iterable[str] = (),
+    version: str = "",
+) -> str:
+    """Findings as `text` (location, message, source line, caret), `json`, `sarif` (2.1.0) or `github` (workflow commands).
+
+    `sources` (name → SourceFile) gives text its carets; `files` and `version` go into SARIF.
+
+    >>> broken = load('plan "x" {', "x.plan")
+    >>> print(lint_report(broken.diagnostics, "github"))
+    ::error file=x.plan,line=1,col=11,endLine=1,endColumn=11,title=E001 syntax-error::unexpected end of file; expected 'currency', 'effective', 'payee', 'period', 'rounding', '}'
+    >>> print(lint_report(broken.diagnostics, sources={broken.source.name: broken.source}))
+    x.plan:1:11: error: unexpected end of file; expected 'currency', 'effective', 'payee', 'period', 'rounding', '}' [E001 syntax-error]
+     1 | plan "x" {
+       |           ^
+    """
+    from dsl.lint.report import as_github, as_json, as_sarif, as_text
+
+    diagnostics = list(diagnostics)
+    if format == "text":
+        return as_text(diagnostics, sources or {})
+    if format == "json":
+        return as_json(diagnostics)
+    if format == "sarif":
+        return as_sarif(diagnostics, version, list(files))
+    if format == "github":
+        return as_github(diagnostics)
+    raise ValueError(f"unknown lint report format {format!r}; the formats are {', '.join(LINT_FORMATS)}")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from dsl.run.interpreter import evaluate
-from dsl.api import check_text
+from dsl import load
 from dsl.data.readers import load_data
 from dsl.core.numeric import round_money
 
@@ -17,7 +17,8 @@ HEADER = 'plan "exact" { currency CNY  period month  payee rep }\n'
 
 
 def run(plan_text: str, tmp_path, **tables):
-    plan, diagnostics = check_text(HEADER + plan_text, "exact.plan")
+    compilation = load(HEADER + plan_text, "exact.plan")
+    plan, diagnostics = compilation.plan, compilation.diagnostics
     assert plan is not None, diagnostics
     for name, rows in tables.items():
         (tmp_path / f"{name}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")

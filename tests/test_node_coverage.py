@@ -6,7 +6,7 @@ from dsl.syntax import ast
 from dsl import ir
 from dsl.run.interpreter import _DISPATCH
 from dsl.check.expressions import ExprChecker
-from dsl.api import check_text
+from dsl import SymbolKind, load
 
 ALL_CONSTRUCTS = '''
 plan "all" { currency CNY  period month  payee rep  rounding half_up to 0.01 }
@@ -44,7 +44,8 @@ def _ir_nodes(node, found):
 
 
 def test_one_plan_produces_every_ir_class():
-    plan, diagnostics = check_text(ALL_CONSTRUCTS, "all.plan")
+    compilation = load(ALL_CONSTRUCTS, "all.plan")
+    plan, diagnostics = compilation.plan, compilation.diagnostics
     assert plan is not None, diagnostics
     found: set = set()
     roots = [l.expr for l in plan.lets] + [c.expr for c in plan.columns] + [p.expr for p in plan.payouts]
@@ -52,3 +53,103 @@ def test_one_plan_produces_every_ir_class():
     for root in roots:
         _ir_nodes(root, found)
     assert set(ir.EXPR_CLASSES) - found == set()
+
+
+# ---- every syntax class through the checker and the formatter; every IR class through the explanation
+
+import attrs  # noqa: E402
+
+EVERY_SYNTAX = ALL_CONSTRUCTS + '''
+# 区域系数 by region; a comment is a node of its own
+input regions: record { rep: payee, region: enum("东", "西") = "东", start: date }
+tiers 区域系数 lookup { "东" -> 1.1  else -> 1 }
+payout "b" = 100元 * 区域系数(regions.region) when regions.start >= 2024-01-01 cap at 50元 floor at 0元 round half_up to 1
+total cap at 15万
+total floor at 0元
+test "t2" { payee "甲"  regions = {region: "西", start: 2024-02-01}  expect total = 1  expect "b" = 50  expect "f" = true }
+'''
+
+
+def _ast_classes() -> set:
+    return {c for c in vars(ast).values() if isinstance(c, type) and attrs.has(c) and c.__module__ == ast.__name__}
+
+
+def _ast_nodes(node, found: set) -> None:
+    found.add(type(node))
+    for field in attrs.fields(type(node)):
+        value = getattr(node, field.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            for item in child if isinstance(child, tuple) else (child,):  # (name, value) pairs of records
+                if attrs.has(type(item)):
+                    _ast_nodes(item, found)
+
+
+def test_the_syntax_plan_has_every_ast_class_and_checks_clean():
+    compilation = load(EVERY_SYNTAX, "every.plan")
+    assert compilation.ok, [d.message for d in compilation.diagnostics]
+    found: set = set()
+    _ast_nodes(compilation.syntax, found)
+    for comment in compilation.syntax.comments:
+        found.add(type(comment))
+    assert {c.__name__ for c in _ast_classes() - found} == set()
+
+
+def test_the_checker_gives_every_declaration_a_symbol():
+    model = load(EVERY_SYNTAX, "every.plan").model
+    plan = model.plan
+    expected = [s.name for s in plan.inputs] + [f"{s.name}.{f.name}" for s in plan.inputs for f in s.fields]
+    expected += list(plan.tiers) + [l.name for l in plan.lets] + [f"{c.table}.{c.name}" for c in plan.columns]
+    expected += [f'"{p.label}"' for p in plan.payouts] + [f'"{f.label}"' for f in plan.flags]
+    expected += [f'test "{t.name}"' for t in plan.tests]
+    assert sorted(model.symbols) == sorted(expected)
+    kinds = {s.kind for s in model.symbols.values()}
+    assert kinds == set(SymbolKind)
+    # every symbol's span is its name as written
+    for key, symbol in model.symbols.items():
+        written = model_text(symbol.span)
+        assert written in (symbol.name, symbol.name.split(".")[-1], f'"{symbol.name}"'), (key, written)
+
+
+def model_text(span) -> str:
+    return EVERY_SYNTAX[span.start : span.end]
+
+
+def test_the_formatter_prints_every_ast_class_back():
+    from dsl import format, parse
+
+    tree, _ = parse(EVERY_SYNTAX, "every.plan")
+    formatted, diagnostics = format(EVERY_SYNTAX, "every.plan")
+    assert diagnostics == []
+    again, _ = parse(formatted, "every.plan")
+    assert again == tree  # same meaning, every class printed and read back
+    assert format(formatted, "every.plan")[0] == formatted  # and canonical
+
+
+# the trace kind the interpreter gives each IR expression class (docs/explain.schema.json)
+TRACE_KIND = {
+    ir.Const: "const", ir.LetRef: "let", ir.RecordRef: "record", ir.ParamRef: "param", ir.ColumnRef: "column",
+    ir.ComputedRef: "computed", ir.Arith: "arith", ir.Neg: "neg", ir.Cmp: "cmp", ir.Logic: "logic", ir.Cond: "cond",
+    ir.Aggregate: "aggregate", ir.Builtin: "builtin", ir.TierCall: "tiers", ir.FieldOf: "field",
+}
+
+
+def test_the_explanation_renders_every_ir_class():
+    from dsl import evaluate, explain
+    from dsl.explain.renderers import WORDS, describe
+    from dsl.run.testing import test_dataset
+
+    assert set(TRACE_KIND) == set(ir.EXPR_CLASSES)
+    # the flag's `or` stops at its first operand, so one more line reads the params input
+    plan = load(ALL_CONSTRUCTS + 'payout "c" = company.target * 1%', "all.plan").plan
+    result = evaluate(plan, test_dataset(plan, plan.tests[0]), trace=True)
+    payee = result.payees[0]
+    nodes = [n for line in payee.lines for n in line.trace.walk()] + [n for f in payee.flags for n in f.trace.walk()]
+    assert set(TRACE_KIND.values()) - {n.kind for n in nodes} == set()
+    for node in nodes:
+        for lang in WORDS:
+            line = describe(node, WORDS[lang], lang)
+            # only a literal folds into its parent; every other step is a line of its own
+            assert (line is None) == (node.kind == "const"), node.kind
+    for fmt in ("text", "md", "json"):
+        shown = explain(plan, payee, format=fmt, lang="en")
+        assert all(l.label in shown for l in payee.lines) and all(f.label in shown for f in payee.flags)

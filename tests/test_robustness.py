@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsl.core.diagnostics import Diagnostic
-from dsl.api import check_text
+from dsl import load
 
 # Fragments of real plans, so generated text often gets deep into the grammar
 # before it goes wrong, plus Chinese, control characters and odd punctuation.
@@ -28,7 +28,8 @@ def plan_like_text(draw):
 
 
 def _assert_diagnostics_or_plan(text: str):
-    plan, diagnostics = check_text(text, "fuzz.plan")
+    compilation = load(text, "fuzz.plan")
+    plan, diagnostics = compilation.plan, compilation.diagnostics
     assert all(isinstance(d, Diagnostic) for d in diagnostics)
     if plan is None:
         assert any(d.is_error for d in diagnostics)
@@ -51,6 +52,23 @@ def test_rendering_any_diagnostic_never_raises():
     from dsl.core.source import SourceFile
 
     text = 'plan "x" { currency CNY }\npayout "a" = 销售额 * \x07 2%'
-    _, diagnostics = check_text(text, "bell.plan")
+    compilation = load(text, "bell.plan")
+    _, diagnostics = compilation.plan, compilation.diagnostics
     rendered = "\n".join(render(d, {"bell.plan": SourceFile("bell.plan", text)}) for d in diagnostics)
     assert "bell.plan:2:" in rendered
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_like_text())
+def test_any_plan_that_parses_has_a_semantic_model(text):
+    compilation = load(text, "fuzz.plan")
+    if compilation.syntax is None:
+        assert compilation.model is None and compilation.plan is None
+        return
+    model = compilation.model
+    assert model is not None and model.plan is not None  # built even when the plan has errors
+    assert compilation.ok == (not any(d.is_error for d in compilation.diagnostics))
+    for use in model.uses:
+        # every indexed use can be found again from its first character
+        assert model.symbol_at(use.span.line, use.span.column) is not None
+        assert use.span in model.uses_of(use.symbol)

@@ -5,14 +5,15 @@ from decimal import Decimal
 
 from dsl.data.readers import Dataset
 from dsl.run.interpreter import payee_evaluator
-from dsl.api import check_text
+from dsl import load
 from dsl.run.testing import run_tests
 
 HEADER = 'plan "s" { currency CNY  period month  payee rep }\n'
 
 
 def outcomes(text: str):
-    plan, diagnostics = check_text(HEADER + text, "s.plan")
+    compilation = load(HEADER + text, "s.plan")
+    plan, diagnostics = compilation.plan, compilation.diagnostics
     assert plan is not None, diagnostics
     return [(o.name, o.passed, [f.message for f in o.failures]) for o in run_tests(plan)]
 
@@ -44,7 +45,8 @@ def test_else_row_of_a_whole_table_multiplies():
 
 
 def test_else_row_in_a_marginal_table_is_an_error():
-    plan, diagnostics = check_text(HEADER + "tiers m marginal { [0, 100万) -> 1%  else -> 2% }\n", "s.plan")
+    compilation = load(HEADER + "tiers m marginal { [0, 100万) -> 1%  else -> 2% }\n", "s.plan")
+    plan, diagnostics = compilation.plan, compilation.diagnostics
     assert plan is None
     assert [(d.code, d.span.line, d.span.column) for d in diagnostics] == [("E108", 2, 1)]
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from dsl.data.readers import Dataset
 from dsl.run.interpreter import payee_evaluator
-from dsl.api import check_text
+from dsl import load
 
 bounds = st.lists(st.integers(min_value=1, max_value=5_000_000), min_size=1, max_size=6, unique=True).map(sorted)
 rates = st.integers(min_value=0, max_value=2000).map(lambda n: Decimal(n) / 100)  # 0.00% … 20.00%
@@ -47,7 +47,8 @@ def reference(mode: str, cuts: list[int], band_rates: list[Decimal], x: Decimal)
 def test_marginal_and_whole_match_the_hand_method(cuts, data, x):
     band_rates = data.draw(st.lists(rates, min_size=len(cuts) + 1, max_size=len(cuts) + 1))
     text = 'plan "p" { currency CNY }\n' + table_text("m", "marginal", cuts, band_rates) + table_text("w", "whole", cuts, band_rates)
-    plan, diagnostics = check_text(text, "p.plan")
+    compilation = load(text, "p.plan")
+    plan, diagnostics = compilation.plan, compilation.diagnostics
     assert plan is not None, diagnostics
     evaluator = payee_evaluator(plan, Dataset({}, ["x"]), "x")
     from dsl import ir
@@ -64,7 +65,8 @@ def test_marginal_and_whole_match_the_hand_method(cuts, data, x):
 def test_marginal_pay_never_falls_as_sales_rise(cuts, data, x, y):
     # With non-negative rates a marginal table has no cliff: more sales, no less pay.
     band_rates = data.draw(st.lists(rates, min_size=len(cuts) + 1, max_size=len(cuts) + 1))
-    plan, _ = check_text('plan "p" { currency CNY }\n' + table_text("m", "marginal", cuts, band_rates), "p.plan")
+    compilation = load('plan "p" { currency CNY }\n' + table_text("m", "marginal", cuts, band_rates), "p.plan")
+    plan, _ = compilation.plan, compilation.diagnostics
     evaluator = payee_evaluator(plan, Dataset({}, ["x"]), "x")
     from dsl import ir
     from dsl.core.types import MoneyType

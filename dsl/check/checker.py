@@ -1,12 +1,23 @@
-"""Syntax tree → typed IR, with static diagnostics.
+"""Syntax tree → semantic model: the orchestration of checking one plan.
 
 `check(plan_file, source)` resolves the header, input schemas, tier tables,
 definitions (in dependency order, reporting cycles), payout lines, flags, total
-caps and plan tests. Expression typing lives in expressions.py and tier tables
-in tiers.py; this module owns the declarations: duplicates (E106), cycles
-(E107), the header (E110), inputs (E112) and, through testing.py, tests (E111).
+caps and plan tests, and returns a `SemanticModel` (model.py): the typed IR, the
+symbol table and the index of uses. Expression typing lives in expressions.py,
+tier tables in tiers.py and plan tests in tests.py; this module owns the
+declarations: duplicates (E106), cycles (E107), the header (E110), inputs (E112),
+and which symbol each declaration defines.
 
-The IR is returned only when there are no errors.
+The model is returned even when the plan has errors (its IR then has ERROR-typed
+expressions in place of what did not check; see model.py); `model.ok` says
+whether it may be evaluated.
+
+>>> from dsl.syntax.parser import parse
+>>> from dsl.core.source import SourceFile
+>>> text = 'plan "x" { currency CNY }\\npayout "a" = sales * 2%'
+>>> model = check(parse(text, "x.plan")[0], SourceFile("x.plan", text))
+>>> model.ok, [p.label for p in model.plan.payouts], [d.message for d in model.diagnostics]
+(False, ['a'], ["unknown name 'sales'"])
 """
 from __future__ import annotations
 
@@ -15,8 +26,10 @@ from typing import Optional
 
 from dsl.syntax import ast
 from dsl import ir
-from dsl.core.diagnostics import BAD_HEADER, CYCLE, DUPLICATE, TYPE_MISMATCH, UNKNOWN_NAME, BAD_INPUT, Diagnostic, diagnostic, did_you_mean, has_errors
+from dsl.core.diagnostics import BAD_HEADER, CYCLE, DUPLICATE, TYPE_MISMATCH, UNKNOWN_NAME, BAD_INPUT, Diagnostic, diagnostic, did_you_mean
 from dsl.check.expressions import FUNCTION_NAMES, ExprChecker, Scope, const_value, describe
+from dsl.check.model import SemanticModel, Symbol, SymbolKind, Use
+from dsl.check.tests import check_test
 from dsl.check.tiers import TierTableChecker
 from dsl.core.source import SourceFile, Span
 from dsl.core.types import BOOL, ERROR, NUMBER, PAYEE, PERCENT, SCALAR_NAMES, TEXT, EnumType, FieldSchema, InputSchema, MoneyType, Type, fits, is_money, is_numeric, is_textual
@@ -44,9 +57,39 @@ class PlanChecker:
         self.column_order: list[ir.ComputedColumn] = []
         self.stack: list[str] = []
         self.names: dict[str, Span] = {}  # global namespace: inputs, tiers, lets
+        self.symbols: dict[str, Symbol] = {}
+        self.use_spans: list[tuple[str, Span]] = []  # (symbol key, span), resolved into Uses at the end
 
     def error(self, code, message, span, **kwargs):
         self.diagnostics.append(diagnostic(code, message, span, **kwargs))
+
+    # ---- symbols
+    def define(self, kind: SymbolKind, name: str, type: Optional[Type], span: Span) -> None:
+        symbol = Symbol(kind, name, type, span)
+        self.symbols.setdefault(symbol.key, symbol)
+
+    def use(self, key: str, span: Span) -> None:
+        """Record a reference to the symbol keyed `key` (see `Symbol.key`) at `span`."""
+        self.use_spans.append((key, span))
+
+    def name_span(self, span: Span, name: str, after: str = "") -> Span:
+        """The span of `name` as written inside a declaration's `span` (after `after`), else `span`."""
+        text = self.source.text
+        start = span.start
+        if after:
+            found = text.find(after, start, span.end)
+            start = found + len(after) if found >= 0 else start
+        found = text.find(name, start, span.end) if name else -1
+        return self.source.span(found, found + len(name)) if found >= 0 else span
+
+    def uses(self) -> tuple[Use, ...]:
+        seen, uses = set(), []
+        for key, span in sorted(self.use_spans, key=lambda u: (u[1].start, u[1].end)):
+            symbol = self.symbols.get(key)
+            if symbol is not None and (key, span.start, span.end) not in seen:
+                seen.add((key, span.start, span.end))
+                uses.append(Use(symbol, span))
+        return tuple(uses)
 
     # ---- namespace
     def declare(self, name: str, span: Span, what: str) -> bool:
@@ -131,6 +174,7 @@ class PlanChecker:
     def input_decl(self, decl: ast.InputDecl) -> None:
         if not self.declare(decl.name, decl.span, "an input"):
             return
+        self.define(SymbolKind.INPUT, decl.name, None, self.name_span(decl.span, decl.name, "input"))
         fields = []
         seen: dict[str, Span] = {}
         for field in decl.fields:
@@ -148,6 +192,7 @@ class PlanChecker:
                     self.error(TYPE_MISMATCH, f"the default '{default}' is not one of {', '.join(field_type.values)}", field.default.span)
                 has_default = True
             fields.append(FieldSchema(field.name, field_type, default, has_default))
+            self.define(SymbolKind.FIELD, f"{decl.name}.{field.name}", field_type, self.name_span(field.span, field.name))
         payees = [f for f in fields if f.type == PAYEE]
         if decl.kind == "record" and not payees:
             self.error(BAD_INPUT, f"record input '{decl.name}' has one row per payee, so it needs a field of type payee", decl.span)
@@ -161,6 +206,7 @@ class PlanChecker:
     def tiers_decl(self, decl: ast.TiersDecl) -> None:
         if self.declare(decl.name, decl.name_span, "a tier table"):
             self.tiers[decl.name] = TierTableChecker(self.error, self.source, self.currency).check(decl)
+            self.define(SymbolKind.TIERS, decl.name, None, decl.name_span)
 
     # ---- definitions
     def resolve_let(self, name: str, span: Span) -> Optional[ir.Expr]:
@@ -184,6 +230,7 @@ class PlanChecker:
         self.stack.pop()
         let = ir.Let(decl.name, expr, decl.span)
         self.lets[decl.name] = let
+        self.define(SymbolKind.LET, decl.name, expr.type, self.name_span(decl.span, decl.name, "let"))
         self.let_order.append(let)
 
     def resolve_column(self, table: str, name: str, span: Span) -> Optional[ir.Expr]:
@@ -210,10 +257,11 @@ class PlanChecker:
         self.stack.pop()
         column = ir.ComputedColumn(decl.table, decl.name, expr, decl.span)
         self.columns[key] = column
+        self.define(SymbolKind.COLUMN, f"{decl.table}.{decl.name}", expr.type, self.name_span(decl.span, decl.name, f"{decl.table}."))
         self.column_order.append(column)
 
     # ---- the whole plan
-    def run(self) -> tuple[Optional[ir.Plan], list[Diagnostic]]:
+    def run(self) -> SemanticModel:
         header = self.header()
         items = self.file.items
         for item in items:
@@ -234,6 +282,7 @@ class PlanChecker:
             self.resolve_column,
             lambda: list(self.let_decls),
             lambda table: [n for (t, n) in self.column_decls if t == table],
+            self.use,
         )
         self.exprs = ExprChecker(scope, self.source, self.currency, self.diagnostics)
         for item in items:
@@ -246,8 +295,6 @@ class PlanChecker:
         payouts, flags = self.outputs(header)
         total_cap, total_floor = self.totals()
         tests = self.tests(payouts, flags)
-        if has_errors(self.diagnostics):
-            return None, self.diagnostics
         plan = ir.Plan(
             header["name"],
             self.file.file,
@@ -266,7 +313,7 @@ class PlanChecker:
             total_floor,
             tuple(tests),
         )
-        return plan, self.diagnostics
+        return SemanticModel(plan, dict(self.symbols), self.uses(), tuple(self.diagnostics))
 
     def column_target(self, decl: ast.ColumnDecl) -> None:
         schema = self.inputs.get(decl.table)
@@ -276,6 +323,7 @@ class PlanChecker:
         if schema.kind != "table":
             self.error(TYPE_MISMATCH, f"computed columns belong to tables; '{decl.table}' is a {schema.kind}", decl.span)
             return
+        self.use(decl.table, self.name_span(decl.span, decl.table, "let"))
         key = (decl.table, decl.name)
         if schema.field(decl.name) is not None or key in self.column_decls:
             first = self.column_decls[key].span if key in self.column_decls else None
@@ -305,12 +353,15 @@ class PlanChecker:
                 self.error(DUPLICATE, f'the line "{item.label}" is defined twice', item.span, notes=(("first defined here", labels[item.label]),))
                 continue
             labels[item.label] = item.span
+            label_span = self.name_span(item.span, f'"{item.label}"')
             if isinstance(item, ast.FlagDecl):
                 # A flag is reported, never paid: it may be money (an amount deferred to year end).
                 expr = self.exprs.check(item.expr)
                 flags.append(ir.Flag(item.label, expr, item.span))
+                self.define(SymbolKind.FLAG, item.label, expr.type, label_span)
                 continue
             expr = self.money_expr(item.expr, f'payout "{item.label}"')
+            self.define(SymbolKind.PAYOUT, item.label, expr.type, label_span)
             gate = cap = floor = None
             rounding = header["rounding"]
             seen: dict[str, Span] = {}
@@ -351,8 +402,6 @@ class PlanChecker:
 
     # ---- tests
     def tests(self, payouts, flags) -> list[ir.PlanTest]:
-        from dsl.check.tests import check_test
-
         result = []
         names: dict[str, Span] = {}
         for item in self.file.items:
@@ -362,12 +411,22 @@ class PlanChecker:
                 self.error(DUPLICATE, f'test "{item.name}" is defined twice', item.span, notes=(("first defined here", names[item.name]),))
                 continue
             names[item.name] = item.span
+            self.define(SymbolKind.TEST, item.name, None, self.name_span(item.span, f'"{item.name}"', "test"))
             test = check_test(self, item, payouts, flags)
             if test is not None:
                 result.append(test)
         return result
 
 
-def check(plan_file: ast.PlanFile, source: SourceFile) -> tuple[Optional[ir.Plan], list[Diagnostic]]:
-    """Check a parsed plan. Returns (IR, diagnostics); IR is None when any error was found."""
+def check(plan_file: ast.PlanFile, source: SourceFile) -> SemanticModel:
+    """Check a parsed plan: its semantic model, built even when the plan has errors.
+
+    >>> from dsl.syntax.parser import parse
+    >>> text = 'plan "x" { currency CNY }\\ninput deals: table { rep: payee, amount: money }\\nlet sales = sum(deals.amount)'
+    >>> model = check(parse(text, "x.plan")[0], SourceFile("x.plan", text))
+    >>> sorted(model.symbols), model.ok
+    (['deals', 'deals.amount', 'deals.rep', 'sales'], True)
+    >>> [(u.symbol.name, u.span.column) for u in model.uses]
+    [('deals', 17), ('deals.amount', 23)]
+    """
     return PlanChecker(plan_file, source).run()

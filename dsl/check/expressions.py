@@ -13,7 +13,9 @@ The rules, in brief:
   row expression over one table; bare names there are that table's columns first.
 
 `ExprChecker.check(node, row_table)` returns an IR node whose type is ERROR when a
-diagnostic was already reported, so one mistake yields one message.
+diagnostic was already reported, so one mistake yields one message. Each name it
+resolves (a definition, an input, a field, a computed column, a tier table) is
+reported to the scope with its span: the semantic model's index of uses.
 """
 from __future__ import annotations
 
@@ -42,7 +44,12 @@ def describe(t: Type) -> str:
 
 
 class Scope:
-    """What names mean while checking: supplied by the plan checker."""
+    """What names mean while checking: supplied by the plan checker.
+
+    Every reference the expression checker resolves is reported to `use(key,
+    span)`, with the key of the symbol it names (`sales`, `deals.amount`,
+    `提成比例`); the checker turns them into the semantic model's index of uses.
+    """
 
     def __init__(
         self,
@@ -52,6 +59,7 @@ class Scope:
         resolve_column: Callable[[str, str, Span], Optional[ir.Expr]],
         let_names: Callable[[], list[str]],
         computed_names: Callable[[str], list[str]],
+        use: Callable[[str, Span], None] = lambda key, span: None,
     ):
         self.inputs = inputs
         self.tiers = tiers
@@ -59,6 +67,7 @@ class Scope:
         self.resolve_column = resolve_column
         self.let_names = let_names
         self.computed_names = computed_names
+        self.use = use  # records a resolved reference: (symbol key as in check/model.py, span)
 
 
 class ExprChecker:
@@ -121,13 +130,18 @@ class ExprChecker:
             schema = self.scope.inputs[row_table]
             field = schema.field(name)
             if field is not None:
+                self.scope.use(f"{row_table}.{name}", span)
                 return ir.ColumnRef(row_table, name, field.type, span, self.text(span))
             if name in self.scope.computed_names(row_table):
+                self.scope.use(f"{row_table}.{name}", span)
                 resolved = self.scope.resolve_column(row_table, name, span)
                 return resolved if resolved is not None else self.bad(node)
         resolved = self.scope.resolve_let(name, span)
         if resolved is not None:
+            self.scope.use(name, span)
             return resolved
+        if name in self.scope.inputs or name in self.scope.tiers:
+            self.scope.use(name, span)  # a misuse still names the symbol (rename must find it)
         if name in self.scope.inputs:
             schema = self.scope.inputs[name]
             example = schema.fields[0].name if schema.fields else "field"
@@ -154,6 +168,9 @@ class ExprChecker:
             schema = self.scope.inputs[node.target.name]
             field = schema.field(node.name)
             computed = schema.kind == "table" and node.name in self.scope.computed_names(schema.name)
+            self.scope.use(schema.name, node.target.span)
+            if field is not None or computed:
+                self.scope.use(f"{schema.name}.{node.name}", self.member_span(node))
             if field is None and not computed:
                 candidates = [f.name for f in schema.fields] + self.scope.computed_names(schema.name)
                 self.error(
@@ -193,6 +210,14 @@ class ExprChecker:
         self.error(TYPE_MISMATCH, f"{describe(target.type)} has no field '{node.name}'", span)
         return self.bad(node)
 
+    def member_span(self, node: ast.Field) -> Span:
+        """The span of the name after the dot in `target.name`."""
+        end = node.span.end
+        start = end - len(node.name)
+        if start < node.span.start or self.source.text[start:end] != node.name:
+            return node.span
+        return self.source.span(start, end)
+
     def _filtered(self, node: ast.Filtered, row_table):
         self.error(TYPE_MISMATCH, "'where' filters the rows of an aggregate, e.g. sum(deals.amount where renewed)", node.span)
         return self.bad(node)
@@ -206,6 +231,7 @@ class ExprChecker:
         name = node.func.name
         args = node.args
         if name in self.scope.tiers:
+            self.scope.use(name, node.func.span)
             if len(args) != 1:
                 self.error(ARGUMENT_COUNT, f"tier table '{name}' takes 1 argument, got {len(args)}", span)
                 return self.bad(node)
@@ -298,6 +324,8 @@ class ExprChecker:
             if where.type not in (BOOL, ERROR):
                 self.error(TYPE_MISMATCH, f"'where' needs a true/false condition, got {describe(where.type)}", where_node.span)
                 return self.bad(node)
+        if isinstance(expr_node, ast.Name) and expr_node.name == table:
+            self.scope.use(table, expr_node.span)
         if fn == "count":
             if not (isinstance(expr_node, ast.Name) and expr_node.name == table):
                 self.error(TYPE_MISMATCH, f"count counts rows: write count({table}) or count({table} where …)", expr_node.span)

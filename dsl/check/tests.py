@@ -2,7 +2,9 @@
 
 `check_test` (called by the checker) validates a test against the plan's inputs
 and lines and turns it into an `ir.PlanTest`: inputs typed and completed with
-their declared defaults, expectations typed. Running them is `dsl.run.testing`.
+their declared defaults, expectations typed. It reports the inputs and lines a
+test names as uses of their symbols (for the semantic model). Running the tests
+is `dsl.run.testing`.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from typing import Optional
 
 from dsl import ir
 from dsl.core.diagnostics import BAD_TEST, TYPE_MISMATCH, did_you_mean
-from dsl.core.types import ERROR, MISSING, is_money, is_numeric
+from dsl.check.expressions import const_value
+from dsl.core.types import ERROR, MISSING, fits, is_money, is_numeric
 from dsl.syntax import ast
 
 
@@ -19,8 +22,6 @@ DEFAULT_TEST_PAYEE = "test"
 
 
 def _literal(node, checker) -> tuple[object, object]:
-    from dsl.check.expressions import const_value
-
     if isinstance(node, ast.Negate):
         value, value_type = _literal(node.operand, checker)
         return (-value if isinstance(value, Decimal) else None), value_type
@@ -33,8 +34,6 @@ def _complete(schema, row: dict) -> dict:
 
 
 def check_test(checker, decl: ast.TestDecl, payouts, flags) -> Optional[ir.PlanTest]:
-    from dsl.core.types import fits
-
     errors_before = len(checker.diagnostics)
     payee = DEFAULT_TEST_PAYEE
     inputs: dict[str, object] = {}
@@ -47,6 +46,8 @@ def check_test(checker, decl: ast.TestDecl, payouts, flags) -> Optional[ir.PlanT
     for stmt in decl.stmts:
         if isinstance(stmt, ast.TestInput):
             schema = checker.inputs.get(stmt.name)
+            if schema is not None:
+                checker.use(stmt.name, checker.name_span(stmt.span, stmt.name))
             if schema is None:
                 checker.error(BAD_TEST, f"the plan has no input '{stmt.name}'", stmt.span, hint=did_you_mean(stmt.name, checker.inputs))
                 continue
@@ -96,6 +97,8 @@ def check_test(checker, decl: ast.TestDecl, payouts, flags) -> Optional[ir.PlanT
         target = stmt.target
         text = checker.source.slice(stmt.expected.span)
         if isinstance(target, ast.String):
+            if target.value in line_labels or target.value in flag_labels:
+                checker.use(f'"{target.value}"', target.span)
             if target.value in line_labels:
                 if not (is_money(expected_type) or is_numeric(expected_type)):
                     checker.error(BAD_TEST, f'"{target.value}" is a payout line; expect an amount', stmt.expected.span)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from dsl.lint.config import ConfigError, find_config, read_config
+import dsl
 
 RANK = {"note": 0, "warning": 1, "error": 2}
 
@@ -42,13 +42,11 @@ def _configs(files, config_path):
 
     try:
         if config_path:
-            fixed = read_config(config_path)
-            if fixed is None:
-                raise UsageError(f"{config_path} has no [tool.plan] table")
+            fixed = dsl.lint_config(files[0] if files else ".", config_path)
             return {path: fixed for path in files}
         cache: dict = {}
-        return {path: find_config(path, cache) for path in files}
-    except ConfigError as exc:
+        return {path: dsl.lint_config(path, cache=cache) for path in files}
+    except dsl.LintConfigError as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -60,27 +58,25 @@ def _configs(files, config_path):
 def lint_command(paths, output, fail_on, config_path):
     """Check plans, then look for likely mistakes: gaps, cliffs, dead caps, units, failing plan tests."""
     from dsl.cli.common import plan_files
-    from dsl.lint import lint_file
-    from dsl.lint.report import as_github, as_json, as_sarif, as_text
 
     files = plan_files(paths)
     configs = _configs(files, config_path)
     diagnostics, sources = [], {}
     for path in files:
-        found, source = lint_file(path, configs[path], str(path))
-        diagnostics += found
-        sources[source.name] = source
+        compilation = dsl.load(path, str(path))
+        diagnostics += list(compilation.diagnostics) + dsl.lint(compilation, configs[path])
+        sources[compilation.source.name] = compilation.source
     if output == "text":
         if diagnostics:
-            click.echo(as_text(diagnostics, sources))
+            click.echo(dsl.lint_report(diagnostics, "text", sources=sources))
         counts = {level: sum(d.severity == level for d in diagnostics) for level in ("error", "warning", "note")}
         click.echo(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", err=True)
     elif output == "json":
-        click.echo(as_json(diagnostics))
+        click.echo(dsl.lint_report(diagnostics, "json"))
     elif output == "sarif":
-        click.echo(as_sarif(diagnostics, _version(), [str(f) for f in files]))
+        click.echo(dsl.lint_report(diagnostics, "sarif", version=_version(), files=[str(f) for f in files]))
     else:
-        text = as_github(diagnostics)
+        text = dsl.lint_report(diagnostics, "github")
         if text:
             click.echo(text)
     failing = any(RANK.get(d.severity, 2) >= RANK[fail_on] for d in diagnostics)
@@ -89,11 +85,10 @@ def lint_command(paths, output, fail_on, config_path):
 
 def _format_stdin() -> None:
     from dsl.core.diagnostics import render
-    from dsl.syntax.printer import format_text
     from dsl.core.source import SourceFile
 
     text = sys.stdin.buffer.read().decode("utf-8")
-    formatted, diagnostics = format_text(text, "<stdin>")
+    formatted, diagnostics = dsl.format(text, "<stdin>")
     if formatted is None:
         source = SourceFile("<stdin>", text)
         click.echo("\n".join(render(d, {source.name: source}) for d in diagnostics), err=True)
@@ -106,10 +101,8 @@ def _format_stdin() -> None:
 
 def _verify(original: str, formatted: str, name: str) -> None:
     """The formatter must not change meaning; if it would, write nothing (exit 2)."""
-    from dsl.syntax.parser import parse
-
-    before, _ = parse(original, name)
-    after, _ = parse(formatted, name)
+    before, _ = dsl.parse(original, name)
+    after, _ = dsl.parse(formatted, name)
     if after is None or before != after:
         raise RuntimeError(f"formatting {name} would change its meaning; nothing was written")
 
@@ -121,7 +114,6 @@ def _verify(original: str, formatted: str, name: str) -> None:
 def fmt_command(paths, check, show_diff):
     """Rewrite plans in the canonical layout (comments kept)."""
     from dsl.cli.common import UsageError, emit, plan_files
-    from dsl.syntax.printer import format_text
     from dsl.core.source import SourceFile
 
     if "-" in paths:
@@ -137,7 +129,7 @@ def fmt_command(paths, check, show_diff):
             click.echo(f"{path}: cannot read: {exc}", err=True)
             broken += 1
             continue
-        formatted, diagnostics = format_text(text, str(path))
+        formatted, diagnostics = dsl.format(text, str(path))
         if formatted is None:
             emit(diagnostics, {str(path): SourceFile(str(path), text)}, sys.stderr)
             broken += 1

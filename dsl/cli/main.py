@@ -1,10 +1,13 @@
 """The `plan` command line.
 
     plan check FILE|DIR...                 static checks
-    plan run FILE [--data PATH]            every payee's lines → CSV or JSON
+    plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx
     plan explain FILE --payee ID           one payee's lines, traced to the data
     plan test PATH...                      run the tests written inside plans
-    plan lint / plan fmt                   (lint.py, fmt.py)
+    plan lint / plan fmt                   (lint.py)
+
+The commands call only the public API (`dsl`), and `dsl.core` for printing
+diagnostics.
 
 Exit codes: 0 ok; 1 findings, data errors or failed tests; 2 usage or internal
 error. No traceback reaches the user: an unexpected exception is reported as an
@@ -12,26 +15,16 @@ internal error with exit code 2.
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from pathlib import Path
 from typing import Optional
 
 import click
 
-from dsl.core.diagnostics import Diagnostic, did_you_mean, has_errors, render
-from dsl.run.results import RunResult
-from dsl.explain.renderers import render_json, render_markdown, render_text
-from dsl.api import load_plan, run_plan
-from dsl.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, emit, plan_files
+import dsl
 from dsl.cli import lint as lint_commands
-from dsl.core.source import SourceFile
-from dsl.run.trace import json_value
-
-
-
+from dsl.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, emit, plan_files
+from dsl.core.diagnostics import did_you_mean, has_errors
 
 
 def default_data(plan_path: Path, data: Optional[str]) -> str:
@@ -43,10 +36,10 @@ def default_data(plan_path: Path, data: Optional[str]) -> str:
     raise UsageError(f"no --data given and no data/ folder beside {plan_path}")
 
 
-def load_or_report(path: Path):
-    plan, diagnostics, source = load_plan(path)
-    emit(diagnostics, {source.name: source})
-    return plan, diagnostics, source
+def load_or_report(path: Path) -> dsl.Compilation:
+    compilation = dsl.load(path)
+    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source})
+    return compilation
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,40 +55,36 @@ def check(paths):
     failed = 0
     files = plan_files(paths)
     for path in files:
-        plan, diagnostics, _ = load_or_report(path)
-        if has_errors(diagnostics):
+        if not load_or_report(path).ok:
             failed += 1
     click.echo(f"checked {len(files)} plan(s): {failed} with errors", err=True)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None):
-    plan, diagnostics, source = load_or_report(path)
-    if plan is None or has_errors(diagnostics):
+    compilation = load_or_report(path)
+    plan = compilation.plan
+    if plan is None:
         sys.exit(EXIT_FINDINGS)
-    bar = None
+    sources = {compilation.source.name: compilation.source}
+    dataset, read = dsl.read_data(plan, default_data(path, data))
+    if dataset is None or has_errors(read):
+        emit(read, sources)
+        sys.exit(EXIT_FINDINGS)
     if sys.stderr.isatty() and payees is None:
         # Only on a terminal: CI logs and redirected output stay clean.
-        bar = lambda length: click.progressbar(length=length, label="computing payees", file=sys.stderr, show_pos=True)  # noqa: E731
-    _, result, run_diags = run_plan(plan, default_data(path, data), trace=trace, payees=payees, progress_bar=bar)
+        with click.progressbar(length=len(dataset.payees), label="computing payees", file=sys.stderr, show_pos=True) as bar:
+            result = dsl.evaluate(plan, dataset, trace=trace, payees=payees, progress=bar.update)
+    else:
+        result = dsl.evaluate(plan, dataset, trace=trace, payees=payees)
+    run_diags = list(read) + list(result.diagnostics)
     usage = [d for d in run_diags if d.code == "R002"]
-    emit([d for d in run_diags if d.code != "R002"], {source.name: source})
+    emit([d for d in run_diags if d.code != "R002"], sources)
     if usage:
         raise UsageError("; ".join(d.message + (f" ({d.hint})" if d.hint else "") for d in usage))
-    if result is None or has_errors(run_diags):
+    if has_errors(run_diags):
         sys.exit(EXIT_FINDINGS)
     return plan, result
-
-
-def result_rows(result: RunResult):
-    for payee in result.payees:
-        for line in payee.lines:
-            yield {"payee": payee.payee, "line": line.label, "kind": line.kind, "value": json_value(line.value)}
-        for flag in payee.flags:
-            value = json_value(flag.value)
-            if isinstance(value, bool):  # as in the JSON output, not Python's True/False
-                value = "true" if value else "false"
-            yield {"payee": payee.payee, "line": flag.label, "kind": "flag", "value": value}
 
 
 @cli.command()
@@ -108,47 +97,11 @@ def run(plan_file, data, fmt, out):
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
     plan, result = run_or_report(Path(plan_file), data, trace=False)
-    if fmt == "xlsx":
-        from dsl.render.xlsx import write_workbook
-
-        lines = [["payee", "line", "kind", "value"]]
-        for payee in result.payees:
-            lines += [[payee.payee, l.label, l.kind, l.value] for l in payee.lines]
-            lines += [[payee.payee, f.label, "flag", f.value] for f in payee.flags]
-        totals = [["payee", "total"]] + [[p.payee, p.total] for p in result.payees]
-        write_workbook(out, {"lines": lines, "totals": totals})
-        click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
-        return
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["payee", "line", "kind", "value"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(result_rows(result))
-        text = buffer.getvalue()
-    else:
-        text = json.dumps(
-            {
-                "plan": plan.name,
-                "period": plan.period,
-                "currency": plan.currency,
-                "payees": [
-                    {
-                        "payee": p.payee,
-                        "total": json_value(p.total),
-                        "lines": [{"line": l.label, "kind": l.kind, "value": json_value(l.value)} for l in p.lines],
-                        "flags": [{"flag": f.label, "value": json_value(f.value)} for f in p.flags],
-                    }
-                    for p in result.payees
-                ],
-            },
-            ensure_ascii=False,
-            indent=2,
-        ) + "\n"
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        dsl.write_results(plan, result, out, fmt)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(dsl.render_results(plan, result, fmt), nl=False)
 
 
 @cli.command()
@@ -167,30 +120,23 @@ def explain(plan_file, data, payee, line, fmt, lang):
         if line not in labels:
             hint = did_you_mean(line, labels)
             raise UsageError(f'the plan has no line "{line}"' + (f"; {hint}" if hint else ""))
-    if fmt == "text":
-        click.echo(render_text(plan, payee_result, line, lang), nl=False)
-    elif fmt == "md":
-        click.echo(render_markdown(plan, payee_result, line, lang), nl=False)
-    else:
-        click.echo(render_json(plan, payee_result, line), nl=False)
+    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang), nl=False)
 
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, required=True)
 def test_command(paths):
     """Run the tests written inside plans (files or directories)."""
-    from dsl.run.testing import run_tests
-
     passed = failed = 0
     for path in plan_files(paths):
-        plan, diagnostics, source = load_plan(path)
-        sources = {source.name: source}
-        if plan is None or has_errors(diagnostics):
-            emit(diagnostics, sources)
+        compilation = dsl.load(path)
+        sources = {compilation.source.name: compilation.source}
+        if compilation.plan is None:
+            emit(list(compilation.diagnostics), sources)
             click.echo(f"FAIL {path}: the plan does not check")
             failed += 1
             continue
-        for outcome in run_tests(plan):
+        for outcome in dsl.run_tests(compilation.plan):
             if outcome.passed:
                 passed += 1
                 click.echo(f"ok   {path} :: {outcome.name} ({outcome.checked} expectations)")

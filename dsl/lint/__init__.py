@@ -95,7 +95,8 @@ def lint_source(text: str, name: str = "<plan>", config: Optional[Config] = None
     if plan_file is None:
         return diagnostics
     source = SourceFile(name, text)
-    plan, checked = check(plan_file, source)
+    model = check(plan_file, source)
+    plan, checked = (model.plan if model.ok else None), list(model.diagnostics)
     return diagnostics + checked + lint(plan_file, plan, source, config)
 
 
@@ -109,7 +110,8 @@ def lint_file(path: str | Path, config: Optional[Config] = None, display: Option
     plan_file, diagnostics, source = parse_file(path, display)
     if plan_file is None:
         return diagnostics, source
-    plan, checked = check(plan_file, source)
+    model = check(plan_file, source)
+    plan, checked = (model.plan if model.ok else None), list(model.diagnostics)
     return diagnostics + checked + lint(plan_file, plan, source, config), source
 
 
