@@ -180,3 +180,13 @@ def test_excel_output_needs_a_file():
     result = run_plan_cli("run", S1, "--format", "xlsx")
     assert result.returncode == 2
     assert "--out" in result.stderr
+
+
+def test_run_to_a_file_writes_what_it_would_print(tmp_path):
+    printed = run_plan_cli("run", S1)
+    out = tmp_path / "s1.csv"
+    written = run_plan_cli("run", S1, "--out", str(out))
+    assert printed.returncode == written.returncode == 0, written.stderr
+    assert out.read_text(encoding="utf-8") == printed.stdout
+    assert printed.stdout.splitlines()[1] == "甲,销售额提成,payout,65000.00"   # 50万×2% + 50万×3% + 100万×4%
+    assert "wrote 2 payee(s)" in written.stderr

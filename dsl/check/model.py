@@ -81,7 +81,7 @@ class Use:
     """A reference to `symbol` at `span` (a name, `table.field`, a tier call, a test's line label)."""
 
     symbol: Symbol
-    span: Span = attrs.field(eq=True)
+    span: Span
 
 
 def _contains(span: Span, line: int, column: int) -> bool:

@@ -68,6 +68,10 @@ def check_test(checker, decl: ast.TestDecl, payouts, flags) -> Optional[ir.PlanT
                     if field is None:
                         checker.error(BAD_TEST, f"input '{stmt.name}' has no field '{name}'", value_node.span, hint=did_you_mean(name, [f.name for f in schema.fields]))
                         continue
+                    # the field's name is the last occurrence of it before its value (`amount: 10万`)
+                    at = checker.source.text.rfind(name, record.span.start, value_node.span.start)
+                    if at >= 0:
+                        checker.use(f"{stmt.name}.{name}", checker.source.span(at, at + len(name)))
                     value, value_type = _literal(value_node, checker)
                     if is_money(value_type) and is_money(field.type) and value_type != field.type:
                         checker.error(TYPE_MISMATCH, f"field '{name}' is {field.type}, but the test gives {value_type}", value_node.span)
