@@ -109,6 +109,8 @@ def load(plan: str | os.PathLike, name: Optional[str] = None) -> Compilation:
 
     >>> load('plan "x" { currency CNY }').ok
     True
+    >>> load("plans/s1_big_account/plan.plan").diagnostics[0].hint  # text, not a file name
+    "to read the file, pass a path: load(Path('plans/s1_big_account/plan.plan'))"
     >>> from pathlib import Path
     >>> missing = load(Path("no/such.plan"))
     >>> missing.ok, missing.syntax, missing.diagnostics[0].message.startswith("cannot read no/such.plan")
@@ -122,6 +124,9 @@ def load(plan: str | os.PathLike, name: Optional[str] = None) -> Compilation:
         path = Path(plan)
         syntax, diagnostics, source = _parse_file(path, name)
     if syntax is None:
+        if path is None and plan.strip().endswith(".plan") and "\n" not in plan.strip() and diagnostics:
+            # a file name given as text: say how to read the file
+            diagnostics = [attrs.evolve(diagnostics[0], hint=f"to read the file, pass a path: load(Path({plan.strip()!r}))")] + diagnostics[1:]
         return Compilation(source, None, None, tuple(diagnostics), path)
     model = _check(syntax, source)
     return Compilation(source, syntax, model, tuple(diagnostics) + model.diagnostics, path)

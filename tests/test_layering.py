@@ -187,6 +187,17 @@ def test_packages_import_only_allowed_edges():
     assert wrong == [], "imports against the layering:\n" + "\n".join(wrong)
 
 
+def test_benchmarks_call_only_the_public_api():
+    modules = set(module_graph())
+    wrong = []
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for target in sorted(_imported(tree, "benchmarks." + path.stem, False, modules)):
+            if package_of(target) not in ("api", "core"):
+                wrong.append(f"{path.relative_to(ROOT)} imports {target}: benchmarks may import dsl (the API) and dsl.core only")
+    assert wrong == [], "\n".join(wrong)
+
+
 def test_the_graph_resolves_imports_to_modules():
     graph = module_graph()
     # `from dsl import ir` is an import of the module dsl.ir, not of the API
