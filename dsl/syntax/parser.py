@@ -20,6 +20,7 @@ import lark
 from lark import Token, Transformer, v_args
 
 from dsl.syntax import ast
+from dsl.syntax.lalr import GRAMMAR, build_parser, default_cache_dir
 from dsl.core.diagnostics import BAD_LITERAL, SYNTAX, Diagnostic, diagnostic
 from dsl.core.source import SourceFile, Span
 from dsl.core.numeric import AmountError, parse_amount
@@ -47,8 +48,7 @@ TERMINAL_WORDS = {
 def _parser() -> lark.Lark:
     """The one parser of grammar.lark. It holds no per-parse state, so every
     thread shares it: each parse makes its own lexer and parser state."""
-    grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
-    return lark.Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return build_parser(GRAMMAR.read_text(encoding="utf-8"), default_cache_dir())
 
 
 def describe_terminal(name: str) -> str:
