@@ -52,6 +52,11 @@ def _parser() -> lark.Lark:
 
 
 def describe_terminal(name: str) -> str:
+    """A terminal of the grammar in words, for "expected ..." in a syntax error.
+
+    >>> describe_terminal("AMOUNT"), describe_terminal("LBRACE")
+    ('an amount like 50万 or 3000元', "'{'")
+    """
     if name in TERMINAL_WORDS:
         return TERMINAL_WORDS[name]
     try:
@@ -510,7 +515,12 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
 
 
 def parse_file(path: str | Path, display: str | None = None) -> tuple[ast.PlanFile | None, list[Diagnostic], SourceFile]:
-    """Read and parse a file; an unreadable file is a diagnostic, not an exception."""
+    """Read and parse a file; an unreadable file is a diagnostic, not an exception.
+
+    >>> plan, diagnostics, source = parse_file("/no/such/plan.plan")
+    >>> plan, diagnostics[0].message
+    (None, 'cannot read /no/such/plan.plan: No such file or directory')
+    """
     name = display or str(path)
     try:
         data = Path(path).read_bytes()

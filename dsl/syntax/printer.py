@@ -67,11 +67,21 @@ def _precedence(node) -> int:
 
 
 def quote(text: str) -> str:
+    r"""A label as a string literal.
+
+    >>> print(quote('说 "好"'))
+    "说 \"好\""
+    """
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def expr(node, minimum: int = 0) -> str:
-    """An expression with the parentheses its position needs, and no more."""
+    """An expression with the parentheses its position needs, and no more.
+
+    >>> a, b, c = ast.Name("a"), ast.Name("b"), ast.Name("c")
+    >>> expr(ast.Binary("*", ast.Binary("+", a, b), c)), expr(ast.Binary("+", a, ast.Binary("*", b, c)))
+    ('(a + b) * c', 'a + b * c')
+    """
     text = _expr(node)
     return f"({text})" if _precedence(node) < minimum else text
 
@@ -442,7 +452,13 @@ def format_plan(plan_file: ast.PlanFile) -> str:
 
 
 def format_text(text: str, file: str = "<plan>") -> tuple[Optional[str], list[Diagnostic]]:
-    """Parse and format; (None, [syntax diagnostic]) when the text does not parse."""
+    r"""Parse and format; (None, [syntax diagnostic]) when the text does not parse.
+
+    >>> format_text('plan "x" {currency CNY}  let a=1 # one')
+    ('plan "x" {\n  currency CNY\n}\n\nlet a = 1  # one\n', [])
+    >>> format_text('let = 1')[1][0].code
+    'E001'
+    """
     plan_file, diagnostics = parse(text, file)
     if plan_file is None:
         return None, diagnostics
