@@ -62,7 +62,7 @@ def cache_path(grammar: str, cache_dir: Path) -> Path:
 def default_cache_dir() -> Optional[Path]:
     """The per-user cache directory for saved parsers; None when there is no home."""
     base = os.environ.get("XDG_CACHE_HOME")
-    if base:
+    if base and os.path.isabs(base):  # a relative value is to be ignored (XDG Base Directory spec)
         return Path(base) / "plan-dsl"
     try:
         home = Path.home()
