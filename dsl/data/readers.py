@@ -26,7 +26,6 @@ from typing import Callable, Sequence
 from xml.etree import ElementTree as ET
 
 import attrs
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from dsl.core.diagnostics import DATA_COLUMN, DATA_DUPLICATE, DATA_FORMAT, DATA_MISSING, DATA_PAYEE, DATA_VALUE, REGISTRY, Diagnostic, diagnostic, did_you_mean, has_errors
 from dsl.core.perf import paused_gc
@@ -280,6 +279,38 @@ def _is_date_format(code: str) -> bool:
     return bool(re.search(r"[dmyhs]", bare, re.IGNORECASE))
 
 
+def column_number(letters: str) -> int:
+    """The 1-based number of a spreadsheet column: A → 1, Z → 26, AA → 27.
+
+    >>> column_number("A"), column_number("z"), column_number("AA"), column_number("XFD")
+    (1, 26, 27, 16384)
+    >>> column_number("A1")
+    Traceback (most recent call last):
+    ValueError: 'A1' is not a column name
+    """
+    if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+        raise ValueError(f"'{letters}' is not a column name")
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def column_letters(number: int) -> str:
+    """The letters of a 1-based spreadsheet column: 1 → A, 26 → Z, 27 → AA.
+
+    >>> column_letters(1), column_letters(26), column_letters(27), column_letters(702), column_letters(703)
+    ('A', 'Z', 'AA', 'ZZ', 'AAA')
+    """
+    if not 1 <= number <= 18278:  # A to ZZZ, the columns a cell reference is read with
+        raise ValueError(f"{number} is not a column number")
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 class _Workbook:
     def __init__(self, book: zipfile.ZipFile, shown: str):
         self.zip, self.shown = book, shown
@@ -313,13 +344,13 @@ class _Workbook:
                 number, cells, column = int(row.get("r") or number + 1), {}, 0
                 for cell in _kids(row, "c"):
                     ref = re.match(r"[A-Za-z]*", cell.get("r") or "").group()
-                    column = column_index_from_string(ref) if ref else column + 1
+                    column = column_number(ref) if ref else column + 1
                     cells[column] = self._value(cell)
                 if not all(_is_empty(v) for v in cells.values()):  # skip empty rows, e.g. trailing styled ones
                     records.append((number, cells))
         except _CORRUPT as exc:
             raise _Unreadable(f"sheet '{schema.name}' of {self.shown} is corrupt: {exc}") from None
-        return _grid(f"{self.shown}#{schema.name}", records, get_column_letter)
+        return _grid(f"{self.shown}#{schema.name}", records, column_letters)
 
     def _value(self, cell) -> object:
         kind = cell.get("t", "n")

@@ -9,8 +9,9 @@ checker's job (see checker.py).
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
 import attrs
 
@@ -138,27 +139,6 @@ class If:
     then: "Expr"
     otherwise: "Expr"
     span: Span = span_field()
-
-
-def children(node) -> tuple:
-    """The sub-expressions of an expression node, for walks that need no types.
-
-    >>> children(Binary("+", Name("a"), Number(Decimal(1), "1")))
-    (Name(name='a'), Number(value=Decimal('1'), text='1'))
-    """
-    if isinstance(node, Field):
-        return (node.target,)
-    if isinstance(node, Call):
-        return (node.func, *node.args)
-    if isinstance(node, Filtered):
-        return (node.expr, node.where)
-    if isinstance(node, (Negate, Not)):
-        return (node.operand,)
-    if isinstance(node, (Binary, Compare, Logical)):
-        return (node.left, node.right)
-    if isinstance(node, If):
-        return (node.condition, node.then, node.otherwise)
-    return ()
 
 
 Literal = Union[Number, Percent, Money, String, Date, Bool]
@@ -378,3 +358,55 @@ class PlanFile:
             if isinstance(item, PlanHeader):
                 return item
         return None
+
+
+# ---- traversal -------------------------------------------------------------------
+
+
+@functools.cache
+def _meaningful_fields(cls) -> tuple[str, ...]:
+    """The fields that make up a node's meaning: all but positions (and a file's comments)."""
+    return tuple(field.name for field in attrs.fields(cls) if field.eq)
+
+
+def _nodes_in(value, found: list) -> None:
+    if isinstance(value, tuple):  # a tuple of nodes, or of (name, node) pairs
+        for element in value:
+            _nodes_in(element, found)
+    elif attrs.has(type(value)):
+        found.append(value)
+
+
+def children(node) -> tuple:
+    """The nodes held directly by a node's fields, in field order.
+
+    Derived from the attrs fields of the node's class, so a new node class needs
+    no walk code: a field holding a node, a tuple of nodes or a tuple of (name,
+    node) pairs contributes those nodes; strings, numbers, dates and spans none.
+
+    >>> children(Binary("+", Name("a"), Number(Decimal(1), "1")))
+    (Name(name='a'), Number(value=Decimal('1'), text='1'))
+    >>> children(PayoutDecl("a", Name("x"), (Clause("when", Name("y")),)))
+    (Name(name='x'), Clause(kind='when', expr=Name(name='y'), mode=None, unit=None, unit_text=None))
+    >>> children(Name("a"))
+    ()
+    """
+    if not attrs.has(type(node)):
+        return ()
+    found: list = []
+    for name in _meaningful_fields(type(node)):
+        _nodes_in(getattr(node, name), found)
+    return tuple(found)
+
+
+def walk(node) -> Iterator:
+    """`node` and every node below it, parents before children, in source order.
+
+    >>> [type(n).__name__ for n in walk(Call(Name("sum"), (Field(Name("deals"), "amount"),)))]
+    ['Call', 'Name', 'Field', 'Name']
+    """
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))

@@ -1,7 +1,9 @@
 """Text → syntax tree.
 
 `parse(text, file)` runs the Lark LALR parser over grammar.lark and builds the
-frozen AST of ast.py, with a span on every node. This module is the boundary
+frozen AST of ast.py, with a span on every node, and the file's comments (for
+the formatter), collected by that call alone: parsing in several threads at once
+gives each file its own comments. This module is the boundary
 for Lark: no Lark exception escapes it. A syntax error becomes one E001
 diagnostic that says what was found and what was expected, in words; a literal
 that cannot be read exactly (`1,2,3万`) becomes E002.
@@ -11,12 +13,14 @@ from __future__ import annotations
 import datetime
 import functools
 from pathlib import Path
+from typing import Iterator
 
 import attrs
 import lark
 from lark import Token, Transformer, v_args
 
 from dsl.syntax import ast
+from dsl.syntax.lalr import GRAMMAR, build_parser, default_cache_dir
 from dsl.core.diagnostics import BAD_LITERAL, SYNTAX, Diagnostic, diagnostic
 from dsl.core.source import SourceFile, Span
 from dsl.core.numeric import AmountError, parse_amount
@@ -40,33 +44,19 @@ TERMINAL_WORDS = {
 }
 
 
-class _CommentSink:
-    """Comments are ignored by the grammar; the lexer hands them here for the formatter."""
-
-    callback = None
-
-    def __call__(self, token):
-        if self.callback is not None:
-            self.callback(token)
-        return token
-
-
-_COMMENTS = _CommentSink()
-
-
 @functools.lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
-    grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
-    return lark.Lark(
-        grammar,
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        lexer_callbacks={"COMMENT": _COMMENTS},
-    )
+    """The one parser of grammar.lark. It holds no per-parse state, so every
+    thread shares it: each parse makes its own lexer and parser state."""
+    return build_parser(GRAMMAR.read_text(encoding="utf-8"), default_cache_dir())
 
 
 def describe_terminal(name: str) -> str:
+    """A terminal of the grammar in words, for "expected ..." in a syntax error.
+
+    >>> describe_terminal("AMOUNT"), describe_terminal("LBRACE")
+    ('an amount like 50万 or 3000元', "'{'")
+    """
     if name in TERMINAL_WORDS:
         return TERMINAL_WORDS[name]
     try:
@@ -444,6 +434,41 @@ def _found(token: Token) -> str:
     return f"'{token}'"
 
 
+def _parse_tree(text: str) -> tuple[lark.Tree, tuple[ast.Comment, ...]]:
+    """The Lark tree of `text` and its comments, collected by this call alone.
+
+    The grammar ignores comments, so the lexer never hands them to the parser.
+    The parse is driven token by token instead; what lies between two tokens
+    (or before the first, or after the last) is only whitespace and comments,
+    and every `#` there starts a comment that runs to the end of its line.
+    """
+    steps = _parser().parse_interactive(text)
+    comments: list[ast.Comment] = []
+    end, token = 0, None
+    for token in steps.iter_parse():
+        if token.start_pos > end:
+            comments += _comments(text, end, token.start_pos)
+        end = token.end_pos
+    comments += _comments(text, end, len(text))
+    return steps.feed_eof(token), tuple(comments)
+
+
+def _comments(text: str, start: int, end: int) -> Iterator[ast.Comment]:
+    r"""The comments in text[start:end], a stretch holding only whitespace and comments.
+
+    >>> list(_comments("a  # one\n  # two\nb", 1, 17))
+    [Comment(text='# one', line=1, own_line=False), Comment(text='# two', line=2, own_line=True)]
+    """
+    at = text.find("#", start, end)
+    while at != -1:
+        stop = text.find("\n", at, end)
+        stop = end if stop == -1 else stop
+        line_start = text.rfind("\n", 0, at) + 1
+        own_line = text[line_start:at].strip() == ""
+        yield ast.Comment(text[at:stop], text.count("\n", 0, at) + 1, own_line)
+        at = text.find("#", stop, end)
+
+
 def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Diagnostic]]:
     """Parse plan text. Returns (PlanFile, []) or (None, [diagnostic]).
 
@@ -452,16 +477,8 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
     ('x', [])
     """
     source = SourceFile(file, text)
-    comments: list[ast.Comment] = []
-
-    def keep_comment(token: Token):
-        line_text = source.line_text(token.line)
-        own = line_text[: token.column - 1].strip() == ""
-        comments.append(ast.Comment(str(token), token.line, own))
-
-    _COMMENTS.callback = keep_comment
     try:
-        tree = _parser().parse(text)
+        tree, comments = _parse_tree(text)
     except lark.exceptions.UnexpectedToken as exc:
         token = exc.token
         start = token.start_pos if token.start_pos is not None else len(text)
@@ -485,8 +502,6 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
         return None, [diagnostic(SYNTAX, f"unexpected end of file; expected {_expected(exc.expected)}", span)]
     except lark.exceptions.LarkError as exc:  # pragma: no cover - any other parser failure
         return None, [diagnostic(SYNTAX, f"cannot parse: {exc}", source.span(0, 1))]
-    finally:
-        _COMMENTS.callback = None
 
     try:
         items = _Builder(source).transform(tree)
@@ -496,11 +511,16 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
             token = original.token
             return None, [diagnostic(BAD_LITERAL, str(original), source.span(token.start_pos, token.end_pos))]
         raise
-    return ast.PlanFile(tuple(items), tuple(comments), file), []
+    return ast.PlanFile(tuple(items), comments, file), []
 
 
 def parse_file(path: str | Path, display: str | None = None) -> tuple[ast.PlanFile | None, list[Diagnostic], SourceFile]:
-    """Read and parse a file; an unreadable file is a diagnostic, not an exception."""
+    """Read and parse a file; an unreadable file is a diagnostic, not an exception.
+
+    >>> plan, diagnostics, source = parse_file("/no/such/plan.plan")
+    >>> plan, diagnostics[0].message
+    (None, 'cannot read /no/such/plan.plan: No such file or directory')
+    """
     name = display or str(path)
     try:
         data = Path(path).read_bytes()

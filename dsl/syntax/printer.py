@@ -16,6 +16,9 @@ a comment after code goes at the end of the unit whose lines it was on.
 Guarantees (tested over every plan in the repository and over generated ones):
 `format_plan(parse(format_plan(x))) == format_plan(x)` and
 `parse(format_plan(x)) == x` (syntax trees compare without positions).
+
+Dispatch is one style throughout: a `match` on the node's class (or on a
+clause's or setting's kind), whose last case names a construct it has no rule for.
 """
 from __future__ import annotations
 
@@ -38,81 +41,110 @@ _NAME = re.compile(r"^(?!\d)\w+$")
 # ---- expressions ------------------------------------------------------------------
 
 _BINARY = {"+": 5, "-": 5, "*": 6, "/": 6}
-_LEVELS = {ast.If: 0, ast.Not: 3, ast.Compare: 4, ast.Negate: 7, ast.Field: 8, ast.Call: 8}
 
 
 def _precedence(node) -> int:
     """0 `if` · 1 or · 2 and · 3 not · 4 comparison · 5 + - · 6 * / · 7 unary - · 8 call, field · 9 atom."""
-    if isinstance(node, ast.Logical):
-        return 1 if node.op == "or" else 2
-    if isinstance(node, ast.Binary):
-        return _BINARY[node.op]
-    if getattr(node, "text", "").startswith("-"):  # a negative literal (written as a bound or value)
-        return 7
-    return _LEVELS.get(type(node), 9)
+    match node:
+        case ast.If():
+            return 0
+        case ast.Logical(op=op):
+            return 1 if op == "or" else 2
+        case ast.Not():
+            return 3
+        case ast.Compare():
+            return 4
+        case ast.Binary(op=op):
+            return _BINARY[op]
+        case ast.Negate():
+            return 7
+        case ast.Number(text=text) | ast.Percent(text=text) | ast.Money(text=text) if text.startswith("-"):
+            return 7  # a negative literal (written as a bound or value)
+        case ast.Field() | ast.Call():
+            return 8
+        case _:
+            return 9
 
 
 def quote(text: str) -> str:
+    r"""A label as a string literal.
+
+    >>> print(quote('说 "好"'))
+    "说 \"好\""
+    """
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def expr(node, minimum: int = 0) -> str:
-    """An expression with the parentheses its position needs, and no more."""
+    """An expression with the parentheses its position needs, and no more.
+
+    >>> a, b, c = ast.Name("a"), ast.Name("b"), ast.Name("c")
+    >>> expr(ast.Binary("*", ast.Binary("+", a, b), c)), expr(ast.Binary("+", a, ast.Binary("*", b, c)))
+    ('(a + b) * c', 'a + b * c')
+    """
     text = _expr(node)
     return f"({text})" if _precedence(node) < minimum else text
 
 
 def _expr(node) -> str:
-    if isinstance(node, (ast.Number, ast.Percent, ast.Money, ast.Date)):
-        return node.text
-    if isinstance(node, ast.String):
-        return quote(node.value)
-    if isinstance(node, ast.Bool):
-        return "true" if node.value else "false"
-    if isinstance(node, ast.Name):
-        return node.name
-    if isinstance(node, ast.TotalRef):
-        return "total"
-    if isinstance(node, ast.Field):
-        return f"{expr(node.target, 8)}.{node.name}"
-    if isinstance(node, ast.Call):
-        return f"{expr(node.func, 8)}({', '.join(_argument(a) for a in node.args)})"
-    if isinstance(node, ast.Filtered):
-        return _argument(node)
-    if isinstance(node, ast.Negate):
-        return "-" + expr(node.operand, 7)
-    if isinstance(node, ast.Not):
-        return "not " + expr(node.operand, 3)
-    if isinstance(node, ast.Binary):
-        level = _BINARY[node.op]
-        return f"{expr(node.left, level)} {node.op} {expr(node.right, level + 1)}"
-    if isinstance(node, ast.Compare):
-        return f"{expr(node.left, 5)} {node.op} {expr(node.right, 5)}"
-    if isinstance(node, ast.Logical):
-        level = 1 if node.op == "or" else 2
-        return f"{expr(node.left, level)} {node.op} {expr(node.right, level + 1)}"
-    if isinstance(node, ast.If):
-        return f"if {expr(node.condition)} then {expr(node.then)} else {expr(node.otherwise)}"
-    raise TypeError(f"the formatter has no rule for {type(node).__name__}")
+    match node:
+        case ast.Number(text=text) | ast.Percent(text=text) | ast.Money(text=text) | ast.Date(text=text):
+            return text
+        case ast.String(value=value):
+            return quote(value)
+        case ast.Bool(value=value):
+            return "true" if value else "false"
+        case ast.Name(name=name):
+            return name
+        case ast.TotalRef():
+            return "total"
+        case ast.Field(target=target, name=name):
+            return f"{expr(target, 8)}.{name}"
+        case ast.Call(func=func, args=args):
+            return f"{expr(func, 8)}({', '.join(_argument(a) for a in args)})"
+        case ast.Filtered():
+            return _argument(node)
+        case ast.Negate(operand=operand):
+            return "-" + expr(operand, 7)
+        case ast.Not(operand=operand):
+            return "not " + expr(operand, 3)
+        case ast.Binary(op=op, left=left, right=right):
+            level = _BINARY[op]
+            return f"{expr(left, level)} {op} {expr(right, level + 1)}"
+        case ast.Compare(op=op, left=left, right=right):
+            return f"{expr(left, 5)} {op} {expr(right, 5)}"
+        case ast.Logical(op=op, left=left, right=right):
+            level = 1 if op == "or" else 2
+            return f"{expr(left, level)} {op} {expr(right, level + 1)}"
+        case ast.If(condition=condition, then=then, otherwise=otherwise):
+            return f"if {expr(condition)} then {expr(then)} else {expr(otherwise)}"
+        case _:
+            raise TypeError(f"the formatter has no rule for {type(node).__name__}")
 
 
 def _argument(node) -> str:
-    if isinstance(node, ast.Filtered):
-        return f"{expr(node.expr)} where {expr(node.where)}"
-    return expr(node)
+    match node:
+        case ast.Filtered(expr=inner, where=where):
+            return f"{expr(inner)} where {expr(where)}"
+        case _:
+            return expr(node)
 
 
 # ---- declarations -------------------------------------------------------------------
 
 
 def _setting(setting: ast.Setting) -> str:
-    values = setting.values
-    if setting.key == "rounding":
-        return f"rounding {values[0]} to {values[2]}"
-    if setting.key in ("period_range", "effective"):
-        word = "period" if setting.key == "period_range" else "effective"
-        return f"{word} {values[0].isoformat()} .. {values[1].isoformat()}"
-    return f"{setting.key} {values[0]}"
+    match setting.key, setting.values:
+        case "rounding", (mode, _, unit_text):
+            return f"rounding {mode} to {unit_text}"
+        case "period_range", (start, end):
+            return f"period {start.isoformat()} .. {end.isoformat()}"
+        case "effective", (start, end):
+            return f"effective {start.isoformat()} .. {end.isoformat()}"
+        case key, (value, *_):
+            return f"{key} {value}"
+        case key, _:
+            raise TypeError(f"the formatter has no rule for a '{key}' setting without a value")
 
 
 def _type(ref: ast.TypeRef) -> str:
@@ -143,24 +175,36 @@ def _record(fields) -> str:
 
 
 def _tier_value(value) -> str:
-    return _record(value.fields) if isinstance(value, ast.RecordValue) else expr(value)
+    match value:
+        case ast.RecordValue(fields=fields):
+            return _record(fields)
+        case _:
+            return expr(value)
 
 
 def _row_key(row) -> str:
-    if isinstance(row, ast.BandRow):
-        return _band(row.band)
-    if isinstance(row, ast.CategoryRow):
-        return quote(row.key)
-    return "else"
+    match row:
+        case ast.BandRow(band=band):
+            return _band(band)
+        case ast.CategoryRow(key=key):
+            return quote(key)
+        case ast.DefaultRow():
+            return "else"
+        case _:
+            raise TypeError(f"the formatter has no rule for {type(row).__name__}")
 
 
 def _clause(clause: ast.Clause) -> str:
-    if clause.kind == "when":
-        return f"when {expr(clause.expr)}"
-    if clause.kind in ("cap", "floor"):
-        return f"{clause.kind} at {expr(clause.expr)}"
-    mode = f"{clause.mode} " if clause.mode else ""
-    return f"round {mode}to {clause.unit_text}"
+    match clause.kind:
+        case "when":
+            return f"when {expr(clause.expr)}"
+        case "cap" | "floor":
+            return f"{clause.kind} at {expr(clause.expr)}"
+        case "round":
+            mode = f"{clause.mode} " if clause.mode else ""
+            return f"round {mode}to {clause.unit_text}"
+        case kind:
+            raise TypeError(f"the formatter has no rule for a '{kind}' clause")
 
 
 # ---- lines: each printed line with the source lines it came from, and its comments ----------
@@ -217,12 +261,13 @@ def _split(lines: list[Line], one: Line, indent: int, comments) -> list[Line]:
 
 def _chain(node) -> list[tuple[str, object]]:
     """A top-level `+`/`-`, `and` or `or` chain as (text, operand) parts: "a", "+ b", "+ c"."""
-    if isinstance(node, ast.Binary) and node.op in "+-":
-        ops, level = ("+", "-"), 5
-    elif isinstance(node, ast.Logical):
-        ops, level = (node.op,), (1 if node.op == "or" else 2)
-    else:
-        return [(expr(node), node)]
+    match node:
+        case ast.Binary(op="+" | "-"):
+            ops, level = ("+", "-"), 5
+        case ast.Logical(op=op):
+            ops, level = (op,), (1 if op == "or" else 2)
+        case _:
+            return [(expr(node), node)]
     parts = []
     while isinstance(node, (ast.Binary, ast.Logical)) and node.op in ops:
         parts.append((f"{node.op} {expr(node.right, level + 1)}", node.right))
@@ -272,20 +317,15 @@ def _test_input(stmt: ast.TestInput, comments) -> list[Line]:
 
 
 def _test_stmt(stmt, comments) -> list[Line]:
-    if isinstance(stmt, ast.TestPayee):
-        return _one(f"payee {quote(stmt.payee)}", stmt)
-    if isinstance(stmt, ast.TestInput):
-        return _test_input(stmt, comments)
-    return _one(f"expect {expr(stmt.target)} = {expr(stmt.expected)}", stmt)
-
-
-_HEADS = {
-    ast.LetDecl: lambda i: f"let {i.name} = ",
-    ast.ColumnDecl: lambda i: f"let {i.table}.{i.name} = ",
-    ast.PayoutDecl: lambda i: f"payout {quote(i.label)} = ",
-    ast.FlagDecl: lambda i: f"flag {quote(i.label)} = ",
-    ast.TotalDecl: lambda i: f"total {i.kind} at ",
-}
+    match stmt:
+        case ast.TestPayee(payee=payee):
+            return _one(f"payee {quote(payee)}", stmt)
+        case ast.TestInput():
+            return _test_input(stmt, comments)
+        case ast.TestExpect(target=target, expected=expected):
+            return _one(f"expect {expr(target)} = {expr(expected)}", stmt)
+        case _:
+            raise TypeError(f"the formatter has no rule for {type(stmt).__name__}")
 
 
 def _block(item, opening: str, children: list[list[Line]]) -> list[Line]:
@@ -296,30 +336,48 @@ def _block(item, opening: str, children: list[list[Line]]) -> list[Line]:
 
 
 def _lines(item, comments) -> list[Line]:
-    if isinstance(item, ast.PlanHeader):
-        return _block(item, f"plan {quote(item.name)} {{", [_one(_setting(s), s) for s in item.settings])
-    if isinstance(item, ast.InputDecl):
-        return _block(item, f"input {item.name}: {item.kind} {{", [_one(_field(f), f) for f in item.fields])
-    if isinstance(item, ast.TiersDecl):
-        keys = [_row_key(row) for row in item.rows]
-        width = max((display_width(k) for k in keys), default=0)
-        rows = [_one(k + " " * (width - display_width(k)) + f" -> {_tier_value(r.value)}", r) for k, r in zip(keys, item.rows)]
-        return _block(item, f"tiers {item.name}{' ' + item.mode if item.mode else ''} {{", rows)
-    if isinstance(item, ast.TestDecl):
-        return _block(item, f"test {quote(item.name)} {{", [_test_stmt(s, comments) for s in item.stmts])
-    if type(item) not in _HEADS:
-        raise TypeError(f"the formatter has no rule for {type(item).__name__}")
-    clauses = [(_clause(c), c) for c in item.clauses] if isinstance(item, ast.PayoutDecl) else []
-    return _statement(item, _HEADS[type(item)](item), item.expr, clauses, comments)
+    match item:
+        case ast.PlanHeader():
+            return _block(item, f"plan {quote(item.name)} {{", [_one(_setting(s), s) for s in item.settings])
+        case ast.InputDecl():
+            return _block(item, f"input {item.name}: {item.kind} {{", [_one(_field(f), f) for f in item.fields])
+        case ast.TiersDecl():
+            keys = [_row_key(row) for row in item.rows]
+            width = max((display_width(k) for k in keys), default=0)
+            rows = [_one(k + " " * (width - display_width(k)) + f" -> {_tier_value(r.value)}", r) for k, r in zip(keys, item.rows)]
+            return _block(item, f"tiers {item.name}{' ' + item.mode if item.mode else ''} {{", rows)
+        case ast.TestDecl():
+            return _block(item, f"test {quote(item.name)} {{", [_test_stmt(s, comments) for s in item.stmts])
+        case ast.LetDecl():
+            return _statement(item, f"let {item.name} = ", item.expr, [], comments)
+        case ast.ColumnDecl():
+            return _statement(item, f"let {item.table}.{item.name} = ", item.expr, [], comments)
+        case ast.PayoutDecl():
+            clauses = [(_clause(c), c) for c in item.clauses]
+            return _statement(item, f"payout {quote(item.label)} = ", item.expr, clauses, comments)
+        case ast.FlagDecl():
+            return _statement(item, f"flag {quote(item.label)} = ", item.expr, [], comments)
+        case ast.TotalDecl():
+            return _statement(item, f"total {item.kind} at ", item.expr, [], comments)
+        case _:
+            raise TypeError(f"the formatter has no rule for {type(item).__name__}")
 
 
-_GROUPS = {ast.LetDecl: "definitions", ast.ColumnDecl: "definitions", ast.PayoutDecl: "outputs", ast.FlagDecl: "outputs", ast.TotalDecl: "outputs"}
+def _group(item) -> Optional[str]:
+    """Which items stay together on adjacent lines: definitions, and outputs."""
+    match item:
+        case ast.LetDecl() | ast.ColumnDecl():
+            return "definitions"
+        case ast.PayoutDecl() | ast.FlagDecl() | ast.TotalDecl():
+            return "outputs"
+        case _:
+            return None
 
 
 def _tight(previous, item, own_lines: list[int]) -> bool:
     """Two one-line items of a kind that stood on adjacent lines (comments between them allowed)."""
-    group = _GROUPS.get(type(item))
-    if group is None or _GROUPS.get(type(previous)) != group:
+    group = _group(item)
+    if group is None or _group(previous) != group:
         return False
     start, end = previous.span.end_line, item.span.line
     between = bisect.bisect_left(own_lines, end) - bisect.bisect_right(own_lines, start)
@@ -394,7 +452,13 @@ def format_plan(plan_file: ast.PlanFile) -> str:
 
 
 def format_text(text: str, file: str = "<plan>") -> tuple[Optional[str], list[Diagnostic]]:
-    """Parse and format; (None, [syntax diagnostic]) when the text does not parse."""
+    r"""Parse and format; (None, [syntax diagnostic]) when the text does not parse.
+
+    >>> format_text('plan "x" {currency CNY}  let a=1 # one')
+    ('plan "x" {\n  currency CNY\n}\n\nlet a = 1  # one\n', [])
+    >>> format_text('let = 1')[1][0].code
+    'E001'
+    """
     plan_file, diagnostics = parse(text, file)
     if plan_file is None:
         return None, diagnostics
