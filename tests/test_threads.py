@@ -16,8 +16,7 @@ import random
 import pytest
 
 from conftest import ROOT
-from dsl.api import load_plan
-from dsl.run.testing import run_tests
+import dsl
 from dsl.syntax.parser import parse
 from dsl.syntax.printer import format_text
 
@@ -53,9 +52,10 @@ def formatted(path) -> str:
 
 
 def outcomes(path) -> list:
-    plan, diagnostics, _ = load_plan(path)
+    compilation = dsl.load(path)
+    plan, diagnostics = compilation.plan, compilation.diagnostics
     assert plan is not None, diagnostics
-    return [(o.plan_file, o.name, o.passed, o.checked, [(f.code, f.message) for f in o.failures]) for o in run_tests(plan)]
+    return [(o.plan_file, o.name, o.passed, o.checked, [(f.code, f.message) for f in o.failures]) for o in dsl.run_tests(plan)]
 
 
 def test_the_bundled_plans_have_comments_to_lose():

@@ -39,5 +39,11 @@ def test_plan_check_imports_no_workbook_library():
                             cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
     assert result.returncode == 0, result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "dsl.data.readers" in imported  # the check path does load the readers module
     assert not {name for name in imported if name.split(".")[0] == "openpyxl"}
+
+
+def test_reading_csv_data_imports_no_workbook_library():
+    code = "import sys, dsl.data.readers; print(sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl'))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
