@@ -12,6 +12,7 @@ from typing import Optional
 from dsl.syntax import ast
 from dsl import ir
 from dsl.check.checker import check
+from dsl.ir.passes import run_passes
 from dsl.data.readers import Dataset, load_data
 from dsl.core.diagnostics import Diagnostic, has_errors
 from dsl.run.results import RunResult
@@ -30,7 +31,7 @@ def check_text(text: str, file: str = "<plan>") -> tuple[Optional[ir.Plan], list
     if plan_file is None:
         return None, diagnostics
     plan, more = check(plan_file, SourceFile(file, text))
-    return plan, diagnostics + more
+    return run_passes(plan), diagnostics + more
 
 
 def load_plan_text(text: str, file: str = "<plan>") -> tuple[Optional[ir.Plan], list[Diagnostic], SourceFile]:
@@ -44,7 +45,7 @@ def load_plan(path: str | Path) -> tuple[Optional[ir.Plan], list[Diagnostic], So
     if plan_file is None:
         return None, diagnostics, source
     plan, more = check(plan_file, source)
-    return plan, diagnostics + more, source
+    return run_passes(plan), diagnostics + more, source
 
 
 def run_plan(
