@@ -272,6 +272,40 @@ def test_the_explanation_of_a_chain_keeps_the_tree_as_written(tmp_path):
     assert (inner["text"], inner["detail"], inner["value"]) == ("100万 / 300万", {"op": "/"}, "0.333333333333333333")
 
 
+# ---------------------------------------------------------------- units over a whole chain
+
+
+def test_money_times_money_divided_by_money_is_money(tmp_path):
+    # bonus × sales / target = 5,000 × 120万 / 100万 = 6,000.00.
+    plan = DEALS + "input reps: record { rep: payee, bonus: money, target: money }\n" \
+        'payout "a" = reps.bonus * sum(deals.amount) / reps.target\n'
+    result = run(plan, tmp_path, deals=["rep,amount", "甲,1200000"], reps=["rep,bonus,target", "甲,5000,1000000"])
+    assert result.payees[0].line("a").value == Decimal("6000.00")
+
+
+@pytest.mark.parametrize(
+    "expr, message",
+    [
+        ("sales * sales", "cannot multiply money by money"),  # money²
+        ("sales * sales / 2", "comes to money to the power 2 (CNY)"),  # money² ÷ number is still money²
+        ("2 / sales", "cannot divide a number by money (CNY)"),  # 1 ÷ money
+        ("sales * sales * sales / sales", "comes to money to the power 2 (CNY)"),  # money³ ÷ money = money²
+    ],
+)
+def test_a_chain_that_comes_to_a_power_of_money_is_an_error(expr, message):
+    plan, diagnostics = check_text(HEADER + DEALS + f"let sales = sum(deals.amount)\nlet x = {expr}\n", "p.plan")
+    assert plan is None
+    assert [d.code for d in diagnostics] == ["E103"]
+    assert message in diagnostics[0].message
+
+
+def test_a_ratio_of_money_products_is_a_percent():
+    from dsl.core.types import PERCENT
+
+    plan = checked(DEALS + "let sales = sum(deals.amount)\nlet r = sales * sales / (sales * sales)\n")
+    assert plan.let("r").expr.type == PERCENT
+
+
 # ---------------------------------------------------------------- no global state
 
 
