@@ -332,3 +332,12 @@ def test_results_do_not_depend_on_the_callers_decimal_context(tmp_path):
     with decimal.localcontext(decimal.Context(prec=5, rounding=decimal.ROUND_DOWN)):
         result = run(plan, tmp_path, deals=["rep,amount", "甲,1234567.89"])
     assert [(l.label, l.value) for l in result.payees[0].lines] == [("a", Decimal("37037.04")), ("b", Decimal("176366.84"))]
+
+
+def test_reading_38_digits_does_not_depend_on_the_callers_decimal_context():
+    # The largest value of the policy has 20 + 18 = 38 digits; a 5-digit caller context must not round it,
+    # nor its negation, nor 12,345,678,901,234.5678901234567890% (15 places after dropping the trailing zero, ÷ 100: 17).
+    with decimal.localcontext(decimal.Context(prec=5)):
+        assert numeric.parse_amount("99999999999999999999.999999999999999999")[0] == Decimal("99999999999999999999.999999999999999999")
+        assert numeric.parse_amount("-99999999999999999999.999999999999999999")[0] == Decimal("-99999999999999999999.999999999999999999")
+        assert numeric.parse_amount("12345678901234.5678901234567890%")[0] == Decimal("123456789012.345678901234567890")

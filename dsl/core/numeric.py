@@ -135,10 +135,10 @@ def parse_amount(text: str) -> tuple[Decimal, str | None, bool]:
         if code:
             raise AmountError(f"'{text}' is a percent with a currency")
         value = quotient((value,), (Decimal(100),))
-        if abs(value) >= LIMIT:
+        if value.copy_abs() >= LIMIT:
             raise AmountError(f"'{text}' is too large: every value must be less than 10^20")
         return value, None, True
-    if abs(value) >= LIMIT:
+    if value.copy_abs() >= LIMIT:
         raise AmountError(f"'{text}' is too large: every value must be less than 10^20")
     if unit in CURRENCY_WORDS:
         currency = CURRENCY_WORDS[unit]
