@@ -25,6 +25,7 @@ import attrs
 from dsl import ir
 from dsl.check.checker import check as _check
 from dsl.check.model import SemanticModel
+from dsl.ir.passes import run_passes
 from dsl.core.diagnostics import Diagnostic, has_errors
 from dsl.core.source import SourceFile
 from dsl.syntax import ast
@@ -58,6 +59,8 @@ class Compilation:
     model: Optional[SemanticModel]
     diagnostics: tuple[Diagnostic, ...]
     path: Optional[Path] = None  # the file it was read from, if any
+    # the checked IR after the IR passes (division last, …): what every backend evaluates
+    evaluable: Optional[ir.Plan] = attrs.field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -66,8 +69,8 @@ class Compilation:
 
     @property
     def plan(self) -> Optional[ir.Plan]:
-        """The typed IR, ready to evaluate, or None when the plan has errors."""
-        return self.model.plan if self.ok else None
+        """The typed IR after its passes, ready to evaluate, or None when the plan has errors."""
+        return self.evaluable if self.ok else None
 
 
 # ---- parse, check, load ------------------------------------------------------
@@ -129,7 +132,9 @@ def load(plan: str | os.PathLike, name: Optional[str] = None) -> Compilation:
             diagnostics = [attrs.evolve(diagnostics[0], hint=f"to read the file, pass a path: load(Path({plan.strip()!r}))")] + diagnostics[1:]
         return Compilation(source, None, None, tuple(diagnostics), path)
     model = _check(syntax, source)
-    return Compilation(source, syntax, model, tuple(diagnostics) + model.diagnostics, path)
+    everything = tuple(diagnostics) + model.diagnostics
+    evaluable = run_passes(model.plan) if not has_errors(everything) else None
+    return Compilation(source, syntax, model, everything, path, evaluable)
 
 
 # ---- data and evaluation -------------------------------------------------------

@@ -130,6 +130,7 @@ TRACE_KIND = {
     ir.Const: "const", ir.LetRef: "let", ir.RecordRef: "record", ir.ParamRef: "param", ir.ColumnRef: "column",
     ir.ComputedRef: "computed", ir.Arith: "arith", ir.Neg: "neg", ir.Cmp: "cmp", ir.Logic: "logic", ir.Cond: "cond",
     ir.Aggregate: "aggregate", ir.Builtin: "builtin", ir.TierCall: "tiers", ir.FieldOf: "field",
+    ir.Quotient: "arith",  # a chain computed division last is explained as the chain written
 }
 
 

@@ -5,7 +5,9 @@ The rules, in brief:
   (E103) — a commission is money × rate, not money + rate;
 - money × number/percent and money ÷ number are money; money ÷ money is a ratio,
   shown as a percent;
-  money × money is an error;
+- a chain of `*` and `/` is typed as a whole by the unit algebra
+  (`dsl.core.types.unit_of_product`): `bonus * sales / target` is money, while a
+  chain that comes to money × money (or 1 ÷ money) is an error;
 - comparing money with a percent is an error; comparing money with a bare number
   is allowed here and flagged by the linter (suspicious-units);
 - the literal 0 takes the type of what it meets, so `max(x, 0)` works for money;
@@ -26,7 +28,7 @@ from dsl.syntax import ast
 from dsl import ir
 from dsl.core.diagnostics import ARGUMENT_COUNT, MIXED_CURRENCY, TYPE_MISMATCH, UNKNOWN_NAME, Diagnostic, diagnostic, did_you_mean
 from dsl.core.source import SourceFile, Span
-from dsl.core.types import BOOL, DATE, ERROR, INT, NUMBER, PERCENT, TEXT, EnumType, MoneyType, RecordType, Type, is_money, is_numeric, is_textual
+from dsl.core.types import BOOL, DATE, ERROR, INT, NUMBER, PERCENT, TEXT, EnumType, MoneyPower, MoneyType, RecordType, Type, is_money, is_numeric, is_textual, unit_of_product
 
 AGGREGATES = ("sum", "count", "avg", "min", "max")
 SCALAR_FUNCTIONS = {"min": (2, None), "max": (2, None), "clamp": (3, 3), "abs": (1, 1), "round": (2, 2)}
@@ -40,6 +42,8 @@ def describe(t: Type) -> str:
         return str(t)
     if isinstance(t, RecordType):
         return f"a lookup record {t}"
+    if isinstance(t, MoneyPower):
+        return f"money to the power {t.power} ({t.currency})"
     return {"int": "a count", "number": "a number", "percent": "a percent", "bool": "a true/false value"}.get(t.name, t.name)
 
 
@@ -454,6 +458,8 @@ class ExprChecker:
         return ir.Cond(condition, then, otherwise, result, node.span, self.text(node.span))
 
     def _binary(self, node: ast.Binary, row_table):
+        if node.op in "*/":
+            return self.chain(node, row_table)
         left = self.check(node.left, row_table)
         right = self.check(node.right, row_table)
         if ERROR in (left.type, right.type):
@@ -468,8 +474,47 @@ class ExprChecker:
             return self.bad(node)
         return ir.Arith(op, left, right, result, node.span, self.text(node.span))
 
+    def chain(self, node: ast.Binary, row_table):
+        """A chain of `*` and `/`, typed as a whole: its inner products may be money × money
+        (a MoneyPower) as long as the chain comes back to money or a ratio."""
+        product = self.product(node, row_table)
+        if isinstance(product.type, MoneyPower):
+            left, right = product.left.type, product.right.type
+            plain = not isinstance(left, MoneyPower) and not isinstance(right, MoneyPower)
+            if plain and node.op == "*":
+                self.error(TYPE_MISMATCH, "cannot multiply money by money", node.span, hint="multiply money by a rate or a count")
+            elif plain:
+                self.error(TYPE_MISMATCH, f"cannot divide {describe(left)} by {describe(right)}", node.span)
+            else:
+                self.error(
+                    TYPE_MISMATCH,
+                    f"this chain of * and / comes to {describe(product.type)}, neither money nor a ratio",
+                    node.span,
+                    hint="divide by an amount as often as you multiply by one, e.g. bonus * sales / target",
+                )
+            return self.bad(node)
+        return product
+
+    def product(self, node: ast.Binary, row_table) -> ir.Expr:
+        sides = []
+        for side in (node.left, node.right):
+            in_chain = isinstance(side, ast.Binary) and side.op in "*/"
+            sides.append(self.product(side, row_table) if in_chain else self.check(side, row_table))
+        left, right = sides
+        if ERROR in (left.type, right.type):
+            return self.bad(node)
+        result = self.arith_type(node.op, left.type, right.type, node)
+        if result is None:
+            return self.bad(node)
+        return ir.Arith(node.op, left, right, result, node.span, self.text(node.span))
+
     def arith_type(self, op: str, lt: Type, rt: Type, node) -> Optional[Type]:
         symbol = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[op]
+        if op in "*/" and (isinstance(lt, MoneyPower) or isinstance(rt, MoneyPower)):
+            result = unit_of_product(op, lt, rt)
+            if result is None:
+                self.error(TYPE_MISMATCH, f"cannot {symbol} {describe(lt)} by {describe(rt)}", node.span)
+            return result
         if is_money(lt) and is_money(rt) and lt != rt and op in "+-/":
             self.error(MIXED_CURRENCY, f"cannot {symbol} {lt.currency} and {rt.currency} amounts", node.span)
             return None
@@ -495,6 +540,8 @@ class ExprChecker:
             return None
         if op == "*":
             if is_money(lt) and is_money(rt):
+                if lt == rt:
+                    return unit_of_product(op, lt, rt)  # money × money: valid only inside a longer chain
                 self.error(TYPE_MISMATCH, "cannot multiply money by money", node.span, hint="multiply money by a rate or a count")
                 return None
             if is_money(lt) and is_numeric(rt):
@@ -516,6 +563,8 @@ class ExprChecker:
             return lt
         if is_numeric(lt) and is_numeric(rt):
             return NUMBER
+        if is_numeric(lt) and is_money(rt):
+            return unit_of_product(op, lt, rt)  # 1 ÷ money: valid only inside a longer chain
         self.error(TYPE_MISMATCH, f"cannot divide {describe(lt)} by {describe(rt)}", node.span)
         return None
 

@@ -11,6 +11,8 @@ import decimal
 import re
 from decimal import Decimal
 
+from dsl.core.numeric import CONTEXT
+
 
 def format_number(value: Decimal, places: int | None = None, grouping: bool = True) -> str:
     """Human display: thousands separators, fixed places when given.
@@ -21,7 +23,7 @@ def format_number(value: Decimal, places: int | None = None, grouping: bool = Tr
     '-0.5'
     """
     if places is not None:
-        value = value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
     else:
         value = normalize(value)
     text = f"{value:,f}" if grouping else f"{value:f}"
@@ -32,10 +34,10 @@ SHOWN_PLACES = 10  # a person is shown at most this many decimals; JSON keeps th
 
 
 def _readable(value: Decimal, shown) -> str:
-    """A long fraction (1/3 = 0.333…, 40 digits) cut to SHOWN_PLACES and marked with …"""
-    exponent = value.normalize().as_tuple().exponent
+    """A long fraction (1/3 = 0.333…, 18 places) cut to SHOWN_PLACES and marked with …"""
+    exponent = value.normalize(CONTEXT).as_tuple().exponent
     if isinstance(exponent, int) and exponent < -SHOWN_PLACES:
-        return shown(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES))) + "…"
+        return shown(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES), context=CONTEXT)) + "…"
     return shown(value)
 
 
@@ -51,9 +53,9 @@ def show_value(value, type_name: str = "") -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         if type_name == "percent":
-            return _readable(value * 100, lambda v: format_number(v, grouping=False)) + "%"
+            return _readable(CONTEXT.multiply(value, 100), lambda v: format_number(v, grouping=False)) + "%"
         if type_name.startswith("money"):
-            if value == value.quantize(Decimal("0.01")):
+            if value == value.quantize(Decimal("0.01"), context=CONTEXT):
                 return format_number(value, 2)
             return _readable(value, format_number)
         return _readable(value, format_number)
@@ -70,14 +72,14 @@ def format_percent(value: Decimal) -> str:
     >>> format_percent(Decimal("0.025"))
     '2.5%'
     """
-    return f"{normalize(value * 100):f}%"
+    return f"{normalize(CONTEXT.multiply(value, 100)):f}%"
 
 
 def normalize(value: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent notation."""
     if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
+        return value.quantize(Decimal(1), context=CONTEXT)
+    return value.normalize(CONTEXT)
 
 
 def to_json_number(value: Decimal) -> str:

@@ -55,7 +55,23 @@ class RecordType:
         return "{" + ", ".join(f"{n}: {t}" for n, t in self.fields) + "}"
 
 
-Type = Union[MoneyType, ScalarType, EnumType, RecordType]
+@attrs.frozen
+class MoneyPower:
+    """Money raised to a power other than 0 and 1 (money × money, 1 ÷ money).
+
+    Only an intermediate of a chain of products and quotients whose whole comes
+    back to money or a ratio (`bonus * sales / target`); a chain that ends as a
+    MoneyPower is a type error.
+    """
+
+    currency: str
+    power: int
+
+    def __str__(self) -> str:
+        return f"money({self.currency})^{self.power}"
+
+
+Type = Union[MoneyType, ScalarType, EnumType, RecordType, MoneyPower]
 
 NUMBER = ScalarType("number")
 PERCENT = ScalarType("percent")
@@ -90,6 +106,54 @@ def is_numeric(t: Type) -> bool:
 
 def is_textual(t: Type) -> bool:
     return t in (TEXT, PAYEE) or isinstance(t, EnumType)
+
+
+def unit_of_product(op: str, left: Type, right: Type) -> Type | None:
+    """The type of `left op right` for op `*` or `/`: the one unit algebra.
+
+    Money counts with a power (number, percent and count have power 0): the
+    result's power is the sum (×) or difference (÷) of the operands'. Power 1 is
+    money, power 0 after money cancelled is a ratio (a percent), any other power
+    a MoneyPower, valid only inside a longer chain. Without money: count × count
+    is a count, a product with a percent a percent, anything else a number.
+    None: no product of these (text, dates, two currencies).
+
+    >>> unit_of_product("*", MoneyType("CNY"), PERCENT)
+    MoneyType(currency='CNY')
+    >>> unit_of_product("/", MoneyType("CNY"), MoneyType("CNY"))
+    ScalarType(name='percent')
+    >>> unit_of_product("/", unit_of_product("*", MoneyType("CNY"), MoneyType("CNY")), MoneyType("CNY"))
+    MoneyType(currency='CNY')
+    >>> unit_of_product("*", MoneyType("CNY"), MoneyType("USD")) is None
+    True
+    """
+    if is_numeric(left) and is_numeric(right):
+        if op == "/":
+            return NUMBER
+        if left == INT and right == INT:
+            return INT
+        return PERCENT if PERCENT in (left, right) else NUMBER
+    powers, currencies = [], set()
+    for t in (left, right):
+        if isinstance(t, MoneyType):
+            powers.append(1)
+            currencies.add(t.currency)
+        elif isinstance(t, MoneyPower):
+            powers.append(t.power)
+            currencies.add(t.currency)
+        elif is_numeric(t):
+            powers.append(0)
+        else:
+            return None
+    if len(currencies) != 1:
+        return None
+    power = powers[0] + powers[1] if op == "*" else powers[0] - powers[1]
+    currency = currencies.pop()
+    if power == 1:
+        return MoneyType(currency)
+    if power == 0:
+        return PERCENT  # a ratio of amounts (attainment, collection rate) reads as a percent
+    return MoneyPower(currency, power)
 
 
 @attrs.frozen

@@ -31,7 +31,7 @@ from dsl.core.diagnostics import DATA_COLUMN, DATA_DUPLICATE, DATA_FORMAT, DATA_
 from dsl.core.perf import paused_gc
 from dsl.core.source import Span
 from dsl.core.types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
-from dsl.core.numeric import parse_amount
+from dsl.core.numeric import admit, parse_amount
 from dsl.data.dataset import Dataset, Table
 
 MAX_ERRORS = 50  # per input; the rest become one "... and N more" diagnostic
@@ -123,7 +123,9 @@ def _convert(value: object, field: FieldSchema, currency: str) -> object:
     if isinstance(value, int):
         value = Decimal(value)
     if isinstance(value, Decimal):
-        shown = f"{value:f}"
+        if isinstance(t, MoneyType) or t in (NUMBER, PERCENT, INT):
+            value = admit(value, str(value))  # more than 18 places or beyond 10^20: rejected (AmountError is a ValueError)
+        shown = f"{value:f}" if value.is_finite() and abs(value.adjusted()) < 100 else str(value)
         if not value.is_finite():
             raise ValueError(f"'{shown}' is not a finite number")
         if t in (TEXT, PAYEE) or isinstance(t, EnumType):
@@ -141,8 +143,10 @@ def _convert(value: object, field: FieldSchema, currency: str) -> object:
     raise ValueError(f"{value!r} is not a single value")
 
 
-_PLAIN_DECIMAL = re.compile(r"-?\d+(?:\.\d+)?")
-_PLAIN_INTEGER = re.compile(r"-?\d+")
+# At most 20 digits before the point and 18 after: always within the numeric
+# policy; longer cells take the full parser, which rejects what does not fit.
+_PLAIN_DECIMAL = re.compile(r"-?\d{1,20}(?:\.\d{1,18})?")
+_PLAIN_INTEGER = re.compile(r"-?\d{1,20}")
 _SLOW = object()
 
 
@@ -377,6 +381,8 @@ class _Workbook:
 
     def _day(self, serial: Decimal) -> object:
         """An Excel day number as a date (a time of day, if any, is not part of the date)."""
+        if serial.adjusted() > 7:  # far beyond any real day number: no huge integer is built
+            return _Bad(f"Excel day number {serial} is not a real date")
         day = int(serial.to_integral_value(rounding=ROUND_FLOOR))
         if self.date1904 and 0 <= day <= 2957003:
             return datetime.date(1904, 1, 1) + datetime.timedelta(days=day)

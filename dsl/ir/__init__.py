@@ -19,6 +19,7 @@ from dsl.ir.nodes import (
     Builtin,
     TierCall,
     FieldOf,
+    Quotient,
     children,
     Band,
     TierTable,
@@ -34,4 +35,4 @@ from dsl.ir.nodes import (
     EXPR_CLASSES,
 )
 
-__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'children', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
+__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'children', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']

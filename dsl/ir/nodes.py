@@ -185,6 +185,24 @@ class FieldOf:
     text: str = _text()
 
 
+@attrs.frozen
+class Quotient:
+    """A chain of products and quotients computed with its one division last:
+    (numerators[0] × numerators[1] × …) ÷ (denominators[0] × …), rounded once.
+
+    Made by the division-last pass (ir/passes/division_last.py) from `chain`, the
+    Arith tree as written, which traces still show. A factor written after a `/`
+    (at any depth of the chain) that is zero is a division by zero.
+    """
+
+    numerators: tuple["Expr", ...]
+    denominators: tuple["Expr", ...]
+    type: Type
+    chain: Arith = attrs.field(eq=False, repr=False)
+    span: Span = _meta()
+    text: str = _text()
+
+
 def children(node) -> tuple:
     """The sub-expressions of an IR expression node (for walks over a plan)."""
     if isinstance(node, (Arith, Cmp)):
@@ -203,11 +221,13 @@ def children(node) -> tuple:
         return (node.arg,)
     if isinstance(node, FieldOf):
         return (node.target,)
+    if isinstance(node, Quotient):
+        return node.numerators + node.denominators
     return ()
 
 
-Expr = Union[Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf]
-EXPR_CLASSES = (Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf)
+Expr = Union[Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient]
+EXPR_CLASSES = (Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient)
 
 
 # ---- plan-level constructs ------------------------------------------------------

@@ -2,18 +2,19 @@
 
 `evaluate(plan, dataset, trace=True)` computes, for each payee on the roster,
 each payout line (gate → cap/floor → rounding), the total cap/floor, and the
-flags. Arithmetic is Decimal in a 40-digit context (values.py); money is rounded
+flags. Arithmetic follows the numeric policy (core/numeric.py: 18 places,
+|x| < 10^20, a chain of products and quotients divided last); money is rounded
 only where the plan says. Cap, floor and total adjustments are separate lines,
 so the lines of a payee always add up to the total.
 
 With trace=True every value comes with its derivation (trace.py); with
 trace=False the same code runs and skips building the tree. Evaluation errors
-(division by zero, a value no band contains) become R001 diagnostics naming the
+(division by zero, an overflow, a value no band contains) become R001 diagnostics naming the
 payee and the plan span; the other payees are still computed.
 """
 from __future__ import annotations
 
-from decimal import Decimal, DivisionByZero, InvalidOperation
+from decimal import Decimal
 from typing import Optional
 
 import attrs
@@ -27,7 +28,8 @@ from dsl.run.results import FlagValue, Line, PayeeResult, RunResult
 from dsl.run.trace import Trace
 from dsl.core.types import MISSING, MoneyType
 from dsl.core.display import format_number, show_value
-from dsl.core.numeric import round_money
+from dsl.core import numeric
+from dsl.core.numeric import NumericError, round_money
 
 ZERO = Decimal(0)
 
@@ -130,24 +132,44 @@ class PayeeEvaluator:
         left, lt = self.eval(node.left, row)
         right, rt = self.eval(node.right, row)
         op = node.op
-        try:
-            if op == "+":
-                value = left + right
-            elif op == "-":
-                value = left - right
-            elif op == "*":
-                value = left * right
-            else:
-                if right == 0:
-                    raise EvalError(f"division by zero: '{node.right.text}' is 0", node.right.span)
-                value = left / right
-        except (InvalidOperation, DivisionByZero) as exc:
-            raise EvalError(f"cannot compute '{node.text}': {exc}", node.span) from None
+        if op == "/" and right == 0:
+            raise EvalError(f"division by zero: '{node.right.text}' is 0", node.right.span)
+        value = computed(node, _OPERATIONS[op], left, right)
         return value, self.node("arith", node, value, (lt, rt), op=op)
+
+    def _quotient(self, node: ir.Quotient, row):
+        """A chain of * and / with its one division last; traced as written."""
+        numerators, denominators, traces = self._chain(node.chain, row)
+        value = computed(node, numeric.quotient, numerators, denominators)
+        return value, self.node("arith", node.chain, value, traces, op=node.chain.op)
+
+    def _chain(self, node: ir.Arith, row) -> tuple[list, list, tuple]:
+        """The numerator and denominator values of a chain node, and its operands' traces.
+
+        A zero after a `/` is a division by zero, whatever else the chain holds."""
+        sides = []
+        for side in (node.left, node.right):
+            if isinstance(side, ir.Arith) and side.op in "*/":
+                numerators, denominators, traces = self._chain(side, row)
+                trace = None
+                if self.tracing:  # an intermediate of the chain, exact to 18 places
+                    shown = numeric.quotient(numerators, denominators, bounded=False)
+                    trace = self.node("arith", side, shown, traces, op=side.op)
+                sides.append((numerators, denominators, trace))
+            else:
+                value, trace = self.eval(side, row)
+                sides.append(([value], [], trace))
+        (ln, ld, lt), (rn, rd, rt) = sides
+        if node.op == "*":
+            return ln + rn, ld + rd, (lt, rt)
+        if any(v == 0 for v in rn):
+            raise EvalError(f"division by zero: '{node.right.text}' is 0", node.right.span)
+        return ln + rd, ld + rn, (lt, rt)
 
     def _neg(self, node: ir.Neg, row):
         value, inner = self.eval(node.operand, row)
-        return -value, self.node("neg", node, -value, (inner,))
+        value = numeric.neg(value)
+        return value, self.node("neg", node, value, (inner,))
 
     def _cmp(self, node: ir.Cmp, row):
         left, lt = self.eval(node.left, row)
@@ -214,11 +236,11 @@ class PayeeEvaluator:
         if fn == "count":
             value = Decimal(matched)
         elif fn == "sum":
-            value = sum(values, ZERO)
+            value = computed(node, numeric.total, values)
         elif not values:
             raise EvalError(f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'", node.span)
         elif fn == "avg":
-            value = sum(values, ZERO) / len(values)
+            value = computed(node, numeric.mean, values)
         elif fn == "min":
             value = min(values)
         else:
@@ -234,12 +256,12 @@ class PayeeEvaluator:
         elif fn == "max":
             value = max(values)
         elif fn == "abs":
-            value = abs(values[0])
+            value = numeric.absolute(values[0])
         elif fn == "round":
             unit = values[1]
             if unit <= 0:
                 raise EvalError(f"round's unit must be positive, got {show(unit)}", node.args[1].span)
-            value = round_money(values[0], unit, "half_up")
+            value = computed(node, round_money, values[0], unit, "half_up")
         else:  # clamp(x, low, high)
             x, low, high = values
             if low > high:
@@ -257,9 +279,9 @@ class PayeeEvaluator:
                 if x <= band.low:
                     continue
                 top = x if band.high is None else min(x, band.high)
-                portion = top - band.low
-                amount = portion * band.value
-                total += amount
+                portion = computed(node, numeric.sub, top, band.low)
+                amount = computed(node, numeric.mul, portion, band.value)
+                total = computed(node, numeric.add, total, amount)
                 if self.tracing:
                     bands.append(Trace("band", band.text, amount, type_name(node.type), band.span, (), {"amount": portion, "rate": band.value}))
             return total, self.node("tiers", node, total, [xt, *bands], mode="marginal", table=table.name, input=x)
@@ -273,7 +295,7 @@ class PayeeEvaluator:
         for band in table.bands:
             if band.contains(x):
                 if table.mode == "whole":
-                    value = x * band.value
+                    value = computed(node, numeric.mul, x, band.value)
                     child = None
                     if self.tracing:
                         child = Trace("band", band.text, value, type_name(node.type), band.span, (), {"amount": x, "rate": band.value})
@@ -281,7 +303,7 @@ class PayeeEvaluator:
                 return band.value, self.node("tiers", node, band.value, [xt, self._band_trace(band.text, band.value, band.span, node)], mode="lookup", table=table.name, input=x)
         if table.has_default:
             if table.mode == "whole":  # the else row's rate applies to the whole amount, like a band's
-                value = x * table.default
+                value = computed(node, numeric.mul, x, table.default)
                 child = Trace("band", "else", value, type_name(node.type), table.span, (), {"amount": x, "rate": table.default}) if self.tracing else None
                 return value, self.node("tiers", node, value, [xt, child], mode="whole", table=table.name, input=x)
             return table.default, self.node("tiers", node, table.default, [xt, self._band_trace("else", table.default, table.span, node)], mode=table.mode, table=table.name, input=x)
@@ -392,7 +414,18 @@ _DISPATCH = {
     ir.Builtin: PayeeEvaluator._builtin,
     ir.TierCall: PayeeEvaluator._tiers,
     ir.FieldOf: PayeeEvaluator._field,
+    ir.Quotient: PayeeEvaluator._quotient,
 }
+
+_OPERATIONS = {"+": numeric.add, "-": numeric.sub, "*": numeric.mul, "/": numeric.div}
+
+
+def computed(node, operation, *operands):
+    """`operation(*operands)` under the numeric policy; an overflow names the expression."""
+    try:
+        return operation(*operands)
+    except NumericError as exc:
+        raise EvalError(f"cannot compute '{node.text}': {exc}", node.span) from None
 
 
 def index_rows(plan: ir.Plan, dataset: Dataset) -> tuple[dict, dict]:

@@ -23,7 +23,7 @@ from dsl.syntax import ast
 from dsl.syntax.lalr import GRAMMAR, build_parser, default_cache_dir
 from dsl.core.diagnostics import BAD_LITERAL, SYNTAX, Diagnostic, diagnostic
 from dsl.core.source import SourceFile, Span
-from dsl.core.numeric import AmountError, parse_amount
+from dsl.core.numeric import AmountError, neg, parse_amount
 
 # How a terminal is described in "expected ..." messages.
 TERMINAL_WORDS = {
@@ -147,7 +147,7 @@ class _Builder(Transformer):
     def negative(self, meta, literal):
         span = self._span(meta)
         if isinstance(literal, (ast.Number, ast.Percent, ast.Money)):
-            return attrs.evolve(literal, value=-literal.value, text="-" + literal.text, span=span)
+            return attrs.evolve(literal, value=neg(literal.value), text="-" + literal.text, span=span)
         return ast.Negate(literal, span)
 
     # -- expressions
