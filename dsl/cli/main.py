@@ -129,7 +129,7 @@ def run(plan_file, data, fmt, out):
         text = json.dumps(
             {
                 "plan": plan.name,
-                "period": plan.period,
+                "period": str(plan.period),
                 "currency": plan.currency,
                 "payees": [
                     {
