@@ -68,7 +68,13 @@ class Table:
         ({'x': [1]}, [{'x': 1}])
         """
         rows = rows if isinstance(rows, list) else list(rows)
-        columns = {f.name: [row.get(f.name) for row in rows] for f in schema.fields}
+        columns = {}
+        for field in schema.fields:
+            name = field.name
+            try:
+                columns[name] = [row[name] for row in rows]
+            except KeyError:  # a row with a cell the reader reported as bad
+                columns[name] = [row.get(name) for row in rows]
         return cls(schema, file, columns, row_numbers, labels)
 
     @classmethod
