@@ -102,3 +102,17 @@ def test_marginal_bands_are_in_order_whatever_order_the_plan_gives():
     assert plan is not None, diagnostics
     assert [band.low for band in plan.tiers["m"].bands] == [Decimal(0), Decimal(100000)]
     assert outcomes(text) == [("t", True, [])]
+
+
+def test_a_plan_survives_pickling_and_copying():
+    import copy
+    import pickle
+
+    from dsl.core.types import MISSING
+
+    plan, _ = check_text(HEADER + "input deals: table { rep: payee, amount: money, note: text }\n"
+                         'test "t" { deals = [{amount: 1元}]  expect total = 0 }\n', "s.plan")
+    assert plan.tests[0].inputs["deals"][0]["note"] is MISSING  # a field the test left out
+    for clone in (pickle.loads(pickle.dumps(plan)), copy.deepcopy(plan)):
+        assert clone == plan and hash(clone) == hash(plan)
+        assert clone.tests[0].inputs["deals"][0]["note"] is MISSING

@@ -210,6 +210,9 @@ class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
 
+    def __reduce__(self):  # one MISSING, also after pickling or copying a plan
+        return "MISSING"
+
 
 MISSING = _Missing()
 

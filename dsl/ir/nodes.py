@@ -51,6 +51,9 @@ class FrozenDict(dict):
     __setitem__ = __delitem__ = __ior__ = _frozen
     clear = pop = popitem = setdefault = update = _frozen
 
+    def __reduce__(self):  # pickle and deepcopy rebuild it whole rather than item by item
+        return (FrozenDict, (dict(self),))
+
     def __repr__(self) -> str:
         return f"FrozenDict({dict.__repr__(self)})"
 

@@ -15,6 +15,7 @@ from typing import Optional, Union
 import attrs
 
 from dsl.core.source import Span, span_field
+from dsl.core.types import ClauseKind
 
 # ---- expressions ------------------------------------------------------------
 
@@ -283,7 +284,7 @@ class TiersDecl:
 
 @attrs.frozen
 class Clause:
-    kind: str  # when | cap | floor | round
+    kind: ClauseKind = attrs.field(converter=ClauseKind)
     expr: Optional[Expr] = None
     mode: Optional[str] = None  # for round
     unit: Optional[Decimal] = None  # for round
