@@ -12,6 +12,7 @@ cover.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Iterable, Mapping, Optional, Sequence
 
 import attrs
@@ -20,14 +21,14 @@ from dsl.core.types import WHOLE_RUN, InputSchema, Period
 
 
 def _payee_index(column: Sequence) -> dict[str, tuple[int, ...]]:
-    groups: dict[str, list[int]] = {}
-    get = groups.get
+    """Payee → the indices of its rows, payees in order of first appearance.
+
+    >>> _payee_index(["甲", "乙", "甲"])
+    {'甲': (0, 2), '乙': (1,)}
+    """
+    groups: defaultdict[str, list[int]] = defaultdict(list)
     for index, payee in enumerate(column):
-        rows = get(payee)
-        if rows is None:
-            groups[payee] = [index]
-        else:
-            rows.append(index)
+        groups[payee].append(index)
     return {payee: tuple(rows) for payee, rows in groups.items()}
 
 

@@ -13,9 +13,9 @@ the measure is forced to that value and the payout lines are computed with no
 data (an evaluator over empty inputs), by the same line semantics as a run
 (dsl/run/lines.py: gate, value, floor, cap, total limits); a line that needs
 data is left out, and a probe where a remaining line cannot be computed (no band
-contains it) is skipped. Lines are compared before rounding, so the drop is exact. Where pay at
-a higher probe is below pay at the one before, the finding names both values
-and the drop, at the band the higher value falls in.
+contains it) is skipped. Lines are compared before rounding, so the drop is
+exact. Where pay at a higher probe is below pay at the one before, the finding
+names both values and the drop, at the band the higher value falls in.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from typing import Optional
 
 from dsl import ir
 from dsl.data.dataset import Dataset
-from dsl.run.context import EvalContext
+from dsl.run.context import payee_context
 from dsl.run.interpreter import PayeeEvaluator
 from dsl.run.lines import limit_line, payout_lines, total_limits
 from dsl.core.types import INT, PERCENT, is_money, is_numeric
@@ -39,9 +39,8 @@ class _Probe(PayeeEvaluator):
     """An evaluator over empty inputs in which one expression has a forced value."""
 
     def __init__(self, plan: ir.Plan, measure, value: Decimal):
-        rows = {s.name: () for s in plan.inputs if s.kind == "table"}
-        records = {s.name: None for s in plan.inputs if s.kind == "record"}
-        super().__init__(plan, Dataset.empty(plan.inputs, "<lint probe>"), EvalContext("<lint probe>", rows=rows, records=records), False)
+        dataset = Dataset.empty(plan.inputs, "<lint probe>")
+        super().__init__(plan, dataset, payee_context(plan.inputs, dataset, "<lint probe>"), False)
         self.measure, self.value = measure, value
 
     def eval(self, node, row=None):
