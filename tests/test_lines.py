@@ -54,6 +54,9 @@ def test_a_closed_gate_does_not_compute_the_value():
         result = evaluate(plan, dataset, trace=traced)
         assert result.diagnostics == ()
         assert [(l.kind, l.value) for l in result.payees[0].lines] == [("payout", Decimal("0.00"))]
+    # Explained, the line shows its closed gate; what it withheld cannot be computed (5万 / 0), so it is left out.
+    explained = result.payees[0].lines[0].trace.to_json()
+    assert [child["kind"] for child in explained["children"]] == ["gate"]
 
 
 def test_rounding_is_half_up_to_the_fen():
