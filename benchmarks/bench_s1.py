@@ -9,11 +9,20 @@ times, separately and as medians of several runs:
 
     python benchmarks/bench_s1.py --deals 100000 --payees 1000 --repeat 5
 
-Prints figures; asserts nothing. Amounts are generated as decimal text, never floats.
+With `--baseline PATH` (a checkout of another version, with its own .venv) the
+load and the untraced and traced runs are measured in fresh subprocesses, one
+of this version and one of the baseline in turn, over the same generated files;
+it prints each median and the ratio this/baseline (below 1: this is faster).
+
+    python benchmarks/bench_s1.py --deals 1000000 --payees 1000 --repeat 3 --baseline /work/wt/base
+
+Prints figures and the machine; asserts nothing beyond the runs agreeing. Amounts
+are generated as decimal text, never floats.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -27,9 +36,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import dsl  # noqa: E402
-
 PLAN = ROOT / "plans" / "s1_big_account" / "plan.plan"
+
+
+def stages():
+    """plan loading, data loading and evaluation of the version on sys.path.
+
+    The public API (`dsl.load`, `dsl.read_data`, `dsl.evaluate`); a baseline from
+    before that API (`--baseline`) is reached through its own flat modules.
+    """
+    import importlib
+
+    import dsl
+
+    if hasattr(dsl, "read_data"):
+        def load_plan(path):
+            compilation = dsl.load(Path(path))
+            return compilation.plan, list(compilation.diagnostics)
+
+        def load_data(folder, plan):
+            return dsl.read_data(plan, folder)
+
+        def evaluate(plan, dataset, trace):
+            return dsl.evaluate(plan, dataset, trace=trace)
+
+        return load_plan, load_data, evaluate
+    pipeline, data, evaluator = (importlib.import_module(f"dsl.{name}") for name in ("pipeline", "data", "evaluator"))
+    return (lambda path: pipeline.load_plan(path)[:2]), (lambda folder, plan: data.load_data(folder, plan.inputs, plan.currency)), \
+        (lambda plan, dataset, trace: evaluator.evaluate(plan, dataset, trace=trace))
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def generate(folder: Path, deals: int, payees: int, seed: int = 7) -> None:
@@ -56,28 +100,90 @@ def timed(fn, repeat: int):
     return statistics.median(times), times, result
 
 
+def worker(root: Path, folder: Path, traced_too: bool) -> None:
+    """One measurement in this process (the version at `root`): load once, run untraced once (and traced once)."""
+    sys.path.insert(0, str(root))
+    load_plan, load_data, evaluate = stages()
+    import dsl
+
+    assert Path(dsl.__file__).resolve().is_relative_to(root.resolve()), f"measuring {dsl.__file__}, not {root}"
+    plan, diagnostics = load_plan(root / "plans" / "s1_big_account" / "plan.plan")
+    assert plan is not None, diagnostics
+    start = time.perf_counter()
+    dataset, data_diags = load_data(folder, plan)
+    load_s = time.perf_counter() - start
+    assert dataset is not None, data_diags[:3]
+    start = time.perf_counter()
+    result = evaluate(plan, dataset, trace=False)
+    run_s = time.perf_counter() - start
+    assert not result.diagnostics
+    figures = {"load": load_s, "run": run_s, "total": str(sum(p.total for p in result.payees))}
+    if traced_too:
+        start = time.perf_counter()
+        traced = evaluate(plan, dataset, trace=True)
+        figures["traced"] = time.perf_counter() - start
+        assert [p.total for p in traced.payees] == [p.total for p in result.payees]
+    print(json.dumps(figures))
+
+
+def side_by_side(args, folder: Path) -> None:
+    """This version and the baseline, each measured in fresh subprocesses, in turn."""
+    baseline = Path(args.baseline).resolve()
+    python = args.baseline_python or str(baseline / ".venv" / "bin" / "python")
+    script = str(Path(__file__).resolve())
+    runs: dict[str, list[dict]] = {"this": [], "baseline": []}
+    for _ in range(args.repeat):
+        for name, exe, root in (("this", sys.executable, ROOT), ("baseline", python, baseline)):
+            command = [exe, script, "--worker", str(root), str(folder), "traced" if args.traced else "untraced"]
+            done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    totals = {run["total"] for name in runs for run in runs[name]}
+    assert len(totals) == 1, f"the versions disagree on the total pay: {totals}"
+    print(f"baseline: {baseline}; total pay of all payees {totals.pop()} in both")
+    print(f"{'stage':<28}{'this s':>10}{'baseline s':>12}{'ratio':>8}   this runs | baseline runs")
+    for stage, title in (("load", "load (CSV → exact values)"), ("run", "run, no traces"), ("traced", "run, with traces")):
+        if stage not in runs["this"][0]:
+            continue
+        mine = [r[stage] for r in runs["this"]]
+        theirs = [r[stage] for r in runs["baseline"]]
+        a, b = statistics.median(mine), statistics.median(theirs)
+        print(f"{title:<28}{a:>10.3f}{b:>12.3f}{a / b:>8.2f}   " + " ".join(f"{t:.2f}" for t in mine)
+              + " | " + " ".join(f"{t:.2f}" for t in theirs))
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+        worker(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4] == "traced")
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--payees", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-cli", action="store_true", help="skip the subprocess run of `plan run`")
+    parser.add_argument("--baseline", metavar="PATH", help="also measure the version checked out at PATH, side by side")
+    parser.add_argument("--baseline-python", metavar="EXE", help="the baseline's python (default: PATH/.venv/bin/python)")
+    parser.add_argument("--no-traced", dest="traced", action="store_false", help="with --baseline: skip the traced runs")
     args = parser.parse_args()
 
-    compilation = dsl.load(PLAN)
-    plan = compilation.plan
-    assert plan is not None, compilation.diagnostics
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    load_plan, load_data, evaluate = stages()
+    plan, diagnostics = load_plan(PLAN)
+    assert plan is not None, diagnostics
+    print(f"machine: {machine()}")
     print(f"plan: {PLAN.relative_to(ROOT)}; {args.deals:,} deals over {args.payees:,} payees; median of {args.repeat} runs")
     with tempfile.TemporaryDirectory() as tmp:
+        if args.baseline:
+            generate(Path(tmp), args.deals, args.payees)
+            side_by_side(args, Path(tmp))
+            return
         folder = Path(tmp)
         generate(folder, args.deals, args.payees)
-        load_s, load_all, loaded = timed(lambda: dsl.read_data(plan, folder), args.repeat)
+        load_s, load_all, loaded = timed(lambda: load_data(folder, plan), args.repeat)
         dataset, data_diags = loaded
         assert dataset is not None, data_diags[:3]
-        run_s, run_all, result = timed(lambda: dsl.evaluate(plan, dataset, trace=False), args.repeat)
+        run_s, run_all, result = timed(lambda: evaluate(plan, dataset, trace=False), args.repeat)
         assert not result.diagnostics and len(result.payees) == args.payees
-        traced_s, traced_all, traced = timed(lambda: dsl.evaluate(plan, dataset, trace=True), args.repeat)
+        traced_s, traced_all, traced = timed(lambda: evaluate(plan, dataset, trace=True), args.repeat)
         assert [p.total for p in traced.payees] == [p.total for p in result.payees]
         rows = [
             ("load (CSV → exact values)", load_s, load_all),

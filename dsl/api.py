@@ -224,7 +224,7 @@ def explain(plan: ir.Plan, payee, *, line: Optional[str] = None, format: str = "
     >>> from dsl.data.dataset import Dataset
     >>> result = evaluate(plan, Dataset({}, ["甲"]), trace=True)
     >>> print(explain(plan, result.payees[0], lang="en"), end="")
-    x · payee 甲 · period period
+    x · payee 甲 · period run
     total = 2.00 CNY
     <BLANKLINE>
     a = 2.00

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import dsl
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,3 +31,10 @@ def run_plan_cli(*args: str, cwd: Path | None = None, input: str | None = None) 
 @pytest.fixture
 def plan_cli():
     return run_plan_cli
+
+
+def check_text(text: str, name: str = "<plan>"):
+    """Plan text → the plan as every backend evaluates it (after the IR passes; None
+    when it has errors) and its diagnostics."""
+    compilation = dsl.load(text, name)
+    return compilation.plan, list(compilation.diagnostics)

@@ -150,7 +150,7 @@ def test_csv_directory_loads_exact_typed_rows(tmp_path, monkeypatch):
         {"rep": "李娜", "quota": Decimal("1200000.00"), "rate": Decimal("0.125"), "team_size": Decimal("3"), "active": False},
     ]
     assert reps.row_numbers == [2, 3]
-    assert reps.columns == {"rep": "1", "quota": "2", "rate": "3", "team_size": "4", "active": "5"}
+    assert reps.labels == {"rep": "1", "quota": "2", "rate": "3", "team_size": "4", "active": "5"}
     assert deals.rows == [
         {"rep": "张伟", "amount": Decimal("3000"), "closed": datetime.date(2024, 3, 1), "stage": "won", "region": "华南"},
         # the empty region cell takes the declared default
@@ -182,7 +182,7 @@ def test_csv_row_numbers_are_physical_lines(tmp_path, monkeypatch):
     table = data.tables["notes"]
     assert table.rows == [{"rep": "A", "note": "two\nlines"}, {"rep": "B", "note": "one"}]
     assert table.row_numbers == [2, 5]
-    assert table.columns == {"rep": "1", "note": "3"}
+    assert table.labels == {"rep": "1", "note": "3"}
     assert data.payees == ["A", "B"]  # no record input: tables give the roster
 
 
@@ -215,7 +215,7 @@ def test_absent_column_with_default_fills_every_row(tmp_path, monkeypatch):
     assert diags == []
     table = data.tables["deals"]
     assert [r["region"] for r in table.rows] == ["华东", "华东"]
-    assert "region" not in table.columns
+    assert "region" not in table.labels
 
 
 def test_bad_and_empty_cells_are_d003_at_their_cell(tmp_path, monkeypatch):
@@ -341,7 +341,7 @@ def test_excel_numbers_arrive_exactly(tmp_path, monkeypatch):
         {"rep": "李娜", "quota": Decimal("1200000"), "rate": Decimal("0.125"), "team_size": Decimal("1200"), "active": False},
     ]
     assert reps.row_numbers == [2, 3]  # the empty row 10 is ignored
-    assert reps.columns == {"rep": "A", "quota": "B", "rate": "C", "team_size": "D", "active": "E"}
+    assert reps.labels == {"rep": "A", "quota": "B", "rate": "C", "team_size": "D", "active": "E"}
     assert deals.rows[0]["amount"] == Decimal("0.1")
     assert str(deals.rows[0]["amount"]) == "0.1"
     assert deals.rows[0]["closed"] == datetime.date(2024, 3, 1)  # a date-formatted cell (openpyxl stores 45352)
@@ -481,7 +481,7 @@ def test_json_numbers_stay_exact(tmp_path, monkeypatch):
                             "team_size": Decimal("3"), "active": True}
     assert reps.rows[1]["quota"] == Decimal("1200000") and reps.rows[1]["rate"] == Decimal("0.125")
     assert reps.row_numbers == [1, 2]
-    assert reps.columns == {"rep": "rep", "quota": "quota", "rate": "rate", "team_size": "team_size", "active": "active"}
+    assert reps.labels == {"rep": "rep", "quota": "quota", "rate": "rate", "team_size": "team_size", "active": "active"}
     assert data.tables["deals"].rows[0]["amount"] == Decimal("0.1")
     assert data.tables["params"].rows == [{"cap": Decimal("500000"), "threshold": Decimal("0.8")}]
     assert data.payees == ["1001", "李娜"]

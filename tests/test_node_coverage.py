@@ -154,3 +154,59 @@ def test_the_explanation_renders_every_ir_class():
     for fmt in ("text", "md", "json"):
         shown = explain(plan, payee, format=fmt, lang="en")
         assert all(l.label in shown for l in payee.lines) and all(f.label in shown for f in payee.flags)
+def test_the_interpreter_dispatches_every_ir_expression_class_to_its_own_method():
+    from dsl.run.interpreter import PayeeEvaluator
+
+    assert set(_DISPATCH) == set(ir.EXPR_CLASSES)
+    for cls in ir.EXPR_CLASSES:  # each entry is a method of the evaluator, so a subclass (lint's probe) sees every node
+        handler = _DISPATCH[cls]
+        assert getattr(PayeeEvaluator, handler.__name__, None) is handler, cls.__name__
+
+
+def _trace_kinds(trace, found):
+    found.add(str(trace["kind"]) if isinstance(trace, dict) else str(trace.kind))
+    for child in (trace.get("children", ()) if isinstance(trace, dict) else trace.children):
+        _trace_kinds(child, found)
+
+
+TOTAL_LIMITS = '''
+plan "limits" { currency CNY  period month  payee rep }
+payout "a" = 50元
+payout "b" = 60元
+total floor at 200元
+total cap at 150元
+'''
+
+
+def test_every_trace_kind_is_produced_by_a_bundled_plan_or_a_test():
+    import json
+    from pathlib import Path
+
+    from dsl.data.dataset import Dataset
+    from dsl.run.interpreter import evaluate, payee_evaluator
+    from dsl.run.testing import test_dataset
+    from dsl.run.trace import TraceKind
+
+    found: set[str] = set()
+    # the explanations of every payee of every bundled plan (test_golden_plans keeps these equal to `plan explain`)
+    for golden in sorted(Path(__file__).parent.glob("golden/plans/*/explain.json")):
+        for explanation in json.loads(golden.read_text(encoding="utf-8")).values():
+            for item in explanation["lines"] + explanation["flags"]:
+                if item.get("trace"):
+                    _trace_kinds(item["trace"], found)
+    # the plan of every construct, on its test's rows
+    compilation = load(ALL_CONSTRUCTS, "all.plan")
+    plan = compilation.plan
+    assert plan is not None, compilation.diagnostics
+    for payee in evaluate(plan, test_dataset(plan, plan.tests[0]), trace=True).payees:
+        for item in payee.lines + payee.flags:
+            _trace_kinds(item.trace, found)
+    # total limits: subtotal 50 + 60 = 110, floor 200 (+90), then cap 150 (-50)
+    compilation = load(TOTAL_LIMITS, "limits.plan")
+    plan = compilation.plan
+    assert plan is not None, compilation.diagnostics
+    result = payee_evaluator(plan, Dataset({}, ["甲"]), "甲", trace=True).run()
+    assert [(str(l.kind), l.value) for l in result.lines][2:] == [("total_floor", 90), ("total_cap", -50)]
+    for item in result.lines:
+        _trace_kinds(item.trace, found)
+    assert {kind.value for kind in TraceKind} - found == set()

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import ROOT, run_plan_cli
+from conftest import ROOT, check_text, run_plan_cli
 import dsl
 from dsl.core import numeric
 from dsl.core.numeric import NumericError
@@ -26,11 +26,6 @@ from dsl.run.interpreter import evaluate, payee_evaluator
 HEADER = 'plan "policy" { currency CNY  period month  payee rep }\n'
 DEALS = "input deals: table { rep: payee, amount: money }\n"
 
-
-def check_text(text: str, name: str):
-    """The plan as every backend evaluates it (after the IR passes), or None, and the diagnostics."""
-    compilation = dsl.load(text, name)
-    return compilation.plan, list(compilation.diagnostics)
 
 
 def checked(text: str):

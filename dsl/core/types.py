@@ -8,9 +8,28 @@ money × percent is a commission).
 """
 from __future__ import annotations
 
-from typing import Union
+import datetime
+import enum
+from typing import Optional, Union
 
 import attrs
+
+
+class InputKind(enum.StrEnum):
+    """How a declared input's rows relate to payees."""
+
+    TABLE = "table"  # many rows; the column of type payee (if any) says whose row it is
+    RECORD = "record"  # one row per payee (the roster when present)
+    PARAMS = "params"  # one row for the whole plan
+
+
+class ClauseKind(enum.StrEnum):
+    """The clauses a payout line may carry (`when`, `cap at`, `floor at`, `round`)."""
+
+    WHEN = "when"
+    CAP = "cap"
+    FLOOR = "floor"
+    ROUND = "round"
 
 
 @attrs.frozen
@@ -166,16 +185,10 @@ class FieldSchema:
 
 @attrs.frozen
 class InputSchema:
-    """A declared input.
-
-    kind is one of:
-      - "table": many rows; the column of type payee (if any) says whose row it is;
-      - "record": one row per payee (the roster when present);
-      - "params": one row for the whole plan.
-    """
+    """A declared input; its kind (an InputKind) says how its rows relate to payees."""
 
     name: str
-    kind: str
+    kind: InputKind = attrs.field(converter=InputKind)
     fields: tuple[FieldSchema, ...]
 
     def field(self, name: str) -> FieldSchema | None:
@@ -192,10 +205,76 @@ class InputSchema:
         return None
 
 
+class PeriodUnit(enum.StrEnum):
+    """The length of a plan's period, as the header names it (`period quarter`)."""
+
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+    YEAR = "year"
+    WEEK = "week"
+    DAY = "day"
+
+
+@attrs.frozen
+class Period:
+    """A plan's period: a unit (`period quarter`) or a stated date range
+    (`period 2024-06-16 .. 2024-08-01`); with neither, the whole run.
+
+    The text form is what the header says, so outputs quote it unchanged.
+    Concrete periods (2026-07, 2026-Q3) will be values of this type too: a unit
+    with the range it covers.
+
+    >>> str(Period.of("quarter")), Period.of("quarter").unit
+    ('quarter', <PeriodUnit.QUARTER: 'quarter'>)
+    >>> str(Period.of("2024-06-16..2024-08-01"))
+    '2024-06-16..2024-08-01'
+    >>> Period.of("2024-06-16..2024-08-01").end
+    datetime.date(2024, 8, 1)
+    >>> str(WHOLE_RUN), Period.of("quarter") == Period(PeriodUnit.QUARTER)
+    ('run', True)
+    """
+
+    unit: Optional[PeriodUnit] = None
+    start: Optional[datetime.date] = None
+    end: Optional[datetime.date] = None  # inclusive
+
+    @classmethod
+    def of(cls, value) -> "Period":
+        """A Period from the checker's header text; text that names no period is the whole run."""
+        if isinstance(value, Period):
+            return value
+        text = str(value).strip()
+        if text in PeriodUnit._value2member_map_:
+            return cls(PeriodUnit(text))
+        start, dots, end = text.partition("..")
+        if dots:
+            try:
+                return cls(None, datetime.date.fromisoformat(start.strip()), datetime.date.fromisoformat(end.strip()))
+            except ValueError:
+                pass
+        return cls()
+
+    def __str__(self) -> str:
+        if self.start is not None and self.end is not None and self.unit is None:
+            return f"{self.start.isoformat()}..{self.end.isoformat()}"
+        if self.unit is not None and self.start is None:
+            return self.unit.value
+        if self.unit is not None:
+            return f"{self.unit.value} {self.start.isoformat()}..{self.end.isoformat()}"
+        return "run"
+
+
+WHOLE_RUN = Period()  # every row of the data, until data carry period columns
+
+
 class _Missing:
     """A field a plan test left out. Reading it is an evaluation error that names the field."""
 
     def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self):  # one MISSING, also after pickling or copying a plan
         return "MISSING"
 
 

@@ -498,12 +498,12 @@ def _assemble(schemas: Sequence[InputSchema], source: _Source, currency: str) ->
 
 def _build(schema: InputSchema, raw: _Raw, currency: str) -> tuple[Table, list[tuple[int, int, str]], list[Diagnostic]]:
     """Type one input's cells; return its table, its payee cells (row, column, payee) and its errors."""
-    errors, table = list(raw.problems), Table(schema, raw.file, [], [], {})
+    errors, labels, rows, numbers = list(raw.problems), {}, [], []
     if raw.header is not None:  # CSV or a sheet: columns are settled once, by the header
         present, last = list(raw.header), max((i for _, i in raw.header.values()), default=1)
         for f in schema.fields:
             if f.name in raw.header:
-                table.columns[f.name], index = raw.header[f.name]
+                labels[f.name], index = raw.header[f.name]
                 if f.name in raw.repeated:
                     errors.append(diagnostic(DATA_COLUMN, f"{raw.where} has column '{f.name}' more than once (columns "
                                              f"{', '.join(raw.repeated[f.name])}), so which to read is unclear",
@@ -516,7 +516,7 @@ def _build(schema: InputSchema, raw: _Raw, currency: str) -> tuple[Table, list[t
         for f in schema.fields:
             lacking = [n for n, cells in raw.rows if f.name not in cells]
             if len(lacking) < len(raw.rows):
-                table.columns[f.name] = f.name
+                labels[f.name] = f.name
             everywhere = len(lacking) == len(raw.rows)
             for n in (lacking[:1] if everywhere else lacking) if not f.has_default else ():
                 errors.append(diagnostic(DATA_COLUMN, f"{raw.where} {'has' if everywhere else f'row {n} has'} no field "
@@ -557,11 +557,11 @@ def _build(schema: InputSchema, raw: _Raw, currency: str) -> tuple[Table, list[t
                     _at(raw.file, number, index), notes=((f"first row for '{payee}'", _at(raw.file, first_row[payee], index)),)))
             first_row.setdefault(payee, number)
             payees.append((number, index, payee))
-        table.rows.append(row)
-        table.row_numbers.append(number)
+        rows.append(row)
+        numbers.append(number)
 
     if schema.kind == "params" and len(raw.rows) != 1:
         span = _at(raw.file, raw.rows[1][0], 1) if raw.rows else (_at(raw.file, raw.header_line, 1) if raw.header_line else None)
         errors.append(diagnostic(DATA_VALUE, f"{raw.where} must have exactly one data row for the plan-wide input "
                                  f"'{schema.name}', but has {len(raw.rows)}", span))
-    return table, payees, errors
+    return Table.from_rows(schema, raw.file, rows, numbers, labels), payees, errors

@@ -201,7 +201,7 @@ def explanation_json(plan, result: PayeeResult, line: Optional[str] = None) -> d
         "schema": "plan-explain/1",
         "plan": plan.name,
         "file": plan.file,
-        "period": plan.period,
+        "period": str(plan.period),
         "currency": plan.currency,
         "payee": result.payee,
         "total": json_value(result.total),

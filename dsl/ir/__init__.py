@@ -36,3 +36,6 @@ from dsl.ir.nodes import (
 )
 
 __all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'children', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
+from dsl.ir.nodes import WHOLE_RUN, ExpectationKind, FrozenDict, Period, PeriodUnit, TierMode, frozen  # noqa: E402
+
+__all__ += ['WHOLE_RUN', 'ExpectationKind', 'FrozenDict', 'Period', 'PeriodUnit', 'TierMode', 'frozen']

@@ -15,13 +15,79 @@ Expression nodes by context:
 from __future__ import annotations
 
 import datetime
+import enum
 from decimal import Decimal
 from typing import Optional, Union
 
 import attrs
 
 from dsl.core.source import NO_SPAN, Span
-from dsl.core.types import InputSchema, Type
+from dsl.core.types import WHOLE_RUN, InputSchema, Period, PeriodUnit, Type  # noqa: F401  (Period belongs to the plan header)
+
+
+class FrozenDict(dict):
+    """A dict that cannot change after it is built, so it can be hashed.
+
+    Plans hold mappings (tier tables by name, a plan test's rows, the named values
+    of a lookup band); freezing them lets equal plans be equal and hash alike,
+    while every reader of a dict (JSON output, `isinstance(v, dict)`) still works.
+
+    >>> d = FrozenDict({"base": Decimal("100")})
+    >>> d["base"], hash(d) == hash(FrozenDict(base=Decimal("100")))
+    (Decimal('100'), True)
+    >>> d["bonus"] = 1
+    Traceback (most recent call last):
+    TypeError: FrozenDict cannot be changed
+    """
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self.items()))
+
+    def _frozen(self, *args, **kwargs):
+        raise TypeError("FrozenDict cannot be changed")
+
+    __setitem__ = __delitem__ = __ior__ = _frozen
+    clear = pop = popitem = setdefault = update = _frozen
+
+    def __reduce__(self):  # pickle and deepcopy rebuild it whole rather than item by item
+        return (FrozenDict, (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+
+def frozen(value):
+    """`value` with every dict in it frozen and every list a tuple (for plan fields).
+
+    >>> frozen({"a": [{"x": 1}]})
+    FrozenDict({'a': (FrozenDict({'x': 1}),)})
+    """
+    if isinstance(value, dict) and not isinstance(value, FrozenDict):
+        return FrozenDict({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, FrozenDict):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+class TierMode(enum.StrEnum):
+    """How a tier table turns an amount into pay (DESIGN.md: named modes)."""
+
+    MARGINAL = "marginal"  # each band's rate on the part of the amount inside the band
+    WHOLE = "whole"  # the band reached sets the rate for the whole amount
+    LOOKUP = "lookup"  # the band (or category) returns its value(s)
+
+
+class ExpectationKind(enum.StrEnum):
+    """What a plan test's `expect` names."""
+
+    LINE = "line"  # expect "销售额提成" = …
+    FLAG = "flag"  # expect "降级预警" = true
+    TOTAL = "total"  # expect total = …
+    EXPR = "expr"  # expect 提成比例(200万) = …
 
 
 def _meta():
@@ -233,13 +299,22 @@ EXPR_CLASSES = (Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arit
 # ---- plan-level constructs ------------------------------------------------------
 
 
+def _band_order(band) -> tuple:
+    return (band.low is not None, band.low if band.low is not None else 0)
+
+
+def _in_order(bands) -> tuple:
+    """Bands sorted once by their lower bound (unbounded first), so no reader sorts them."""
+    return tuple(sorted(bands, key=_band_order))
+
+
 @attrs.frozen
 class Band:
     low: Optional[Decimal]  # None: unbounded
     high: Optional[Decimal]
     low_closed: bool
     high_closed: bool
-    value: object  # Decimal, str, bool, or dict of named values for a record band
+    value: object = attrs.field(converter=frozen)  # Decimal, str, bool, or a FrozenDict of named values
     stated: bool = True
     span: Span = _meta()
     text: str = _text()
@@ -254,14 +329,16 @@ class Band:
 
 @attrs.frozen
 class TierTable:
+    """A tier table as checked: bands in ascending order of their lower bound."""
+
     name: str
-    mode: str  # marginal | whole | lookup
+    mode: TierMode = attrs.field(converter=TierMode)
     mode_stated: bool
     key_type: Type
     value_type: Type
-    bands: tuple[Band, ...] = ()
-    categories: tuple[tuple[str, object, Span], ...] = ()
-    default: object = None
+    bands: tuple[Band, ...] = attrs.field(default=(), converter=_in_order)
+    categories: tuple[tuple[str, object, Span], ...] = attrs.field(default=(), converter=frozen)
+    default: object = attrs.field(default=None, converter=frozen)
     has_default: bool = False
     span: Span = _meta()
 
@@ -308,7 +385,7 @@ class Flag:
 
 @attrs.frozen
 class Expectation:
-    kind: str  # line | flag | total | expr
+    kind: ExpectationKind = attrs.field(converter=ExpectationKind)
     label: Optional[str]
     expr: Optional[Expr]  # for kind == "expr"
     expected: object  # Decimal / bool / str
@@ -320,22 +397,24 @@ class Expectation:
 class PlanTest:
     name: str
     payee: str
-    inputs: dict  # input name -> list of row dicts (typed) or a dict
+    inputs: FrozenDict = attrs.field(converter=frozen)  # input name -> rows (FrozenDicts of typed values)
     expectations: tuple[Expectation, ...]
     span: Span = _meta()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Plan:
+    """A checked plan: hashable, and equal to any plan with the same meaning."""
+
     name: str
     file: str
     currency: str
-    period: str
+    period: Period = attrs.field(converter=Period.of)
     payee_label: str
     rounding: Rounding
     effective: Optional[tuple[datetime.date, datetime.date]]
     inputs: tuple[InputSchema, ...]
-    tiers: dict
+    tiers: FrozenDict = attrs.field(converter=frozen)  # name -> TierTable
     lets: tuple[Let, ...]  # in dependency order
     columns: tuple[ComputedColumn, ...]  # in dependency order
     payouts: tuple[Payout, ...]

@@ -54,7 +54,7 @@ def results_json(plan: ir.Plan, result: RunResult) -> str:
     """The plan's name, period and currency, and per payee its total, lines and flags, as JSON text."""
     document = {
         "plan": plan.name,
-        "period": plan.period,
+        "period": str(plan.period),
         "currency": plan.currency,
         "payees": [
             {

@@ -20,20 +20,20 @@ import attrs
 from dsl import ir
 from dsl.core.diagnostics import TEST_FAILED, Diagnostic, diagnostic
 from dsl.data.dataset import Dataset, Table
-from dsl.run.interpreter import EvalError, payee_evaluator, show
+from dsl.run.errors import EvalError
+from dsl.run.interpreter import payee_evaluator, show
+from dsl.run.lines import payout_lines
 
-
-
-
-
+ExpectationKind = ir.ExpectationKind
 
 
 def test_dataset(plan: ir.Plan, test: ir.PlanTest) -> Dataset:
+    """The test's inline rows as a dataset of one payee; row numbers count the test's rows from 1."""
     origin = f'{plan.file}:{test.span.line} test "{test.name}"'
     tables = {}
     for schema in plan.inputs:
-        rows = test.inputs.get(schema.name, [])
-        tables[schema.name] = Table(schema, origin, list(rows), list(range(1, len(rows) + 1)), {f.name: f.name for f in schema.fields})
+        rows = test.inputs.get(schema.name, ())
+        tables[schema.name] = Table.from_rows(schema, origin, rows, list(range(1, len(rows) + 1)), {f.name: f.name for f in schema.fields})
     return Dataset(tables, [test.payee])
 
 
@@ -74,14 +74,14 @@ def run_test(plan: ir.Plan, test: ir.PlanTest) -> TestOutcome:
     failures: list[Diagnostic] = []
     for expectation in test.expectations:
         try:
-            if expectation.kind == "line":
-                lines = evaluator.payout(payouts[expectation.label])
+            if expectation.kind == ExpectationKind.LINE:
+                lines = payout_lines(payouts[expectation.label], evaluator.eval, plan.currency)
                 actual = sum((l.value for l in lines), Decimal(0))
                 what = f'"{expectation.label}"'
-            elif expectation.kind == "total":
+            elif expectation.kind == ExpectationKind.TOTAL:
                 actual = evaluator.run().total
                 what = "total"
-            elif expectation.kind == "flag":
+            elif expectation.kind == ExpectationKind.FLAG:
                 actual, _ = evaluator.eval(flags[expectation.label].expr)
                 what = f'flag "{expectation.label}"'
             else:

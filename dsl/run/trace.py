@@ -12,6 +12,7 @@ The JSON form (`Trace.to_json`) is the documented interchange format
 from __future__ import annotations
 
 import datetime
+import enum
 from decimal import Decimal
 from typing import Optional
 
@@ -20,17 +21,43 @@ import attrs
 from dsl.core.source import Span
 from dsl.core.display import to_json_number
 
-# the kinds of node the evaluator builds (docs/explain.schema.json lists the same)
-KINDS = (
-    "payout", "flag", "const", "let", "record", "param", "column", "computed", "row",
-    "arith", "neg", "cmp", "logic", "cond", "aggregate", "builtin", "tiers", "band", "field",
-    "gate", "withheld", "cap", "floor", "total_cap", "total_floor", "rounding",
-)
+class TraceKind(enum.StrEnum):
+    """The kinds of node the evaluator builds (docs/explain.schema.json lists the same, in this order)."""
+
+    PAYOUT = "payout"  # a payout line
+    FLAG = "flag"  # a flag's value
+    CONST = "const"  # a literal of the plan
+    LET = "let"  # a `let` name, its definition as the child
+    RECORD = "record"  # a field of the payee's record row (a data cell)
+    PARAM = "param"  # a field of the plan-wide params row (a data cell)
+    COLUMN = "column"  # a cell of a table row
+    COMPUTED = "computed"  # a computed column of a table row
+    ROW = "row"  # one row an aggregate read
+    ARITH = "arith"
+    NEG = "neg"
+    CMP = "cmp"
+    LOGIC = "logic"
+    COND = "cond"
+    AGGREGATE = "aggregate"
+    BUILTIN = "builtin"
+    TIERS = "tiers"  # a tier table applied to an amount
+    BAND = "band"  # a band (or category, or else row) a tier table used
+    FIELD = "field"  # a named value of a lookup band
+    GATE = "gate"  # a line's `when`
+    WITHHELD = "withheld"  # what a closed gate kept the line from paying
+    CAP = "cap"
+    FLOOR = "floor"
+    TOTAL_CAP = "total_cap"
+    TOTAL_FLOOR = "total_floor"
+    ROUNDING = "rounding"
+
+
+KINDS = tuple(kind.value for kind in TraceKind)
 
 
 @attrs.frozen
 class Trace:
-    kind: str
+    kind: TraceKind
     text: str
     value: object
     type: str = ""

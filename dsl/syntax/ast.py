@@ -16,6 +16,7 @@ from typing import Iterator, Optional, Union
 import attrs
 
 from dsl.core.source import Span, span_field
+from dsl.core.types import ClauseKind
 
 # ---- expressions ------------------------------------------------------------
 
@@ -263,7 +264,7 @@ class TiersDecl:
 
 @attrs.frozen
 class Clause:
-    kind: str  # when | cap | floor | round
+    kind: ClauseKind = attrs.field(converter=ClauseKind)
     expr: Optional[Expr] = None
     mode: Optional[str] = None  # for round
     unit: Optional[Decimal] = None  # for round
@@ -387,7 +388,7 @@ def children(node) -> tuple:
     >>> children(Binary("+", Name("a"), Number(Decimal(1), "1")))
     (Name(name='a'), Number(value=Decimal('1'), text='1'))
     >>> children(PayoutDecl("a", Name("x"), (Clause("when", Name("y")),)))
-    (Name(name='x'), Clause(kind='when', expr=Name(name='y'), mode=None, unit=None, unit_text=None))
+    (Name(name='x'), Clause(kind=<ClauseKind.WHEN: 'when'>, expr=Name(name='y'), mode=None, unit=None, unit_text=None))
     >>> children(Name("a"))
     ()
     """

@@ -10,11 +10,12 @@ Method: every value a banded tier table is applied to (usually a `let` such as
 0, every band bound b (and b ± one unit: 0.01 for money, 0.01% for percents,
 1 for counts), midpoints between bounds, and twice the top bound. At each probe
 the measure is forced to that value and the payout lines are computed with no
-data (an evaluator over empty inputs); a line that needs data is left out, and
-a probe where a remaining line cannot be computed (no band contains it) is
-skipped. Lines are compared before rounding, so the drop is exact. Where pay at
-a higher probe is below pay at the one before, the finding names both values
-and the drop, at the band the higher value falls in.
+data (an evaluator over empty inputs), by the same line semantics as a run
+(dsl/run/lines.py: gate, value, floor, cap, total limits); a line that needs
+data is left out, and a probe where a remaining line cannot be computed (no band
+contains it) is skipped. Lines are compared before rounding, so the drop is
+exact. Where pay at a higher probe is below pay at the one before, the finding
+names both values and the drop, at the band the higher value falls in.
 """
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ from decimal import Decimal
 from typing import Optional
 
 from dsl import ir
-from dsl.data.readers import Dataset, Table
+from dsl.data.dataset import Dataset
+from dsl.run.context import payee_context
 from dsl.run.interpreter import PayeeEvaluator
+from dsl.run.lines import limit_line, payout_lines, total_limits
 from dsl.core.types import INT, PERCENT, is_money, is_numeric
 from dsl.core.display import format_number
 from dsl.lint.registry import WARNING, Finding, rule
@@ -36,10 +39,8 @@ class _Probe(PayeeEvaluator):
     """An evaluator over empty inputs in which one expression has a forced value."""
 
     def __init__(self, plan: ir.Plan, measure, value: Decimal):
-        tables = {s.name: Table(s, "<lint probe>", [], [], {}) for s in plan.inputs}
-        rows = {s.name: [] for s in plan.inputs if s.kind == "table"}
-        records = {s.name: None for s in plan.inputs if s.kind == "record"}
-        super().__init__(plan, Dataset(tables, []), "<lint probe>", rows, records, False)
+        dataset = Dataset.empty(plan.inputs, "<lint probe>")
+        super().__init__(plan, dataset, payee_context(plan.inputs, dataset, "<lint probe>"), False)
         self.measure, self.value = measure, value
 
     def eval(self, node, row=None):
@@ -48,16 +49,9 @@ class _Probe(PayeeEvaluator):
         return super().eval(node, row)
 
     def line(self, payout: ir.Payout) -> Decimal:
-        """A line as the evaluator computes it (gate first: closed means 0 and
-        nothing else), but before rounding, so a drop is measured exactly."""
-        if payout.gate is not None and not self.eval(payout.gate)[0]:
-            return Decimal(0)
-        value, _ = self.eval(payout.expr)
-        if payout.floor is not None:
-            value = max(value, self.eval(payout.floor)[0])
-        if payout.cap is not None:
-            value = min(value, self.eval(payout.cap)[0])
-        return value
+        """A line with its floor and cap as a run computes it, but before rounding,
+        so a drop is measured exactly."""
+        return sum((line.value for line in payout_lines(payout, self.eval, self.plan.currency, rounded=False)), Decimal(0))
 
 
 def _measures(plan: ir.Plan) -> list[tuple[object, list[ir.TierTable]]]:
@@ -139,14 +133,13 @@ def _evaluate(plan: ir.Plan, measure, points: list[Decimal]):
 def _total(plan: ir.Plan, measure, x: Decimal, lines: list[Decimal]) -> Decimal:
     total = sum(lines, Decimal(0))
     probe = _Probe(plan, measure, x)
-    for kind, expr in (("floor", plan.total_floor), ("cap", plan.total_cap)):
-        if expr is None:
-            continue
+    for kind, expr, words in total_limits(plan):
         try:
-            limit = probe.eval(expr)[0]
+            adjustment = limit_line(kind, expr, total, None, "total", words, probe.eval, plan.currency)
         except Exception:  # a limit read from the data: not applied
             continue
-        total = max(total, limit) if kind == "floor" else min(total, limit)
+        if adjustment is not None:
+            total += adjustment.value
     return total
 
 
