@@ -19,7 +19,6 @@ for "not known" at either end. Arithmetic is exact (`dsl.ir.analysis.fold`).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Optional
 
@@ -43,13 +42,6 @@ def _sub(a: Optional[Decimal], b: Optional[Decimal]) -> Optional[Decimal]:
 
 def _mul(a: Optional[Decimal], b: Optional[Decimal]) -> Optional[Decimal]:
     return arith("*", a, b) if a is not None and b is not None else None
-
-
-def _table(plan: Plan, name: str) -> TierTable:
-    tiers = plan.tiers
-    if isinstance(tiers, Mapping):  # name → table
-        return tiers[name]
-    return next(t for t in tiers if t.name == name)
 
 
 def table_bounds(table: TierTable, field: Optional[str] = None) -> Bounds:
@@ -144,9 +136,9 @@ def bounds(expr, plan: Optional[Plan]) -> Bounds:
         (a, b), (c, d) = bounds(expr.then, plan), bounds(expr.otherwise, plan)
         return (min(a, c) if None not in (a, c) else None, max(b, d) if None not in (b, d) else None)
     if plan is not None and isinstance(expr, TierCall):
-        return table_bounds(_table(plan, expr.tiers), None)
+        return table_bounds(plan.tiers[expr.tiers], None)
     if plan is not None and isinstance(expr, FieldOf) and isinstance(expr.target, TierCall):
-        return table_bounds(_table(plan, expr.target.tiers), expr.field)
+        return table_bounds(plan.tiers[expr.target.tiers], expr.field)
     return UNKNOWN
 
 
