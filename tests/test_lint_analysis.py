@@ -41,7 +41,11 @@ def checked(body: str) -> ir.Plan:
     text = HEADER + textwrap.dedent(body)
     plan_file, diagnostics = parse(text, "p.plan")
     assert plan_file is not None, diagnostics
-    plan, diagnostics = check(plan_file, SourceFile("p.plan", text))
+    checked = check(plan_file, SourceFile("p.plan", text))
+    if isinstance(checked, tuple):  # (the plan or None, diagnostics)
+        plan, diagnostics = checked
+    else:  # a semantic model
+        plan, diagnostics = (checked.plan if checked.ok else None), checked.diagnostics
     assert plan is not None, diagnostics
     return plan
 

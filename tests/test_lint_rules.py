@@ -170,8 +170,10 @@ def _parsed_and_checked(text: str, name: str):
     """The syntax tree, the typed plan and the source of plan text, as `lint` takes them."""
     plan_file, _ = parse(text, name)
     source = SourceFile(name, text)
-    plan, _ = check(plan_file, source)
-    return plan_file, plan, source
+    checked = check(plan_file, source)
+    if isinstance(checked, tuple):  # (the plan or None, diagnostics)
+        return plan_file, checked[0], source
+    return plan_file, (checked.plan if checked.ok else None), source  # a semantic model
 
 
 def test_a_catalogue_with_a_new_rule_runs_it():
