@@ -7,18 +7,23 @@ starts with the same 15-line prelude, so its own text begins on line 16).
 """
 from __future__ import annotations
 
+import ast as python_ast
+import pkgutil
 import re
-import sys
 import textwrap
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from dsl.lint.config import Config
+from dsl.check.checker import check
 from dsl.core.diagnostics import REGISTRY
-from dsl.lint import RULES, LintError, find_rule, lint_path, lint_text
-from dsl.lint import registry as lint_registry
+from dsl.core.source import SourceFile
+from dsl.lint.config import Config
+from dsl.lint import CATALOGUE, Catalogue, Finding, LintError, Rule, all_codes, lint, lint_path, lint_text, rule
+from dsl.syntax.parser import parse
+from dsl.lint import catalogue as catalogue_module
+from dsl.lint import rules as rules_package
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted((ROOT / "tests" / "lint_cases").glob("*.plan"))
@@ -37,7 +42,7 @@ def test_lint_case(case):
     assert found(lint_path(case, Config())) == expected(case)
 
 
-@pytest.mark.parametrize("code", sorted(RULES))
+@pytest.mark.parametrize("code", [r.code for r in CATALOGUE])
 def test_every_lint_rule_has_a_triggering_and_a_quiet_case(code):
     bad = [c for c in CASES if c.stem.startswith(code) and "_bad" in c.stem]
     ok = [c for c in CASES if c.stem.startswith(code) and c.stem.endswith("_ok")]
@@ -96,44 +101,107 @@ def test_payout_cliff_from_a_gate_points_at_the_line():
     assert cliffs[0].span.line == text.splitlines().index('payout "x" = sales * 2% when sales < 50万') + 1
 
 
-def test_registry_is_one_catalogue():
-    for code, entry in RULES.items():
-        assert re.fullmatch(r"L\d{3}", code)
+def test_the_catalogue_is_one_table_of_codes_and_names():
+    codes = all_codes()
+    for entry in CATALOGUE:
+        assert re.fullmatch(r"L\d{3}", entry.code)
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", entry.name)
-        assert REGISTRY[code].name == entry.name and REGISTRY[code].group == "lint"
-        assert find_rule(entry.name) is entry and find_rule(code.lower()) is entry
-    assert len({e.name for e in RULES.values()}) == len(RULES)
+        assert codes[entry.code].name == entry.name and codes[entry.code].group == "lint"
+        assert CATALOGUE.find(entry.name) is entry and CATALOGUE.find(entry.code.lower()) is entry
+    # 21 lint rules (L001 to L021) beside the 22 codes of the checker, data loader and test runner
+    assert [r.code for r in CATALOGUE] == [f"L{n:03}" for n in range(1, 22)]
+    assert len(codes) == 21 + 22 and len(REGISTRY) == 22
+    assert not any(code.startswith("L") for code in REGISTRY)  # the core table holds no lint code
 
 
-def test_a_new_rule_module_is_discovered(tmp_path, monkeypatch):
-    from dsl.lint import _discover, rules
-
-    (tmp_path / "zz_probe_rule.py").write_text(
-        "from dsl.lint.registry import WARNING, Finding, rule\n"
-        "@rule('L998', 'probe-rule', WARNING, 'A probe.')\n"
-        "def probe(ctx):\n"
-        "    yield Finding('probed', ctx.file.header().span)\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setattr(rules, "__path__", [*rules.__path__, str(tmp_path)])
-    try:
-        _discover()
-        assert "L998" in RULES and REGISTRY["L998"].group == "lint"
-        assert "L998" in [d.code for d in lint_text(CLIFF, "probe.plan", Config())]
-    finally:
-        RULES.pop("L998", None)
-        REGISTRY.pop("L998", None)
-        sys.modules.pop("dsl.lint.rules.zz_probe_rule", None)
+def _rules_defined_in(module_name: str) -> list[str]:
+    """Names bound at module level to a @rule(...) function or a declare(...) call, read from the source."""
+    path = ROOT / (module_name.replace(".", "/") + ".py")
+    tree = python_ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in tree.body:
+        if isinstance(node, python_ast.FunctionDef):
+            if any(isinstance(d, python_ast.Call) and getattr(d.func, "id", "") == "rule" for d in node.decorator_list):
+                names.append(node.name)
+        elif isinstance(node, python_ast.Assign) and isinstance(node.value, python_ast.Call):
+            if getattr(node.value.func, "id", "") == "declare":
+                names.extend(t.id for t in node.targets if isinstance(t, python_ast.Name))
+    return names
 
 
-def test_a_failing_rule_names_itself(monkeypatch):
+def test_the_catalogue_lists_every_rule_of_every_rules_module():
+    # Adding a rule is a function in a module under dsl/lint/rules/ plus one line in
+    # dsl/lint/catalogue.py: a rule defined but left out of the catalogue never runs, so it fails here.
+    modules = [f"dsl.lint.rules.{m.name}" for m in pkgutil.iter_modules(rules_package.__path__)] + ["dsl.lint.suppression"]
+    defined = []
+    for module in modules:
+        names = _rules_defined_in(module)
+        assert names, f"{module} defines no rule"
+        for name in names:
+            entry = getattr(__import__(module, fromlist=[name]), name)
+            assert isinstance(entry, Rule) and entry.module == module
+            assert entry in catalogue_module.RULES, f"{module}.{name} is not listed in dsl/lint/catalogue.py"
+            defined.append(entry.code)
+    # and the catalogue lists nothing else
+    assert sorted(defined) == [r.code for r in CATALOGUE]
+
+
+def test_every_rule_has_a_docs_page_and_a_row_in_the_lint_page():
+    overview = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
+    for entry in CATALOGUE:
+        page = ROOT / "docs" / entry.doc_page
+        assert page.is_file(), f"no {page.relative_to(ROOT)}"
+        assert page.read_text(encoding="utf-8").startswith(f"# {entry.code} {entry.name}\n")
+        assert f"| [{entry.code}]({entry.doc_page}) | `{entry.name}` | {entry.severity} |" in overview
+
+
+def test_defining_a_rule_registers_nothing():
+    before = (CATALOGUE, dict(all_codes()))
+
+    @rule("L998", "probe-rule", "warning", "A probe.")
+    def probe(ctx):
+        yield from ()
+
+    assert isinstance(probe, Rule) and probe.code == "L998"
+    assert (CATALOGUE, dict(all_codes())) == before and "L998" not in CATALOGUE
+
+
+def _parsed_and_checked(text: str, name: str):
+    """The syntax tree, the typed plan and the source of plan text, as `lint` takes them."""
+    plan_file, _ = parse(text, name)
+    source = SourceFile(name, text)
+    checked = check(plan_file, source)
+    if isinstance(checked, tuple):  # (the plan or None, diagnostics)
+        return plan_file, checked[0], source
+    return plan_file, (checked.plan if checked.ok else None), source  # a semantic model
+
+
+def test_a_catalogue_with_a_new_rule_runs_it():
+    @rule("L998", "probe-rule", "warning", "A probe.")
+    def probe(ctx):
+        yield Finding("probed", ctx.file.header().span)
+
+    plan_file, plan, source = _parsed_and_checked(CLIFF, "probe.plan")
+    with_probe = Catalogue.of((*CATALOGUE, probe))
+    found = lint(plan_file, plan, source, Config(), with_probe)
+    assert [(d.code, d.name, d.span.line) for d in found if d.code == "L998"] == [("L998", "probe-rule", 1)]
+    assert "L998" not in [d.code for d in lint(plan_file, plan, source, Config())]  # the default catalogue is unchanged
+
+
+def test_two_rules_with_one_code_are_an_error():
+    twin = Rule("L001", "tier-gap-again", "warning", "A twin.")
+    with pytest.raises(ValueError, match="lint code L001 is listed twice"):
+        Catalogue.of((*CATALOGUE, twin))
+
+
+def test_a_failing_rule_names_itself():
     def broken(ctx):
         raise ZeroDivisionError("boom")
 
-    entry = lint_registry.Rule("L997", "broken-rule", "warning", "Broken.", broken)
-    monkeypatch.setitem(RULES, "L997", entry)
+    plan_file, plan, source = _parsed_and_checked(CLIFF, "broken.plan")
+    catalogue = Catalogue.of((*CATALOGUE, Rule("L997", "broken-rule", "warning", "Broken.", broken)))
     with pytest.raises(LintError, match="L997 broken-rule failed on broken.plan"):
-        lint_text(CLIFF, "broken.plan", Config())
+        lint(plan_file, plan, source, Config(), catalogue)
 
 
 def test_rules_needing_the_ir_do_not_run_when_the_plan_does_not_check():

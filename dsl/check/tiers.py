@@ -20,6 +20,7 @@ from dsl.check.expressions import const_value, describe
 from dsl.core.source import SourceFile, Span
 from dsl.core.types import ERROR, NUMBER, PERCENT, TEXT, RecordType, Type, is_money, is_numeric, is_textual
 from dsl.core.display import format_number
+from dsl.ir.analysis.intervals import Interval, shared as shared_values
 
 
 class TierTableChecker:
@@ -193,20 +194,12 @@ class TierTableChecker:
 
 def overlap(a: ir.Band, b: ir.Band) -> Optional[str]:
     """Describe the values two bands share, or None. Bounds are Decimals or None."""
-    low, low_closed = a.low, a.low_closed
-    if b.low is not None and (low is None or b.low > low or (b.low == low and not b.low_closed)):
-        low, low_closed = b.low, b.low_closed
-    high, high_closed = a.high, a.high_closed
-    if b.high is not None and (high is None or b.high < high or (b.high == high and not b.high_closed)):
-        high, high_closed = b.high, b.high_closed
-    if low is not None and high is not None:
-        if high < low or (high == low and not (low_closed and high_closed)):
-            return None
-        if high == low:
-            return f"{_show(low)}"
-    lo = ("[" if low_closed else "(") + (_show(low) if low is not None else "..")
-    hi = (_show(high) if high is not None else "..") + ("]" if high_closed else ")")
-    return f"the values {lo}, {hi}"
+    both = shared_values(Interval.of_band(a), Interval.of_band(b))
+    if both is None:
+        return None
+    if both.is_point:
+        return f"{_show(both.lo)}"
+    return f"the values {both.bounds_text()}"
 
 
 def _show(value: Decimal) -> str:

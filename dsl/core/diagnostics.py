@@ -1,4 +1,4 @@
-"""Diagnostics: the one registry of codes, the value type, and the one renderer.
+"""Diagnostics: the table of codes, the value type, and the one renderer.
 
 Every problem the tool reports — a syntax error, an unknown name, a bad cell in a
 data file, a lint finding — is a `Diagnostic` value with a stable code, a
@@ -10,11 +10,18 @@ place that turns them into text:
        12 | payout "销售额提成" = 提成比例(sale)
           |                             ^~~~
        = hint: did you mean 'sales'?
+
+`REGISTRY` is the static, read-only table of the codes of parsing, checking,
+data binding, evaluation and plan tests. Lint codes are not in it: the lint
+catalogue lists them, and `combine` joins the two into one table for the places
+that show every code (SARIF, configuration, the docs pages), without changing
+either.
 """
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from types import MappingProxyType
+from typing import Iterable, Mapping
 
 import attrs
 
@@ -35,44 +42,62 @@ class Code:
     group: str = "check"  # check | data | test | lint
 
 
-REGISTRY: dict[str, Code] = {}
-
-
-def register(code: str, name: str, severity: str, summary: str, group: str = "check") -> Code:
-    if code in REGISTRY and REGISTRY[code].name != name:
-        raise ValueError(f"diagnostic code {code} registered twice")
-    entry = Code(code, name, severity, summary, group)
-    REGISTRY[code] = entry
-    return entry
-
-
 # Parsing and static checking.
-SYNTAX = register("E001", "syntax-error", ERROR, "The text is not a well-formed plan.")
-BAD_LITERAL = register("E002", "bad-literal", ERROR, "A number, amount, percent or date literal cannot be read exactly.")
-UNKNOWN_NAME = register("E102", "unknown-name", ERROR, "A name is used that is not defined.")
-TYPE_MISMATCH = register("E103", "type-mismatch", ERROR, "An operation is applied to values of the wrong types.")
-MIXED_CURRENCY = register("E104", "mixed-currency", ERROR, "Amounts in different currencies are combined.")
-ARGUMENT_COUNT = register("E105", "wrong-argument-count", ERROR, "A function or table is called with the wrong number of arguments.")
-DUPLICATE = register("E106", "duplicate-definition", ERROR, "A name or label is defined twice.")
-CYCLE = register("E107", "cyclic-definition", ERROR, "Definitions depend on each other in a circle.")
-BAD_TIERS = register("E108", "invalid-tier-table", ERROR, "A tier table's bands or values do not fit its mode.")
-TIER_OVERLAP = register("E109", "tier-overlap", ERROR, "Two bands of a tier table both contain some values, so the rate there is ambiguous.")
-BAD_HEADER = register("E110", "invalid-header", ERROR, "The plan header is missing or names something invalid.")
-BAD_TEST = register("E111", "invalid-test", ERROR, "A plan test names inputs or lines that do not exist.")
-BAD_INPUT = register("E112", "invalid-input", ERROR, "An input declaration names an unknown type or lacks what its kind needs.")
+SYNTAX = Code("E001", "syntax-error", ERROR, "The text is not a well-formed plan.")
+BAD_LITERAL = Code("E002", "bad-literal", ERROR, "A number, amount, percent or date literal cannot be read exactly.")
+UNKNOWN_NAME = Code("E102", "unknown-name", ERROR, "A name is used that is not defined.")
+TYPE_MISMATCH = Code("E103", "type-mismatch", ERROR, "An operation is applied to values of the wrong types.")
+MIXED_CURRENCY = Code("E104", "mixed-currency", ERROR, "Amounts in different currencies are combined.")
+ARGUMENT_COUNT = Code("E105", "wrong-argument-count", ERROR, "A function or table is called with the wrong number of arguments.")
+DUPLICATE = Code("E106", "duplicate-definition", ERROR, "A name or label is defined twice.")
+CYCLE = Code("E107", "cyclic-definition", ERROR, "Definitions depend on each other in a circle.")
+BAD_TIERS = Code("E108", "invalid-tier-table", ERROR, "A tier table's bands or values do not fit its mode.")
+TIER_OVERLAP = Code("E109", "tier-overlap", ERROR, "Two bands of a tier table both contain some values, so the rate there is ambiguous.")
+BAD_HEADER = Code("E110", "invalid-header", ERROR, "The plan header is missing or names something invalid.")
+BAD_TEST = Code("E111", "invalid-test", ERROR, "A plan test names inputs or lines that do not exist.")
+BAD_INPUT = Code("E112", "invalid-input", ERROR, "An input declaration names an unknown type or lacks what its kind needs.")
 
 # Data binding and evaluation.
-DATA_MISSING = register("D001", "missing-input", ERROR, "A declared input has no file, sheet or key in the data.", "data")
-DATA_COLUMN = register("D002", "missing-column", ERROR, "A declared column is missing from an input file.", "data")
-DATA_VALUE = register("D003", "bad-value", ERROR, "A cell cannot be read as its column's declared type.", "data")
-DATA_PAYEE = register("D004", "unknown-payee", ERROR, "A row names a payee who is not on the roster.", "data")
-DATA_DUPLICATE = register("D005", "duplicate-record", ERROR, "A per-payee record appears twice for the same payee.", "data")
-DATA_FORMAT = register("D006", "unreadable-data", ERROR, "A data file cannot be read.", "data")
-EVAL_ERROR = register("R001", "evaluation-error", ERROR, "A value cannot be computed (division by zero, no band for a value, …).", "data")
-NO_PAYEE = register("R002", "no-such-payee", ERROR, "The payee asked for does not appear in the data.", "data")
+DATA_MISSING = Code("D001", "missing-input", ERROR, "A declared input has no file, sheet or key in the data.", "data")
+DATA_COLUMN = Code("D002", "missing-column", ERROR, "A declared column is missing from an input file.", "data")
+DATA_VALUE = Code("D003", "bad-value", ERROR, "A cell cannot be read as its column's declared type.", "data")
+DATA_PAYEE = Code("D004", "unknown-payee", ERROR, "A row names a payee who is not on the roster.", "data")
+DATA_DUPLICATE = Code("D005", "duplicate-record", ERROR, "A per-payee record appears twice for the same payee.", "data")
+DATA_FORMAT = Code("D006", "unreadable-data", ERROR, "A data file cannot be read.", "data")
+EVAL_ERROR = Code("R001", "evaluation-error", ERROR, "A value cannot be computed (division by zero, no band for a value, …).", "data")
+NO_PAYEE = Code("R002", "no-such-payee", ERROR, "The payee asked for does not appear in the data.", "data")
 
 # Plan tests.
-TEST_FAILED = register("T001", "test-failed", ERROR, "A plan test's expectation disagrees with the computed value.", "test")
+TEST_FAILED = Code("T001", "test-failed", ERROR, "A plan test's expectation disagrees with the computed value.", "test")
+
+CORE_CODES: tuple[Code, ...] = (
+    SYNTAX, BAD_LITERAL, UNKNOWN_NAME, TYPE_MISMATCH, MIXED_CURRENCY, ARGUMENT_COUNT, DUPLICATE, CYCLE,
+    BAD_TIERS, TIER_OVERLAP, BAD_HEADER, BAD_TEST, BAD_INPUT,
+    DATA_MISSING, DATA_COLUMN, DATA_VALUE, DATA_PAYEE, DATA_DUPLICATE, DATA_FORMAT, EVAL_ERROR, NO_PAYEE,
+    TEST_FAILED,
+)
+
+
+def combine(*groups: Iterable[Code]) -> Mapping[str, Code]:
+    """One read-only table of codes from several lists; a code listed twice is an error.
+
+    >>> table = combine(CORE_CODES, [Code("L001", "tier-gap", WARNING, "A gap.", "lint")])
+    >>> table["L001"].name, table["E001"].name
+    ('tier-gap', 'syntax-error')
+    >>> combine([SYNTAX], [Code("E001", "other", ERROR, "")])
+    Traceback (most recent call last):
+    ValueError: diagnostic code E001 is listed twice (syntax-error, other)
+    """
+    table: dict[str, Code] = {}
+    for group in groups:
+        for entry in group:
+            if entry.code in table:
+                raise ValueError(f"diagnostic code {entry.code} is listed twice ({table[entry.code].name}, {entry.name})")
+            table[entry.code] = entry
+    return MappingProxyType(table)
+
+
+REGISTRY: Mapping[str, Code] = combine(CORE_CODES)
 
 
 @attrs.frozen
@@ -83,15 +108,14 @@ class Diagnostic:
     severity: str = ""
     hint: str | None = None
     notes: tuple[tuple[str, Span | None], ...] = ()
+    name: str = attrs.field(default="", kw_only=True)  # the code's name; filled in from REGISTRY when not given
 
     def __attrs_post_init__(self):
-        if not self.severity:
-            object.__setattr__(self, "severity", REGISTRY[self.code].severity if self.code in REGISTRY else ERROR)
-
-    @property
-    def name(self) -> str:
         entry = REGISTRY.get(self.code)
-        return entry.name if entry else ""
+        if not self.severity:
+            object.__setattr__(self, "severity", entry.severity if entry else ERROR)
+        if not self.name and entry is not None:
+            object.__setattr__(self, "name", entry.name)
 
     @property
     def is_error(self) -> bool:
@@ -110,7 +134,7 @@ class Diagnostic:
 
 
 def diagnostic(code: Code, message: str, span: Span | None = None, **kwargs) -> Diagnostic:
-    return Diagnostic(code.code, message, span, severity=kwargs.pop("severity", code.severity), **kwargs)
+    return Diagnostic(code.code, message, span, severity=kwargs.pop("severity", code.severity), name=code.name, **kwargs)
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

@@ -1,16 +1,17 @@
 """The linter: rules that find plans which check but are probably wrong.
 
-`lint(plan_file, plan, source, config)` runs every enabled rule over a parsed
+`lint(plan_file, plan, source, config, catalogue)` runs every enabled rule over a parsed
 plan (and its typed IR, or None when the plan does not check: then only the
 rules that need no IR run), applies inline suppressions and returns the
 findings as `Diagnostic`s sorted by position. `lint_path(path, config)` reads,
 parses and checks a file first, and returns the parser's and checker's
 diagnostics followed by the lint findings, so one command shows everything.
 
-Rules live one module per rule or small family under `dsl/lint/rules/`; every
-module there is imported when this package is, so adding a rule is adding a
-file. The registry (`rule`, `RULES`) is defined in registry.py and re-exported
-here:
+Rules live one module per rule or small family under `dsl/lint/rules/`, each
+rule a `Rule` value made by `@rule(...)` (registry.py). The catalogue
+(catalogue.py) lists them all in one tuple; `lint` runs the rules of the
+catalogue it is given, by default `CATALOGUE`. Importing this package
+registers nothing anywhere:
 
     >>> from dsl.lint import lint_text
     >>> [d.name for d in lint_text('plan "x" { currency CNY }')]
@@ -18,8 +19,6 @@ here:
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 from typing import Optional
 
@@ -30,24 +29,18 @@ from dsl.lint.config import Config, find_config
 from dsl.core.diagnostics import Diagnostic
 from dsl.syntax.parser import parse, parse_file
 from dsl.core.source import SourceFile
-from dsl.lint.registry import ERROR, NOTE, RULES, WARNING, Finding, LintContext, Rule, declare, find_rule, rule
+from dsl.lint.catalogue import CATALOGUE, all_codes
+from dsl.lint.registry import ERROR, NOTE, WARNING, Catalogue, Finding, LintContext, Rule, declare, rule
 from dsl.lint.suppression import apply_suppressions, find_suppressions
 
 __all__ = [
-    "ERROR", "WARNING", "NOTE", "Finding", "LintContext", "Rule", "RULES", "rule", "declare", "find_rule",
+    "ERROR", "WARNING", "NOTE", "Finding", "LintContext", "Rule", "Catalogue", "CATALOGUE", "all_codes", "rule", "declare",
     "LintError", "lint", "lint_path", "lint_file", "lint_text", "lint_source",
 ]
 
 
 class LintError(Exception):
     """A rule failed (a bug in the rule, not in the plan)."""
-
-
-def _discover() -> None:
-    from dsl.lint import rules
-
-    for module in sorted(pkgutil.iter_modules(rules.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{rules.__name__}.{module.name}")
 
 
 def _currency(plan_file: ast.PlanFile, plan: Optional[ir.Plan]) -> str:
@@ -63,13 +56,19 @@ def _sort_key(diag: Diagnostic):
     return (span.file if span else "", span.line if span else 0, span.column if span else 0, diag.code)
 
 
-def lint(plan_file: ast.PlanFile, plan: Optional[ir.Plan], source: SourceFile, config: Optional[Config] = None) -> list[Diagnostic]:
-    """Run the enabled rules; returns lint findings only (not checker diagnostics)."""
+def lint(
+    plan_file: ast.PlanFile,
+    plan: Optional[ir.Plan],
+    source: SourceFile,
+    config: Optional[Config] = None,
+    catalogue: Catalogue = CATALOGUE,
+) -> list[Diagnostic]:
+    """Run the enabled rules of `catalogue`; returns lint findings only (not checker diagnostics)."""
     config = config or Config()
     context = LintContext(plan_file, plan, source, _currency(plan_file, plan))
     found: list[Diagnostic] = []
     enabled: set[str] = set()
-    for entry in sorted(RULES.values(), key=lambda r: r.code):
+    for entry in catalogue:
         level = config.severity_of(entry.code, entry.severity)
         if level is None:
             continue
@@ -80,12 +79,13 @@ def lint(plan_file: ast.PlanFile, plan: Optional[ir.Plan], source: SourceFile, c
             findings = list(entry.check(context))
         except Exception as exc:  # a bug in a rule: say which rule, on which file
             raise LintError(f"lint rule {entry.code} {entry.name} failed on {source.name}: {type(exc).__name__}: {exc}") from exc
-        found.extend(Diagnostic(entry.code, f.message, f.span, level, f.hint, f.notes) for f in findings)
-    kept, about = apply_suppressions(found, find_suppressions(plan_file, source), enabled)
+        found.extend(Diagnostic(entry.code, f.message, f.span, level, f.hint, f.notes, name=entry.name) for f in findings)
+    kept, about = apply_suppressions(found, find_suppressions(plan_file, source), enabled, catalogue)
     for code, finding in about:
-        level = config.severity_of(code, RULES[code].severity)
+        entry = catalogue[code]
+        level = config.severity_of(code, entry.severity)
         if level is not None:
-            kept.append(Diagnostic(code, finding.message, finding.span, level, finding.hint, finding.notes))
+            kept.append(Diagnostic(code, finding.message, finding.span, level, finding.hint, finding.notes, name=entry.name))
     return sorted(kept, key=_sort_key)
 
 
@@ -118,6 +118,3 @@ def lint_file(path: str | Path, config: Optional[Config] = None, display: Option
 def lint_path(path: str | Path, config: Optional[Config] = None, display: Optional[str] = None) -> list[Diagnostic]:
     """Read, parse, check and lint a file. Without `config`, the nearest configuration file applies."""
     return lint_file(path, config, display)[0]
-
-
-_discover()

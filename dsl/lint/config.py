@@ -13,6 +13,8 @@ the plan's folder, wins (in one folder `plan.toml` comes before
 
 Only lint rules (L codes) can be configured: checker errors mean the plan does
 not work, and are always reported. A bad file raises `ConfigError` naming it.
+Rule names are checked against a catalogue (by default the lint catalogue,
+`dsl.lint.catalogue.CATALOGUE`), passed in rather than looked up globally.
 """
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from typing import Optional
 
 import attrs
 
-from dsl.core.diagnostics import SEVERITIES, did_you_mean
+from dsl.core.diagnostics import REGISTRY, SEVERITIES, did_you_mean
+from dsl.lint.catalogue import CATALOGUE
+from dsl.lint.registry import Catalogue
 
 KEYS = ("enable", "disable", "severity")
 LEVELS = (*SEVERITIES, "off")
@@ -43,8 +47,6 @@ class Config:
 
     def severity_of(self, code: str, default: str) -> Optional[str]:
         """The severity a rule reports at, or None when it is switched off."""
-        from dsl.lint import RULES
-
         level = dict(self.severity).get(code)
         if level == "off":
             return None
@@ -53,13 +55,13 @@ class Config:
             on = False
         if "all" in self.enable or code in self.enable:
             on = True
-        if code not in RULES:
+        if code in REGISTRY:
             on = True  # checker, data and test codes are never switched off
             level = None
         return (level or default) if on else None
 
 
-def _rule_codes(values, where: str, key: str) -> tuple[str, ...]:
+def _rule_codes(values, where: str, key: str, catalogue: Catalogue) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{where}: '{key}' must be a list of rule codes or names, e.g. {key} = [\"tier-gap\"]")
     codes = []
@@ -67,34 +69,35 @@ def _rule_codes(values, where: str, key: str) -> tuple[str, ...]:
         if value.strip().lower() == "all":
             codes.append("all")
             continue
-        codes.append(_one_code(value, where, key))
+        codes.append(_one_code(value, where, key, catalogue))
     return tuple(codes)
 
 
-def _one_code(value: str, where: str, key: str) -> str:
-    from dsl.core.diagnostics import REGISTRY
-    from dsl.lint import RULES, find_rule
-
-    found = find_rule(value)
+def _one_code(value: str, where: str, key: str, catalogue: Catalogue) -> str:
+    found = catalogue.find(value)
     if found is not None:
         return found.code
     if value.upper() in REGISTRY:
         raise ConfigError(f"{where}: '{key}' names {value.upper()}, a checker diagnostic; only lint rules (L codes) can be configured")
-    names = [r.name for r in RULES.values()] + list(RULES)
+    names = [r.name for r in catalogue] + [r.code for r in catalogue]
     hint = did_you_mean(value, names)
     raise ConfigError(f"{where}: '{key}' names an unknown rule '{value}'" + (f"; {hint}" if hint else ""))
 
 
-def from_table(table: dict, where: str) -> Config:
-    """Validate one settings table (the `[tool.plan]` table or a plan.toml)."""
+def from_table(table: dict, where: str, catalogue: Catalogue = CATALOGUE) -> Config:
+    """Validate one settings table (the `[tool.plan]` table or a plan.toml) against the rules of `catalogue`.
+
+    >>> from_table({"disable": ["tier-gap"], "severity": {"L018": "error"}}, "plan.toml")
+    Config(enable=(), disable=('L001',), severity=(('L018', 'error'),), path='plan.toml')
+    """
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [tool.plan] must be a table")
     for key in table:
         if key not in KEYS:
             hint = did_you_mean(key, KEYS)
             raise ConfigError(f"{where}: unknown setting '{key}'" + (f"; {hint}" if hint else f" (known: {', '.join(KEYS)})"))
-    enable = _rule_codes(table.get("enable", []), where, "enable")
-    disable = _rule_codes(table.get("disable", []), where, "disable")
+    enable = _rule_codes(table.get("enable", []), where, "enable", catalogue)
+    disable = _rule_codes(table.get("disable", []), where, "disable", catalogue)
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
         raise ConfigError(f"{where}: 'severity' must be a table of rule = level, e.g. [tool.plan.severity] tier-gap = \"error\"")
@@ -102,7 +105,7 @@ def from_table(table: dict, where: str) -> Config:
     for key, level in severity.items():
         if level not in LEVELS:
             raise ConfigError(f"{where}: severity of '{key}' must be one of {', '.join(LEVELS)}, not {level!r}")
-        levels.append((_one_code(key, where, "severity"), level))
+        levels.append((_one_code(key, where, "severity", catalogue), level))
     return Config(enable, disable, tuple(levels), where)
 
 

@@ -1,31 +1,38 @@
-"""The catalogue of lint rules and the values a rule works with.
+"""What a lint rule is, and the values it works with.
 
-A rule is a function `(LintContext) -> Iterable[Finding]` registered with the
-`@rule(code, name, severity, summary)` decorator. Registering also enters the
-code into `dsl.diagnostics.REGISTRY` (group "lint"), so checker, data and lint
-codes form one catalogue (the SARIF output lists it whole). A rule does not
-build diagnostics itself: it yields `Finding`s, and the engine in
-`dsl.lint.__init__` stamps them with the rule's code and configured severity.
+A rule is a `Rule` value: a code, a kebab-case name, a default severity, a
+summary and a function `(LintContext) -> Iterable[Finding]`. The `@rule(...)`
+decorator builds one from a function and changes nothing else: defining a rule
+registers it nowhere. The catalogue (`dsl.lint.catalogue`) lists every rule in
+one tuple; that list is what the engine runs and what SARIF, the configuration
+and the docs pages read.
 
-Codes the engine reports on its own (suppression problems) are entered with
-`declare`, which registers a code that has no rule function.
+A `Catalogue` is an immutable set of rules, found by code or by name.
 
-    @rule("L001", "tier-gap", WARNING, "Some values fall between two bands.")
-    def tier_gap(ctx):
-        yield Finding("no band contains 50万", band.span)
+A rule does not build diagnostics itself: it yields `Finding`s, and the engine
+(`dsl.lint.lint`) stamps them with the rule's code, name and configured
+severity. Codes the engine reports on its own (suppression problems) are
+`declare`d: a rule with no function.
+
+    >>> @rule("L999", "always-quiet", WARNING, "Finds nothing.")
+    ... def always_quiet(ctx):
+    ...     return ()
+    >>> always_quiet.code, always_quiet.name, always_quiet.doc_page
+    ('L999', 'always-quiet', 'rules/L999-always-quiet.md')
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from types import MappingProxyType
+from typing import Callable, Iterable, Iterator, Mapping, Optional
 
 import attrs
 
 from dsl.syntax import ast
 from dsl import ir
-from dsl.core.diagnostics import ERROR, NOTE, WARNING, register
+from dsl.core.diagnostics import ERROR, NOTE, WARNING, Code
 from dsl.core.source import SourceFile, Span
 
-__all__ = ["ERROR", "WARNING", "NOTE", "Finding", "LintContext", "Rule", "RULES", "rule", "declare", "find_rule"]
+__all__ = ["ERROR", "WARNING", "NOTE", "Finding", "LintContext", "Rule", "Catalogue", "rule", "declare"]
 
 
 @attrs.frozen
@@ -52,6 +59,14 @@ class Rule:
     def doc_page(self) -> str:
         return f"rules/{self.code}-{self.name}.md"
 
+    @property
+    def diagnostic_code(self) -> Code:
+        """The rule as an entry of the table of diagnostic codes (group "lint")."""
+        return Code(self.code, self.name, self.severity, self.summary, "lint")
+
+    def __call__(self, context: "LintContext") -> Iterable[Finding]:
+        return self.check(context) if self.check is not None else ()
+
 
 @attrs.frozen
 class LintContext:
@@ -67,41 +82,63 @@ class LintContext:
         return self.source.slice(span)
 
 
-RULES: dict[str, Rule] = {}
-
-
-def _enter(entry: Rule) -> Rule:
-    for existing in RULES.values():
-        if existing.name == entry.name and existing.code != entry.code:
-            raise ValueError(f"lint rule name {entry.name} is used by {existing.code} and {entry.code}")
-    if entry.code in RULES and RULES[entry.code].module != entry.module:
-        raise ValueError(f"lint code {entry.code} is registered twice ({RULES[entry.code].module}, {entry.module})")
-    register(entry.code, entry.name, entry.severity, entry.summary, "lint")
-    RULES[entry.code] = entry
-    return entry
-
-
 def rule(code: str, name: str, severity: str, summary: str, needs_plan: bool = False):
-    """Register a lint rule: a function of a LintContext yielding Findings."""
+    """Make a lint rule (a `Rule` value) of a function of a LintContext yielding Findings."""
 
-    def decorate(func):
-        _enter(Rule(code, name, severity, summary, func, needs_plan, func.__module__))
-        return func
+    def decorate(func) -> Rule:
+        return Rule(code, name, severity, summary, func, needs_plan, func.__module__)
 
     return decorate
 
 
-def declare(code: str, name: str, severity: str, summary: str) -> Rule:
-    """Register a code the lint engine reports itself (it has no rule function)."""
-    return _enter(Rule(code, name, severity, summary, None, False, "dsl.lint"))
+def declare(code: str, name: str, severity: str, summary: str, module: str = "dsl.lint") -> Rule:
+    """A code the lint engine reports itself (a rule with no function)."""
+    return Rule(code, name, severity, summary, None, False, module)
 
 
-def find_rule(key: str) -> Optional[Rule]:
-    """A rule by code (`L001`, any case) or name (`tier-gap`)."""
-    upper = key.strip().upper()
-    if upper in RULES:
-        return RULES[upper]
-    for entry in RULES.values():
-        if entry.name == key.strip().lower():
-            return entry
-    return None
+@attrs.frozen
+class Catalogue:
+    """Lint rules by code and by name. Build one with `Catalogue.of(rules)`."""
+
+    rules: tuple[Rule, ...]  # sorted by code
+    by_code: Mapping[str, Rule] = attrs.field(repr=False)
+    by_name: Mapping[str, Rule] = attrs.field(repr=False)
+
+    @classmethod
+    def of(cls, rules: Iterable[Rule]) -> "Catalogue":
+        """A catalogue of `rules`; a code or a name used twice is an error.
+
+        >>> Catalogue.of([declare("L900", "a-rule", "warning", ""), declare("L901", "a-rule", "warning", "")])
+        Traceback (most recent call last):
+        ValueError: lint rule name a-rule is used by L900 and L901
+        """
+        by_code: dict[str, Rule] = {}
+        by_name: dict[str, Rule] = {}
+        for entry in rules:
+            if entry.code in by_code:
+                raise ValueError(f"lint code {entry.code} is listed twice ({by_code[entry.code].name}, {entry.name})")
+            if entry.name in by_name:
+                raise ValueError(f"lint rule name {entry.name} is used by {by_name[entry.name].code} and {entry.code}")
+            by_code[entry.code] = by_name[entry.name] = entry
+        ordered = tuple(sorted(by_code.values(), key=lambda r: r.code))
+        return cls(ordered, MappingProxyType(by_code), MappingProxyType(by_name))
+
+    def find(self, key: str) -> Optional[Rule]:
+        """A rule by code (`L001`, any case) or name (`tier-gap`), else None."""
+        return self.by_code.get(key.strip().upper()) or self.by_name.get(key.strip().lower())
+
+    def codes(self) -> tuple[Code, ...]:
+        """The rules as entries of the table of diagnostic codes."""
+        return tuple(r.diagnostic_code for r in self.rules)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.by_code
+
+    def __getitem__(self, code: str) -> Rule:
+        return self.by_code[code]
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import quote
 
-from dsl.core.diagnostics import REGISTRY, Diagnostic, render
+from dsl.core.diagnostics import Code, Diagnostic, render
 from dsl.core.source import SourceFile
+from dsl.lint.catalogue import all_codes
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_LEVELS = {"error": "error", "warning": "warning", "note": "note"}
@@ -24,17 +25,18 @@ GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def doc_page(code: str) -> str:
-    """The docs page of a code, relative to the repository root."""
-    entry = REGISTRY[code]
+    """The docs page of a code, relative to the repository root.
+
+    >>> doc_page("L001"), doc_page("E109")
+    ('docs/rules/L001-tier-gap.md', 'docs/rules/E109-tier-overlap.md')
+    """
+    entry = all_codes()[code]
     return f"docs/rules/{entry.code}-{entry.name}.md"
 
 
-def catalogue() -> list:
-    """Every registered code, sorted: the rules of the SARIF driver."""
-    from dsl.lint import RULES  # noqa: F401  (registers the lint codes)
-    from dsl.check import checker  # noqa: F401  (registers its codes)
-
-    return sorted(REGISTRY.values(), key=lambda c: c.code)
+def catalogue() -> list[Code]:
+    """Every code (checker, data, test and lint), sorted: the rules of the SARIF driver."""
+    return sorted(all_codes().values(), key=lambda c: c.code)
 
 
 def as_text(diagnostics: Iterable[Diagnostic], sources: dict[str, SourceFile]) -> str:

@@ -6,21 +6,23 @@ next line of plan text. It must give a reason (else `suppression-without-reason`
 and one that suppresses nothing is itself reported (`unused-suppression`), so
 stale suppressions do not pile up. Only lint findings can be suppressed: a
 checker error means the plan does not work.
+
+Which keys name which rules is the catalogue's to say: `apply_suppressions`
+takes it as an argument. The two codes of this module are `WITHOUT_REASON`
+(L020) and `UNUSED` (L021), listed in the catalogue with the rules.
 """
 from __future__ import annotations
 
 import re
-from typing import Optional
-
 import attrs
 
 from dsl.syntax import ast
 from dsl.core.diagnostics import Diagnostic
 from dsl.core.source import SourceFile, Span
-from dsl.lint.registry import RULES, WARNING, Finding, declare, find_rule
+from dsl.lint.registry import WARNING, Catalogue, Finding, declare
 
-WITHOUT_REASON = declare("L020", "suppression-without-reason", WARNING, "A `# plan: ignore[...]` comment does not say why the finding is accepted.")
-UNUSED = declare("L021", "unused-suppression", WARNING, "A `# plan: ignore[...]` comment suppresses no finding.")
+WITHOUT_REASON = declare("L020", "suppression-without-reason", WARNING, "A `# plan: ignore[...]` comment does not say why the finding is accepted.", __name__)
+UNUSED = declare("L021", "unused-suppression", WARNING, "A `# plan: ignore[...]` comment suppresses no finding.", __name__)
 
 _PATTERN = re.compile(r"^#\s*plan\s*:\s*ignore\b\s*(?:\[(?P<keys>[^\]]*)\])?(?P<reason>.*)$", re.IGNORECASE)
 
@@ -66,20 +68,23 @@ def find_suppressions(plan_file: ast.PlanFile, source: SourceFile) -> list[Suppr
 
 
 def apply_suppressions(
-    diagnostics: list[Diagnostic], suppressions: list[Suppression], enabled: set[str]
+    diagnostics: list[Diagnostic], suppressions: list[Suppression], enabled: set[str], catalogue: Catalogue
 ) -> tuple[list[Diagnostic], list[tuple[str, Finding]]]:
-    """Drop suppressed lint findings. Returns (kept, [(code, finding)] about the suppressions)."""
+    """Drop suppressed lint findings. Returns (kept, [(code, finding)] about the suppressions).
+
+    `enabled`: the codes of the rules that ran; `catalogue`: the rules keys may name.
+    """
     used: set[tuple[int, str]] = set()
     kept = []
     for diag in diagnostics:
         line = diag.span.line if diag.span else None
         hit = None
-        if diag.code in RULES and line is not None:
+        if diag.code in catalogue and line is not None:
             for index, sup in enumerate(suppressions):
                 if sup.target != line:
                     continue
                 for key in sup.keys:
-                    found = find_rule(key)
+                    found = catalogue.find(key)
                     if found is not None and found.code == diag.code:
                         hit = (index, key)
                         break
@@ -106,7 +111,7 @@ def apply_suppressions(
         for key in sup.keys:
             if (index, key) in used:
                 continue
-            found: Optional[object] = find_rule(key)
+            found = catalogue.find(key)
             if found is None:
                 findings.append((UNUSED.code, Finding(f"'{key}' is not a lint rule, so this suppresses nothing", sup.span)))
             elif found.code in enabled:

@@ -1,12 +1,21 @@
-"""Traversals and small analyses that several lint rules share.
+"""What the lint rules read from the syntax tree: walks, and tier bands.
 
-- walking the syntax tree and the typed IR (children of every node class);
-- the expressions of a plan, with the construct each belongs to;
-- constant folding of literal arithmetic (`2万 * 3`);
-- the bands of a tier table read from the syntax tree, so the tier rules run
-  even when the plan does not check;
-- interval sets over band bounds (union, coverage, gaps), with `None` standing
-  for an unbounded end.
+The rules that must run even when a plan does not check read the syntax tree:
+
+- `walk_ast` and `item_exprs`: every node below a node (through the AST's own
+  child walk, `dsl.syntax.ast.children`) and the expressions of an item;
+- `table_bands` and `bound_texts`: the band rows of a tier table with their
+  bounds and values as exact numbers, and the text each bound was written with.
+  Bounds and band values are literals (the grammar allows nothing else), so
+  reading them needs no unit algebra: a literal's kind is what it is written as.
+
+Walks over the typed IR are in `dsl.ir.walk`; interval arithmetic over bands
+is `dsl.ir.analysis.intervals`.
+
+    >>> from dsl.syntax.parser import parse
+    >>> plan_file, _ = parse('tiers t marginal { [0, 50万) -> 2%  [50万, ..) -> 3% }')
+    >>> [(b.interval.bounds_text(bound_texts(plan_file.items[0])), b.kind, b.value) for b in table_bands(plan_file.items[0])]
+    [('[0, 50万)', 'money', Decimal('0.02')), ('[50万, ..)', 'money', Decimal('0.03'))]
 """
 from __future__ import annotations
 
@@ -16,18 +25,15 @@ from typing import Iterator, Optional
 import attrs
 
 from dsl.syntax import ast
-from dsl import ir
-from dsl.core.display import format_number
+from dsl.ir.analysis.intervals import Interval
 
-# ---- syntax tree -------------------------------------------------------------
-
-
-ast_children = ast.children  # one definition, beside the nodes it walks
+__all__ = ["walk_ast", "item_exprs", "all_ast_nodes", "literal", "BandInfo", "table_bands", "bound_texts"]
 
 
 def walk_ast(node) -> Iterator:
+    """The node itself, then every node below it."""
     yield node
-    for child in ast_children(node):
+    for child in ast.children(node):
         yield from walk_ast(child)
 
 
@@ -47,50 +53,14 @@ def item_exprs(item) -> Iterator:
 
 
 def all_ast_nodes(plan_file: ast.PlanFile) -> Iterator:
+    """Every node of every expression of a plan file."""
     for item in plan_file.items:
         for expr in item_exprs(item):
             yield from walk_ast(expr)
 
 
-# ---- typed IR ------------------------------------------------------------------
-
-
-ir_children = ir.children  # one definition, beside the nodes it walks
-
-
-def walk_ir(node) -> Iterator:
-    yield node
-    for child in ir_children(node):
-        yield from walk_ir(child)
-
-
-def plan_roots(plan: ir.Plan) -> Iterator:
-    """Every expression of the plan that is evaluated for its own sake."""
-    for payout in plan.payouts:
-        for expr in (payout.expr, payout.gate, payout.cap, payout.floor):
-            if expr is not None:
-                yield expr
-    for flag in plan.flags:
-        yield flag.expr
-    for expr in (plan.total_cap, plan.total_floor):
-        if expr is not None:
-            yield expr
-
-
-def plan_exprs(plan: ir.Plan) -> Iterator:
-    """Every expression of the plan: roots, lets and computed columns."""
-    yield from plan_roots(plan)
-    for let in plan.lets:
-        yield let.expr
-    for column in plan.columns:
-        yield column.expr
-
-
-# ---- constants -------------------------------------------------------------------
-
-
-def fold(node) -> Optional[tuple[Decimal, str]]:
-    """The value and kind ("money", "percent", "number") of literal arithmetic, else None."""
+def literal(node) -> Optional[tuple[Decimal, str]]:
+    """The value and kind ("money", "percent", "number") of a numeric literal, negated or not."""
     if isinstance(node, ast.Money):
         return node.value, "money"
     if isinstance(node, ast.Percent):
@@ -98,56 +68,9 @@ def fold(node) -> Optional[tuple[Decimal, str]]:
     if isinstance(node, ast.Number):
         return node.value, "number"
     if isinstance(node, ast.Negate):
-        inner = fold(node.operand)
+        inner = literal(node.operand)
         return (-inner[0], inner[1]) if inner else None
-    if isinstance(node, ast.Binary):
-        left, right = fold(node.left), fold(node.right)
-        if left is None or right is None:
-            return None
-        kinds = {left[1], right[1]}
-        kind = "money" if "money" in kinds else ("percent" if kinds == {"percent"} else "number")
-        if node.op == "+":
-            return left[0] + right[0], kind
-        if node.op == "-":
-            return left[0] - right[0], kind
-        if node.op == "*":
-            return left[0] * right[0], kind
-        if right[0] == 0:
-            return None
-        return left[0] / right[0], ("number" if kinds == {"money"} else kind)
     return None
-
-
-def fold_money(node) -> Optional[Decimal]:
-    """A constant amount of money (a bare 0 counts: it takes the type it meets)."""
-    folded = fold(node)
-    if folded is None:
-        return None
-    value, kind = folded
-    if kind == "money" or value == 0:
-        return value
-    return None
-
-
-# ---- bands and intervals ------------------------------------------------------------
-
-
-@attrs.frozen
-class Interval:
-    lo: Optional[Decimal]  # None: unbounded below
-    lo_closed: bool
-    hi: Optional[Decimal]  # None: unbounded above
-    hi_closed: bool
-
-    def show(self, texts: dict) -> str:
-        def text(value):
-            return texts.get(value) or format_number(value)
-
-        if self.lo is not None and self.lo == self.hi:
-            return f"the value {text(self.lo)}"
-        lo = ("[" if self.lo_closed else "(") + (text(self.lo) if self.lo is not None else "..")
-        hi = (text(self.hi) if self.hi is not None else "..") + ("]" if self.hi_closed else ")")
-        return f"{lo}, {hi}"
 
 
 @attrs.frozen
@@ -166,10 +89,9 @@ class BandInfo:
 
 
 def _bound(node) -> tuple[Optional[Decimal], Optional[str]]:
-    folded = fold(node)
-    if folded is None:
+    if node is None:  # `..`: unbounded
         return None, None
-    return folded
+    return literal(node) or (None, None)
 
 
 def table_bands(decl: ast.TiersDecl) -> Optional[list[BandInfo]]:
@@ -180,14 +102,14 @@ def table_bands(decl: ast.TiersDecl) -> Optional[list[BandInfo]]:
         if not isinstance(row, ast.BandRow):
             continue
         band = row.band
-        low, low_kind = _bound(band.low) if band.low is not None else (None, None)
-        high, high_kind = _bound(band.high) if band.high is not None else (None, None)
+        low, low_kind = _bound(band.low)
+        high, high_kind = _bound(band.high)
         if (band.low is not None and low is None) or (band.high is not None and high is None):
             return None
         kinds.update(k for k in (low_kind, high_kind) if k)
-        folded = fold(row.value) if not isinstance(row.value, ast.RecordValue) else None
+        value = literal(row.value) if not isinstance(row.value, ast.RecordValue) else None
         interval = Interval(low, band.low_closed, high, band.high_closed)
-        bands.append(BandInfo(row, interval, "", folded[0] if folded else None, folded[1] if folded else None))
+        bands.append(BandInfo(row, interval, "", value[0] if value else None, value[1] if value else None))
     kind = "money" if "money" in kinds else ("percent" if "percent" in kinds else "number")
     return [attrs.evolve(b, kind=kind) for b in bands]
 
@@ -198,54 +120,7 @@ def bound_texts(decl: ast.TiersDecl) -> dict:
     for row in decl.rows:
         if isinstance(row, ast.BandRow):
             for node in (row.band.low, row.band.high):
-                folded = fold(node) if node is not None else None
-                if folded is not None and isinstance(node, (ast.Money, ast.Number, ast.Percent)):
-                    texts.setdefault(folded[0], node.text)
+                value = literal(node) if node is not None else None
+                if value is not None and isinstance(node, (ast.Money, ast.Number, ast.Percent)):
+                    texts.setdefault(value[0], node.text)
     return texts
-
-
-def _low_key(i: Interval):
-    return (i.lo is not None, i.lo if i.lo is not None else Decimal(0), not i.lo_closed)
-
-
-def _hi_max(a: Interval, b: Interval) -> tuple[Optional[Decimal], bool]:
-    if a.hi is None or b.hi is None:
-        return None, False
-    if a.hi == b.hi:
-        return a.hi, a.hi_closed or b.hi_closed
-    return (a.hi, a.hi_closed) if a.hi > b.hi else (b.hi, b.hi_closed)
-
-
-def union(intervals) -> list[Interval]:
-    """Disjoint, sorted intervals covering exactly the values of `intervals`."""
-    merged: list[Interval] = []
-    for current in sorted(intervals, key=_low_key):
-        if merged:
-            last = merged[-1]
-            touches = (
-                last.hi is None
-                or current.lo is None
-                or current.lo < last.hi
-                or (current.lo == last.hi and (last.hi_closed or current.lo_closed))
-            )
-            if touches:
-                hi, hi_closed = _hi_max(last, current)
-                merged[-1] = Interval(last.lo, last.lo_closed, hi, hi_closed)
-                continue
-        merged.append(current)
-    return merged
-
-
-def covers(outer: Interval, inner: Interval) -> bool:
-    if outer.lo is not None:
-        if inner.lo is None or inner.lo < outer.lo or (inner.lo == outer.lo and inner.lo_closed and not outer.lo_closed):
-            return False
-    if outer.hi is not None:
-        if inner.hi is None or inner.hi > outer.hi or (inner.hi == outer.hi and inner.hi_closed and not outer.hi_closed):
-            return False
-    return True
-
-
-def gaps(merged: list[Interval]) -> list[Interval]:
-    """The values between consecutive intervals of a union."""
-    return [Interval(a.hi, not a.hi_closed, b.lo, not b.lo_closed) for a, b in zip(merged, merged[1:])]

@@ -1,6 +1,7 @@
 """Lint rules, one module per rule or small family of rules.
 
-Every module in this package is imported by `dsl.lint` at start-up; a module
-registers its rules with the `@rule(...)` decorator from `dsl.lint.registry`.
-Adding a rule is adding a module here (and its page under docs/rules/).
+Each rule is a `Rule` value made with the `@rule(...)` decorator of
+`dsl.lint.registry`; defining one registers nothing. `dsl.lint.catalogue`
+lists every rule of these modules in one tuple, so adding a rule is a function
+here, one line there, and its page under docs/rules/.
 """

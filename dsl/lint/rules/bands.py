@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dsl.syntax import ast
 from dsl.lint.registry import WARNING, Finding, rule
-from dsl.lint.walk import BandInfo, Interval, _low_key, bound_texts, covers, gaps, table_bands, union
+from dsl.ir.analysis.intervals import Interval, covers, gaps, low_key, union
+from dsl.lint.walk import BandInfo, bound_texts, table_bands
 
 
 def _tables(ctx):
@@ -39,7 +40,7 @@ def tier_gap(ctx):
         for gap in gaps(union(b.interval for b in bands)):
             if decl.mode == "marginal" and gap.lo == gap.hi:
                 continue  # one value: a marginal table computes with the bounds, not with membership
-            after = min((b for b in bands if b.interval.lo == gap.hi), key=lambda b: _low_key(b.interval))
+            after = min((b for b in bands if b.interval.lo == gap.hi), key=lambda b: low_key(b.interval))
             if decl.mode == "marginal":
                 cost = "the part of an amount inside it earns nothing"
             else:
@@ -58,7 +59,7 @@ def unsorted_bands(ctx):
         if not bands:
             continue
         for previous, band in zip(bands, bands[1:]):
-            if _low_key(band.interval) < _low_key(previous.interval):
+            if low_key(band.interval) < low_key(previous.interval):
                 yield Finding(
                     f"band {_band_text(ctx, band)} starts below the band above it ({_band_text(ctx, previous)})",
                     band.span,
@@ -141,7 +142,7 @@ def range_not_covered(ctx):
         lowest, highest = merged[0], merged[-1]
         marginal = decl.mode == "marginal"
         if lowest.lo is not None and (lowest.lo > 0 or (lowest.lo == 0 and not lowest.lo_closed)):
-            first = min(bands, key=lambda b: _low_key(b.interval))
+            first = min(bands, key=lambda b: low_key(b.interval))
             missing = _below(lowest, texts)
             if marginal:
                 if lowest.lo == 0:
@@ -153,7 +154,7 @@ def range_not_covered(ctx):
                 hint = "start the first band at 0 (or ..), or add an 'else' row"
             yield Finding(message, first.span, hint=hint)
         if highest.hi is not None:
-            last = max((b for b in bands if b.interval.hi == highest.hi), key=lambda b: _low_key(b.interval))
+            last = max((b for b in bands if b.interval.hi == highest.hi), key=lambda b: low_key(b.interval))
             shown = texts.get(highest.hi) or str(highest.hi)
             if marginal:
                 message = f"'{decl.name}' ends at {shown}: the part of an amount above it earns nothing"

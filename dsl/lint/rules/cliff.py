@@ -30,7 +30,7 @@ from dsl.run.lines import limit_line, payout_lines, total_limits
 from dsl.core.types import INT, PERCENT, is_money, is_numeric
 from dsl.core.display import format_number
 from dsl.lint.registry import WARNING, Finding, rule
-from dsl.lint.walk import ir_children, plan_exprs, walk_ir
+from dsl.ir.walk import children as ir_children, plan_exprs, walk as walk_ir
 
 DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate, ir.LetRef)
 

@@ -8,37 +8,17 @@ it, or when the divisor is `max(x, c)` / `clamp(x, c, ..)` with a constant c > 0
 A line's `when` gate guards the line: the evaluator reads the gate first and a
 closed gate computes nothing else, so `x / t when t > 0` is safe.
 Definitions are followed to where they are used, as the evaluator does: a let
-divides wherever it is first read.
+divides wherever it is first read. What an expression reads (the divisor, a
+condition) is `dsl.ir.analysis.reads`.
 """
 from __future__ import annotations
 
 from decimal import Decimal
+
 from dsl import ir
+from dsl.ir.analysis.reads import Reads
+from dsl.ir.walk import children
 from dsl.lint.registry import WARNING, Finding, rule
-from dsl.lint.walk import ir_children
-
-DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate)
-
-
-class _Atoms:
-    """What an expression reads, with definitions followed (memoised per plan)."""
-
-    def __init__(self, plan: ir.Plan):
-        self.plan = plan
-        self.memo: dict[str, frozenset] = {}
-
-    def of(self, node) -> frozenset:
-        if isinstance(node, DATA_NODES):
-            return frozenset({("data", node)})
-        if isinstance(node, ir.LetRef):
-            if node.name not in self.memo:
-                let = self.plan.let(node.name)
-                self.memo[node.name] = frozenset({("let", node.name)}) | (self.of(let.expr) if let else frozenset())
-            return self.memo[node.name]
-        found = frozenset()
-        for child in ir_children(node):
-            found |= self.of(child)
-        return found
 
 
 def _positive_const(node) -> bool:
@@ -57,7 +37,7 @@ def _safe_divisor(node) -> bool:
 class _Walker:
     def __init__(self, plan: ir.Plan):
         self.plan = plan
-        self.atoms = _Atoms(plan)
+        self.reads = Reads(plan)
         self.visited: set = set()
         self.findings: dict = {}
 
@@ -80,30 +60,30 @@ class _Walker:
             self.division(node, guards)
         if isinstance(node, ir.Cond):
             self.visit(node.condition, guards)
-            tested = guards | self.atoms.of(node.condition)
+            tested = guards | self.reads.of(node.condition)
             self.visit(node.then, tested)
             self.visit(node.otherwise, tested)
             return
         if isinstance(node, ir.Logic) and node.op in ("and", "or"):
             left, right = node.operands
             self.visit(left, guards)
-            self.visit(right, guards | self.atoms.of(left))
+            self.visit(right, guards | self.reads.of(left))
             return
         if isinstance(node, ir.Aggregate):
             inner = guards
             if node.where is not None:
                 self.visit(node.where, guards)
-                inner = guards | self.atoms.of(node.where)
+                inner = guards | self.reads.of(node.where)
             if node.expr is not None:
                 self.visit(node.expr, inner)
             return
-        for child in ir_children(node):
+        for child in children(node):
             self.visit(child, guards)
 
     def division(self, node: ir.Arith, guards: frozenset) -> None:
         divisor = node.right
-        reads = self.atoms.of(divisor)
-        if not any(kind == "data" for kind, _ in reads) or _safe_divisor(divisor):
+        reads = self.reads.of(divisor)
+        if not self.reads.reads_data(divisor) or _safe_divisor(divisor):
             return
         if reads & guards:
             return
@@ -120,7 +100,7 @@ def unguarded_division(ctx):
     walker = _Walker(plan)
     none = frozenset()
     for payout in plan.payouts:
-        gate_guards = walker.atoms.of(payout.gate) if payout.gate is not None else none
+        gate_guards = walker.reads.of(payout.gate) if payout.gate is not None else none
         for expr in (payout.expr, payout.cap, payout.floor):
             if expr is not None:
                 walker.visit(expr, gate_guards)

@@ -14,7 +14,8 @@ from decimal import Decimal
 from dsl.syntax import ast
 from dsl.core.display import format_percent
 from dsl.lint.registry import WARNING, Finding, rule
-from dsl.lint.walk import _low_key, table_bands
+from dsl.ir.analysis.intervals import low_key
+from dsl.lint.walk import table_bands
 
 ONE = Decimal(1)
 
@@ -60,7 +61,7 @@ def rate_above_100_percent(ctx):
 @rule("L009", "falling-rates", WARNING, "The rates of a marginal or whole table fall as the bands rise.")
 def falling_rates(ctx):
     for decl, bands in _rate_tables(ctx):
-        ordered = sorted((b for b in bands if b.value is not None), key=lambda b: _low_key(b.interval))
+        ordered = sorted((b for b in bands if b.value is not None), key=lambda b: low_key(b.interval))
         for previous, band in zip(ordered, ordered[1:]):
             if band.value < previous.value:
                 lower = ctx.slice(band.row.value.span)

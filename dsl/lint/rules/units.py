@@ -14,7 +14,7 @@ from dsl.syntax import ast
 from dsl import ir
 from dsl.core.types import INT, NUMBER, is_money
 from dsl.lint.registry import WARNING, Finding, rule
-from dsl.lint.walk import plan_exprs, walk_ir
+from dsl.ir.walk import plan_exprs, walk
 
 TEN_THOUSAND = Decimal(10000)
 
@@ -26,7 +26,7 @@ def _bare_number(node) -> bool:
 def _compared_with_bare_numbers(ctx):
     seen = set()
     for root in plan_exprs(ctx.plan):
-        for node in walk_ir(root):
+        for node in walk(root):
             if not isinstance(node, ir.Cmp):
                 continue
             for money_side, other in ((node.left, node.right), (node.right, node.left)):

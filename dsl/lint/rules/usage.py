@@ -17,7 +17,8 @@ from __future__ import annotations
 from dsl.syntax import ast
 from dsl import ir
 from dsl.lint.registry import WARNING, Finding, rule
-from dsl.lint.walk import item_exprs, plan_exprs, walk_ast, walk_ir
+from dsl.ir.walk import plan_exprs, walk
+from dsl.lint.walk import item_exprs, walk_ast
 
 
 def _references(plan_file: ast.PlanFile):
@@ -72,7 +73,7 @@ def shadowed_name(ctx):
     lets = {let.name: let for let in plan.lets}
     seen = set()
     for root in plan_exprs(plan):
-        for node in walk_ir(root):
+        for node in walk(root):
             if not isinstance(node, (ir.ColumnRef, ir.ComputedRef)):
                 continue
             name = node.field if isinstance(node, ir.ColumnRef) else node.name

@@ -1,0 +1,93 @@
+"""Walks over the typed IR: the children of a node, every node below it, and
+the expressions of a plan.
+
+`children` is derived from the attrs fields of a node, so a new expression
+class needs no walk code: any field holding an expression, or a tuple of them,
+is a child, in field order. Analyses (`dsl.ir.analysis`), passes and the lint
+rules walk the IR with these functions only.
+
+    >>> from decimal import Decimal
+    >>> from dsl.core.types import MoneyType, PERCENT
+    >>> from dsl import ir
+    >>> cny = MoneyType("CNY")
+    >>> sales = ir.LetRef("sales", cny)
+    >>> commission = ir.Arith("*", sales, ir.Const(Decimal("0.02"), PERCENT), cny)
+    >>> [type(n).__name__ for n in walk(commission)]
+    ['Arith', 'LetRef', 'Const']
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import attrs
+
+from dsl.ir.nodes import EXPR_CLASSES, Plan
+
+__all__ = ["children", "walk", "plan_roots", "plan_exprs"]
+
+_NOT_CHILDREN = frozenset({"type", "span", "text"})
+
+
+def _child_fields(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in attrs.fields(cls) if f.name not in _NOT_CHILDREN)
+
+
+_FIELDS = {cls: _child_fields(cls) for cls in EXPR_CLASSES}
+
+
+def children(node) -> tuple:
+    """The sub-expressions of an IR expression node, in field order.
+
+    >>> from decimal import Decimal
+    >>> from dsl.core.types import BOOL, NUMBER
+    >>> from dsl import ir
+    >>> one, two = ir.Const(Decimal(1), NUMBER), ir.Const(Decimal(2), NUMBER)
+    >>> children(ir.Cond(ir.Const(True, BOOL), one, two, NUMBER)) == (ir.Const(True, BOOL), one, two)
+    True
+    >>> children(one)
+    ()
+    """
+    cls = type(node)
+    fields = _FIELDS.get(cls)
+    if fields is None:  # not an expression class of nodes.py: walk its fields all the same
+        if not attrs.has(cls):
+            return ()
+        fields = _child_fields(cls)
+    found = []
+    for name in fields:
+        value = getattr(node, name)
+        if isinstance(value, EXPR_CLASSES):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found.extend(v for v in value if isinstance(v, EXPR_CLASSES))
+    return tuple(found)
+
+
+def walk(node) -> Iterator:
+    """The node itself, then every node below it, depth first in field order."""
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def plan_roots(plan: Plan) -> Iterator:
+    """Every expression of the plan that is evaluated for its own sake: each
+    line's value, gate, cap and floor, each flag, the total cap and floor."""
+    for payout in plan.payouts:
+        for expr in (payout.expr, payout.gate, payout.cap, payout.floor):
+            if expr is not None:
+                yield expr
+    for flag in plan.flags:
+        yield flag.expr
+    for expr in (plan.total_cap, plan.total_floor):
+        if expr is not None:
+            yield expr
+
+
+def plan_exprs(plan: Plan) -> Iterator:
+    """Every expression of the plan: the roots, then lets and computed columns."""
+    yield from plan_roots(plan)
+    for let in plan.lets:
+        yield let.expr
+    for column in plan.columns:
+        yield column.expr
