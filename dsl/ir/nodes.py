@@ -269,27 +269,6 @@ class Quotient:
     text: str = _text()
 
 
-def children(node) -> tuple:
-    """The sub-expressions of an IR expression node (for walks over a plan)."""
-    if isinstance(node, (Arith, Cmp)):
-        return (node.left, node.right)
-    if isinstance(node, Neg):
-        return (node.operand,)
-    if isinstance(node, Logic):
-        return node.operands
-    if isinstance(node, Cond):
-        return (node.condition, node.then, node.otherwise)
-    if isinstance(node, Aggregate):
-        return tuple(n for n in (node.expr, node.where) if n is not None)
-    if isinstance(node, Builtin):
-        return node.args
-    if isinstance(node, TierCall):
-        return (node.arg,)
-    if isinstance(node, FieldOf):
-        return (node.target,)
-    if isinstance(node, Quotient):
-        return node.numerators + node.denominators
-    return ()
 
 
 Expr = Union[Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient]

@@ -29,7 +29,9 @@ _NOT_CHILDREN = frozenset({"type", "span", "text"})
 
 
 def _child_fields(cls) -> tuple[str, ...]:
-    return tuple(f.name for f in attrs.fields(cls) if f.name not in _NOT_CHILDREN)
+    # a field left out of equality is a note about the node (its span, its text, the
+    # chain a Quotient was combined from), never one of its operands
+    return tuple(f.name for f in attrs.fields(cls) if f.name not in _NOT_CHILDREN and f.eq)
 
 
 _FIELDS = {cls: _child_fields(cls) for cls in EXPR_CLASSES}

@@ -30,6 +30,7 @@ from dsl.run.lines import limit_line, payout_lines, total_limits
 from dsl.core.types import INT, PERCENT, is_money, is_numeric
 from dsl.core.display import format_number
 from dsl.lint.registry import WARNING, Finding, rule
+from dsl.ir.passes import run_passes
 from dsl.ir.walk import children as ir_children, plan_exprs, walk as walk_ir
 
 DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate, ir.LetRef)
@@ -156,7 +157,7 @@ def _where(plan, tables, values, a: Decimal, b: Decimal):
 
 @rule("L018", "payout-cliff", WARNING, "Total pay falls as a measure rises: crossing a band bound pays less.", needs_plan=True)
 def payout_cliff(ctx):
-    plan = ctx.plan
+    plan = run_passes(ctx.plan)  # probed as `plan run` computes it (division last)
     for measure, tables in _measures(plan):
         points = _probes(plan, measure, tables)
         values = _evaluate(plan, measure, points)
