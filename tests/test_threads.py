@@ -10,7 +10,6 @@ same outcomes with the same digits.
 from __future__ import annotations
 
 import concurrent.futures
-import decimal
 import random
 
 import pytest
@@ -104,23 +103,6 @@ test "每一位" {
 """
 
 
-def _import_sets_this_threads_decimal_context() -> bool:
-    """True while importing the package changes the decimal context of the importing
-    thread only: a thread started afterwards computes with Python's default context."""
-    def settings(context):
-        return (context.prec, context.rounding, context.Emax, context.Emin)
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        there = pool.submit(decimal.getcontext).result()
-    return settings(decimal.getcontext()) != settings(there)
-
-
-@pytest.mark.xfail(
-    _import_sets_this_threads_decimal_context(),
-    reason="importing dsl sets the importing thread's decimal context (decimal.setcontext), so other threads compute "
-    "with Python's default precision instead of the numeric policy's",
-    strict=True,
-)
 def test_digits_do_not_depend_on_the_thread(tmp_path):
     path = tmp_path / "digits.plan"
     path.write_text(DIGITS_PLAN, encoding="utf-8")
