@@ -25,8 +25,11 @@ test "t" { deals = [{amount: 1元, channel: "x", units: 1}]  reps = {rate: 1%}  
 
 
 def test_every_ast_expression_has_a_checker_rule():
-    missing = [cls.__name__ for cls in ast.EXPR_CLASSES if not hasattr(ExprChecker, "_" + cls.__name__.lower())]
-    assert missing == []
+    from dsl.check.expressions import _DISPATCH as CHECKER
+
+    assert set(CHECKER) == set(ast.EXPR_CLASSES)
+    for cls, method in CHECKER.items():  # each a method of the checker, named for its class
+        assert getattr(ExprChecker, method.__name__) is method and method.__name__ == "_" + cls.__name__.lower()
 
 
 def test_every_ir_expression_has_an_evaluator_rule():

@@ -96,10 +96,10 @@ class ExprChecker:
 
     # ---- entry
     def check(self, node: ast.Expr, row_table: Optional[str] = None) -> ir.Expr:
-        method = getattr(self, "_" + type(node).__name__.lower(), None)
+        method = _DISPATCH.get(type(node))
         if method is None:  # pragma: no cover - every AST expression class has a method (tested)
             raise TypeError(f"no checker rule for {type(node).__name__}")
-        return method(node, row_table)
+        return method(self, node, row_table)
 
     # ---- literals
     def _number(self, node: ast.Number, row_table):
@@ -614,6 +614,28 @@ class ExprChecker:
             self.error(TYPE_MISMATCH, f"cannot compare {describe(lt)} with {describe(rt)} using '{node.op}'", node.span)
             return self.bad(node)
         return ir.Cmp(node.op, left, right, BOOL, node.span, self.text(node.span))
+
+
+# One table, class → method, as the interpreter's: the one dispatch style of the stages.
+_DISPATCH = {
+    ast.Number: ExprChecker._number,
+    ast.Percent: ExprChecker._percent,
+    ast.Money: ExprChecker._money,
+    ast.String: ExprChecker._string,
+    ast.Date: ExprChecker._date,
+    ast.Bool: ExprChecker._bool,
+    ast.Name: ExprChecker._name,
+    ast.TotalRef: ExprChecker._totalref,
+    ast.Field: ExprChecker._field,
+    ast.Filtered: ExprChecker._filtered,
+    ast.Call: ExprChecker._call,
+    ast.Negate: ExprChecker._negate,
+    ast.Not: ExprChecker._not,
+    ast.Logical: ExprChecker._logical,
+    ast.If: ExprChecker._if,
+    ast.Binary: ExprChecker._binary,
+    ast.Compare: ExprChecker._compare,
+}
 
 
 def const_value(node, currency: str) -> tuple[object, Type]:

@@ -3,7 +3,7 @@ evaluators consume.
 
 Every name is resolved, every node knows its static type, and nothing here
 refers to Python callbacks: each construct is a pure function of the inputs
-that can be computed per payee by the traced interpreter (evaluator.py) or for
+that can be computed per payee by the traced interpreter (dsl/run) or for
 a whole population at once by a columnar backend. Nodes keep the span and the
 source text of the expression they came from, so traces can quote the plan.
 

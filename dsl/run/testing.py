@@ -6,8 +6,8 @@ A test gives a payee's inputs inline and states expected values:
     expect "降级预警" = true            # a flag
     expect 提成比例(200万) = 65000       # any payee-level expression
 
-`check_test` (called by the checker) validates a test against the plan's
-inputs and lines; `run_tests` evaluates each test on its own small dataset and
+The checker types each test (`dsl.check.tests`); here `run_tests` evaluates each
+test on its own small dataset, with the one line semantics of `lines.py`, and
 reports every failing expectation with expected vs actual and the plan line.
 """
 from __future__ import annotations

@@ -4,10 +4,10 @@ The evaluator returns a `Trace` beside every value it computes (when tracing is
 on). A trace node records the kind of step, the plan text it evaluates, the
 value, where in the plan it stands, and its inputs as children: other steps,
 data cells (file, row, column), tier bands (amount × rate), caps, floors and
-rounding. Renderers (explain.py) only read this tree; they compute nothing.
+rounding. Renderers (dsl/explain) only read this tree; they compute nothing.
 
 The JSON form (`Trace.to_json`) is the documented interchange format
-(docs/explain-json.md): numbers are strings so no reader turns money into floats.
+(docs/explain.md, docs/explain.schema.json): numbers are strings so no reader turns money into floats.
 """
 from __future__ import annotations
 
