@@ -5,11 +5,9 @@ checker gave the node (`expr.type`), never recomputed here, so folding and
 type checking cannot disagree about units: money ÷ money is whatever the
 checker says it is.
 
-Arithmetic is done in an explicit context, never the thread's: sums,
-differences and products of values within the numeric policy (|x| < 10^20,
-at most 18 decimal places) are exact; a quotient is rounded half-even to 18
-decimal places, as the numeric policy rounds it; a division by zero does not
-fold.
+Arithmetic is the numeric policy's own (dsl.core.numeric), so a folded value
+is the value every backend computes; a division by zero or an overflow does
+not fold.
 
     >>> from dsl.core.types import MoneyType, NUMBER
     >>> from dsl import ir
@@ -22,10 +20,11 @@ fold.
 """
 from __future__ import annotations
 
-import decimal
 from decimal import Decimal
 from typing import Optional
 
+from dsl.core import numeric
+from dsl.core.numeric import NumericError
 from dsl.core.types import Type, is_money
 from dsl.ir.nodes import Arith, Const, Neg
 
@@ -33,20 +32,12 @@ __all__ = ["Constant", "arith", "negate", "fold", "fold_money"]
 
 Constant = tuple[Decimal, Type]
 
-SCALE = 18  # decimal places of a quotient (the numeric policy)
-_QUANTUM = Decimal(1).scaleb(-SCALE)
-# 120 digits: the exact sum or product of two values of up to 38 digits, with room to spare.
-_EXACT = decimal.Context(
-    prec=120,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emax=999999,
-    Emin=-999999,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
+_OPERATIONS = {"+": numeric.add, "-": numeric.sub, "*": numeric.mul, "/": numeric.div}
 
 
 def arith(op: str, left: Decimal, right: Decimal) -> Optional[Decimal]:
-    """`left op right` for op in + - * /, in an explicit context; None for a division by zero.
+    """`left op right` for op in + - * / under the numeric policy (dsl.core.numeric);
+    None for a division by zero or a result out of range (it does not fold).
 
     >>> arith("/", Decimal(1), Decimal(3))
     Decimal('0.333333333333333333')
@@ -55,28 +46,15 @@ def arith(op: str, left: Decimal, right: Decimal) -> Optional[Decimal]:
     >>> arith("/", Decimal(1), Decimal(0)) is None
     True
     """
-    if op == "+":
-        return _EXACT.add(left, right)
-    if op == "-":
-        return _EXACT.subtract(left, right)
-    if op == "*":
-        return _EXACT.multiply(left, right)
-    if right == 0:
+    try:
+        return _OPERATIONS[op](left, right)
+    except NumericError:
         return None
-    quotient = _EXACT.divide(left, right)
-    if _places(quotient) > SCALE:
-        quotient = quotient.quantize(_QUANTUM, context=_EXACT)
-    return quotient
-
-
-def _places(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def negate(value: Decimal) -> Decimal:
     """−value, exactly (the thread's context could round a long value)."""
-    return _EXACT.minus(value)
+    return numeric.neg(value)
 
 
 def fold(expr) -> Optional[Constant]:
