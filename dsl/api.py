@@ -322,7 +322,10 @@ def lint(compilation: Compilation, config=None) -> list[Diagnostic]:
         return []
     if config is None:
         config = lint_config(compilation.path) if compilation.path is not None else Config()
-    return run_rules(compilation.syntax, compilation.plan, compilation.source, config)
+    # The rules read the plan as written (a division is an Arith node, not part of a
+    # Quotient); those that evaluate apply the IR passes themselves.
+    checked = compilation.model.plan if compilation.ok else None
+    return run_rules(compilation.syntax, checked, compilation.source, config)
 
 
 def lint_report(
