@@ -32,10 +32,10 @@ from dsl.check.model import SemanticModel, Symbol, SymbolKind, Use
 from dsl.check.tests import check_test
 from dsl.check.tiers import TierTableChecker
 from dsl.core.source import SourceFile, Span
-from dsl.core.types import BOOL, ERROR, NUMBER, PAYEE, PERCENT, SCALAR_NAMES, TEXT, EnumType, FieldSchema, InputSchema, MoneyType, Type, fits, is_money, is_numeric, is_textual
+from dsl.core.types import BOOL, ERROR, NUMBER, PAYEE, PERCENT, SCALAR_NAMES, TEXT, WHOLE_RUN, EnumType, FieldSchema, InputSchema, MoneyType, Period, PeriodUnit, Type, fits, is_money, is_numeric, is_textual
 
 
-PERIODS = ("month", "quarter", "half_year", "year", "week", "day")
+PERIODS = tuple(unit.value for unit in PeriodUnit)
 DEFAULT_ROUNDING = ir.Rounding("half_up", Decimal("0.01"), stated=False)
 
 
@@ -106,7 +106,7 @@ class PlanChecker:
     # ---- header
     def header(self) -> dict:
         headers = [i for i in self.file.items if isinstance(i, ast.PlanHeader)]
-        result = {"name": "", "period": "period", "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None}
+        result = {"name": "", "period": WHOLE_RUN, "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None}
         if not headers:
             self.error(BAD_HEADER, 'the file has no plan header; start it with: plan "名称" { currency CNY  period month  payee rep }', self.source.span(0, 1))
             return result
@@ -131,12 +131,13 @@ class PlanChecker:
                 period = setting.values[0]
                 if period not in PERIODS:
                     self.error(BAD_HEADER, f"unknown period '{period}'", setting.span, hint=did_you_mean(period, PERIODS) or f"use one of {', '.join(PERIODS)} or a date range")
-                result["period"] = period
+                else:
+                    result["period"] = Period(PeriodUnit(period))
             elif setting.key == "period_range":
                 start, end = setting.values
                 if end < start:
                     self.error(BAD_HEADER, f"the period ends ({end}) before it starts ({start})", setting.span)
-                result["period"] = f"{start}..{end}"
+                result["period"] = Period(None, start, end)
             elif setting.key == "payee":
                 result["payee"] = setting.values[0]
             elif setting.key == "rounding":

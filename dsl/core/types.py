@@ -225,35 +225,15 @@ class Period:
     Concrete periods (2026-07, 2026-Q3) will be values of this type too: a unit
     with the range it covers.
 
-    >>> str(Period.of("quarter")), Period.of("quarter").unit
-    ('quarter', <PeriodUnit.QUARTER: 'quarter'>)
-    >>> str(Period.of("2024-06-16..2024-08-01"))
-    '2024-06-16..2024-08-01'
-    >>> Period.of("2024-06-16..2024-08-01").end
-    datetime.date(2024, 8, 1)
-    >>> str(WHOLE_RUN), Period.of("quarter") == Period(PeriodUnit.QUARTER)
-    ('run', True)
+    >>> str(Period(PeriodUnit.QUARTER)), str(Period(None, datetime.date(2024, 6, 16), datetime.date(2024, 8, 1)))
+    ('quarter', '2024-06-16..2024-08-01')
+    >>> str(WHOLE_RUN)
+    'run'
     """
 
     unit: Optional[PeriodUnit] = None
     start: Optional[datetime.date] = None
     end: Optional[datetime.date] = None  # inclusive
-
-    @classmethod
-    def of(cls, value) -> "Period":
-        """A Period from the checker's header text; text that names no period is the whole run."""
-        if isinstance(value, Period):
-            return value
-        text = str(value).strip()
-        if text in PeriodUnit._value2member_map_:
-            return cls(PeriodUnit(text))
-        start, dots, end = text.partition("..")
-        if dots:
-            try:
-                return cls(None, datetime.date.fromisoformat(start.strip()), datetime.date.fromisoformat(end.strip()))
-            except ValueError:
-                pass
-        return cls()
 
     def __str__(self) -> str:
         if self.start is not None and self.end is not None and self.unit is None:

@@ -388,7 +388,7 @@ class Plan:
     name: str
     file: str
     currency: str
-    period: Period = attrs.field(converter=Period.of)
+    period: Period
     payee_label: str
     rounding: Rounding
     effective: Optional[tuple[datetime.date, datetime.date]]
