@@ -45,15 +45,8 @@ CONTEXT = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
-ROUNDING_MODES = {
-    "half_up": decimal.ROUND_HALF_UP,
-    "half_even": decimal.ROUND_HALF_EVEN,
-    "half_down": decimal.ROUND_HALF_DOWN,
-    "down": decimal.ROUND_DOWN,
-    "up": decimal.ROUND_UP,
-    "floor": decimal.ROUND_FLOOR,
-    "ceiling": decimal.ROUND_CEILING,
-}
+# The rounding modes a plan may name (`round half_even to 1`); `_round_division` defines each.
+ROUNDING_MODES = ("half_up", "half_even", "half_down", "down", "up", "floor", "ceiling")
 
 MULTIPLIERS = {"": 0, "万": 4, "亿": 8}  # powers of ten
 CURRENCY_WORDS = {"元": "CNY", "块": "CNY"}
@@ -134,12 +127,12 @@ def parse_amount(text: str) -> tuple[Decimal, str | None, bool]:
     if unit == "%":
         if code:
             raise AmountError(f"'{text}' is a percent with a currency")
-        value = quotient((value,), (Decimal(100),))
-        if value.copy_abs() >= LIMIT:
-            raise AmountError(f"'{text}' is too large: every value must be less than 10^20")
-        return value, None, True
+        value = quotient((value,), (Decimal(100),), bounded=False)
+    # The digits counted above keep this cheap; the value itself decides (99,999,999,999,999,999,999.5 is over).
     if value.copy_abs() >= LIMIT:
         raise AmountError(f"'{text}' is too large: every value must be less than 10^20")
+    if unit == "%":
+        return value, None, True
     if unit in CURRENCY_WORDS:
         currency = CURRENCY_WORDS[unit]
         if code and code != currency:
@@ -324,8 +317,7 @@ def quotient(numerators: Sequence[Decimal], denominators: Sequence[Decimal] = ()
     sign = "-" if negative else ""
     scaled, remainder = divmod(numerator * 10**SCALE, denominator)
     if remainder:
-        if 2 * remainder > denominator or (2 * remainder == denominator and scaled % 2):
-            scaled += 1
+        scaled += _rounds_up(scaled, remainder, denominator, False, "half_even")
         exponent = -SCALE
     elif scaled == 0:
         exponent = max(-SCALE, ideal)
@@ -378,15 +370,20 @@ def _round_division(n: int, d: int, mode: str) -> int:
         raise ValueError(f"unknown rounding mode '{mode}'")
     negative = n < 0
     q, r = divmod(abs(n), d)
-    if r:
-        up = {
-            "half_up": 2 * r >= d,
-            "half_even": 2 * r > d or (2 * r == d and q % 2 == 1),
-            "half_down": 2 * r > d,
-            "down": False,
-            "up": True,
-            "floor": negative,
-            "ceiling": not negative,
-        }[mode]
-        q += up
+    q += _rounds_up(q, r, d, negative, mode)
     return -q if negative else q
+
+
+def _rounds_up(q: int, r: int, d: int, negative: bool, mode: str) -> bool:
+    """Whether |n| / d = q + r/d (0 <= r < d) rounds away from zero to q + 1 under `mode`."""
+    if not r:
+        return False
+    return {
+        "half_up": 2 * r >= d,
+        "half_even": 2 * r > d or (2 * r == d and q % 2 == 1),
+        "half_down": 2 * r > d,
+        "down": False,
+        "up": True,
+        "floor": negative,
+        "ceiling": not negative,
+    }[mode]
