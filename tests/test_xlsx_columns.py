@@ -9,7 +9,7 @@ import openpyxl.utils.cell
 import pytest
 
 from conftest import ROOT
-from dsl.data.readers import column_letters, column_number
+from dsl.core.spreadsheet import column_letters, column_number
 
 
 def test_every_column_agrees_with_openpyxl():

@@ -32,6 +32,7 @@ from dsl.core.perf import paused_gc
 from dsl.core.source import Span
 from dsl.core.types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
 from dsl.core.numeric import admit, parse_amount
+from dsl.core.spreadsheet import column_letters, column_number
 from dsl.data.dataset import Dataset, Table
 
 MAX_ERRORS = 50  # per input; the rest become one "... and N more" diagnostic
@@ -281,38 +282,6 @@ def _string(element) -> str:
 def _is_date_format(code: str) -> bool:
     bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", code)  # drop literals, colours, locales, padding
     return bool(re.search(r"[dmyhs]", bare, re.IGNORECASE))
-
-
-def column_number(letters: str) -> int:
-    """The 1-based number of a spreadsheet column: A → 1, Z → 26, AA → 27.
-
-    >>> column_number("A"), column_number("z"), column_number("AA"), column_number("XFD")
-    (1, 26, 27, 16384)
-    >>> column_number("A1")
-    Traceback (most recent call last):
-    ValueError: 'A1' is not a column name
-    """
-    if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isalpha()):
-        raise ValueError(f"'{letters}' is not a column name")
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number
-
-
-def column_letters(number: int) -> str:
-    """The letters of a 1-based spreadsheet column: 1 → A, 26 → Z, 27 → AA.
-
-    >>> column_letters(1), column_letters(26), column_letters(27), column_letters(702), column_letters(703)
-    ('A', 'Z', 'AA', 'ZZ', 'AAA')
-    """
-    if not 1 <= number <= 18278:  # A to ZZZ, the columns a cell reference is read with
-        raise ValueError(f"{number} is not a column number")
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 class _Workbook:

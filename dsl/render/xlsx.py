@@ -14,6 +14,8 @@ import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from dsl.core.spreadsheet import column_letters
+
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
@@ -46,15 +48,6 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 MONEY_STYLE, HEADER_STYLE = 1, 2
 
 
-def column_letter(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _cell(ref: str, value, header: bool) -> str:
     if value is None:
         return ""
@@ -70,7 +63,7 @@ def _cell(ref: str, value, header: bool) -> str:
 def _sheet(rows: list[list]) -> str:
     body = []
     for number, row in enumerate(rows, 1):
-        cells = "".join(_cell(f"{column_letter(i)}{number}", v, number == 1) for i, v in enumerate(row, 1))
+        cells = "".join(_cell(f"{column_letters(i)}{number}", v, number == 1) for i, v in enumerate(row, 1))
         body.append(f'<row r="{number}">{cells}</row>')
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
