@@ -21,7 +21,7 @@ from typing import Optional
 import attrs
 
 from dsl import ir
-from dsl.core.diagnostics import Diagnostic
+from dsl.core.diagnostics import Diagnostic, has_errors
 from dsl.core.source import Span
 from dsl.core.types import Type
 
@@ -110,7 +110,7 @@ class SemanticModel:
     @property
     def ok(self) -> bool:
         """True when no diagnostic is an error: the plan may be evaluated."""
-        return not any(d.is_error for d in self.diagnostics)
+        return not has_errors(self.diagnostics)
 
     def symbol_at(self, line: int, column: int) -> Optional[Symbol]:
         """The symbol used or defined at a 1-based line and column, or None.

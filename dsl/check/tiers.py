@@ -20,7 +20,7 @@ from dsl.check.expressions import const_value, describe
 from dsl.core.source import SourceFile, Span
 from dsl.core.types import ERROR, NUMBER, PERCENT, TEXT, RecordType, Type, is_money, is_numeric, is_textual
 from dsl.core.display import format_number
-from dsl.ir.analysis.intervals import Interval, shared as shared_values
+from dsl.ir.analysis.intervals import Interval, low_key, shared as shared_values
 
 
 class TierTableChecker:
@@ -175,10 +175,7 @@ class TierTableChecker:
         return True
 
     def check_overlaps(self, decl, bands: list[ir.Band]) -> None:
-        def low_key(b):
-            return (b.low is not None, b.low if b.low is not None else Decimal(0), not b.low_closed)
-
-        ordered = sorted(bands, key=low_key)
+        ordered = sorted(bands, key=lambda band: low_key(Interval.of_band(band)))
         for i, a in enumerate(ordered):
             for b in ordered[i + 1 :]:
                 shared = overlap(a, b)

@@ -41,7 +41,7 @@ class Table:
     >>> schema = InputSchema("deals", "table", (FieldSchema("rep", PAYEE), FieldSchema("amount", MoneyType("CNY"))))
     >>> deals = Table(schema, "deals.csv", {"rep": ["甲", "乙", "甲"], "amount": [Decimal("10"), Decimal("20"), Decimal("30")]},
     ...               [2, 3, 4], {"rep": "1", "amount": "2"})
-    >>> deals.rows_of("甲"), deals.value("amount", 2), deals.cell(2, "amount")
+    >>> deals.rows_of("甲"), deals.columns["amount"][2], deals.cell(2, "amount")
     ((0, 2), Decimal('30'), {'file': 'deals.csv', 'row': 4, 'column': 'amount', 'column_label': '2'})
     """
 
@@ -87,12 +87,9 @@ class Table:
 
     @property
     def rows(self) -> list[dict[str, object]]:
-        """The rows as dicts of field → value (built on each call; readers of one value use `value`)."""
+        """The rows as dicts of field → value (built on each call; readers of one value index `columns`)."""
         names = list(self.columns)
         return [dict(zip(names, values)) for values in zip(*self.columns.values())] if names else [{} for _ in self.row_numbers]
-
-    def value(self, field: str, row: int) -> object:
-        return self.columns[field][row]
 
     def cell(self, row: int, field: str) -> dict:
         """Where a value came from: file, row number, field and the column label in the file."""
@@ -119,9 +116,9 @@ class Dataset:
     periods: tuple[Period, ...] = (WHOLE_RUN,)
 
     @classmethod
-    def empty(cls, schemas: Iterable[InputSchema], file: str, payees: Sequence[str] = ()) -> "Dataset":
-        """A dataset with no rows for any input (lint probes evaluate lines over it)."""
-        return cls({s.name: Table.empty(s, file) for s in schemas}, list(payees))
+    def empty(cls, schemas: Iterable[InputSchema], file: str) -> "Dataset":
+        """A dataset with no rows for any input and no payees (lint probes evaluate lines over it)."""
+        return cls({s.name: Table.empty(s, file) for s in schemas}, [])
 
     def record_row(self, input_name: str, payee: str) -> Optional[int]:
         """The row of `payee` in a record input, or None."""

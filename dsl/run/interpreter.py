@@ -73,9 +73,6 @@ class PayeeEvaluator:
             return None
         return Trace(kind, node.text, value, type_name(node.type), node.span, tuple(c for c in children if c is not None), detail)
 
-    def cell(self, table_name: str, row: int, field: str) -> dict:
-        return self.dataset.tables[table_name].cell(row, field)
-
     def _const(self, node: ir.Const, row):
         return node.value, (self.node(K.CONST, node, node.value) if self.tracing else None)
 
@@ -125,7 +122,7 @@ class PayeeEvaluator:
         value, inner = cached
         if not self.tracing:
             return value, None
-        return value, self.node(K.COMPUTED, node, value, (inner,), name=f"{node.table}.{node.name}", ref=self.cell(node.table, row, node.name))
+        return value, self.node(K.COMPUTED, node, value, (inner,), name=f"{node.table}.{node.name}", ref=self.dataset.tables[node.table].cell(row, node.name))
 
     def _arith(self, node: ir.Arith, row):
         left, lt = self.eval(node.left, row)

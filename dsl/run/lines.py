@@ -156,7 +156,5 @@ def payee_lines(plan: ir.Plan, evaluate: Evaluate, tracing: bool = False) -> tup
     for payout in plan.payouts:
         lines.extend(payout_lines(payout, evaluate, plan.currency, tracing))
     subtotal = sum((line.value for line in lines), ZERO)
-    for line in total_lines(plan, subtotal, evaluate, tracing):
-        lines.append(line)
-        subtotal += line.value
-    return lines, subtotal
+    totals = total_lines(plan, subtotal, evaluate, tracing)
+    return lines + totals, subtotal + sum((line.value for line in totals), ZERO)

@@ -96,29 +96,26 @@ class _Builder(Transformer):
         return raw.replace('\\"', '"').replace("\\\\", "\\")
 
     # -- literals
-    @v_args(inline=True)
-    def number(self, token):
+    @staticmethod
+    def _amount(token: Token) -> tuple:
+        """parse_amount of a literal token; text it cannot read exactly is an E002 at the token."""
         try:
-            value, _, _ = parse_amount(str(token))
+            return parse_amount(str(token))
         except AmountError as exc:
             raise _LiteralError(str(exc), token) from None
-        return ast.Number(value, str(token), self._tspan(token))
+
+    @v_args(inline=True)
+    def number(self, token):
+        return ast.Number(self._amount(token)[0], str(token), self._tspan(token))
 
     @v_args(inline=True)
     def percent(self, token):
-        try:
-            value, _, _ = parse_amount(str(token))
-        except AmountError as exc:
-            raise _LiteralError(str(exc), token) from None
-        return ast.Percent(value, str(token), self._tspan(token))
+        return ast.Percent(self._amount(token)[0], str(token), self._tspan(token))
 
     @v_args(inline=True)
     def amount(self, token):
         text = str(token)
-        try:
-            value, currency, _ = parse_amount(text)
-        except AmountError as exc:
-            raise _LiteralError(str(exc), token) from None
+        value, currency, _ = self._amount(token)
         # "50万" names no currency: it is money in the plan's currency.
         explicit = currency if any(c.isupper() for c in text) else None
         return ast.Money(value, explicit, text, self._tspan(token))

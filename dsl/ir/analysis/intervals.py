@@ -1,6 +1,6 @@
 """Intervals of values between two bounds, each bound included or not.
 
-The one implementation of band arithmetic: which values a band contains, the
+The one implementation of band arithmetic over intervals: the
 union of several bands, the gaps between them, whether one interval covers
 another, and the values two bands share. The checker's overlap test (E109)
 and the lint band rules (gaps, reach, coverage) all use it. `None` stands for
@@ -40,17 +40,6 @@ class Interval:
     @property
     def is_point(self) -> bool:
         return self.lo is not None and self.lo == self.hi
-
-    def contains(self, x: Decimal) -> bool:
-        """
-        >>> Interval(Decimal(0), True, Decimal(10), False).contains(Decimal(10))
-        False
-        """
-        if self.lo is not None and (x < self.lo or (x == self.lo and not self.lo_closed)):
-            return False
-        if self.hi is not None and (x > self.hi or (x == self.hi and not self.hi_closed)):
-            return False
-        return True
 
     def bounds_text(self, texts: Optional[dict] = None) -> str:
         """`[lo, hi)` with each bound in the text it was written with, if known.
