@@ -10,6 +10,7 @@ two cells), so carets line up under Chinese identifiers.
 """
 from __future__ import annotations
 
+import bisect
 import unicodedata
 
 import attrs
@@ -55,12 +56,33 @@ def display_width(text: str) -> int:
     return width
 
 
+def _line_starts(text: str) -> tuple[int, ...]:
+    """The offset at which each line begins (after each LF), for position lookups."""
+    starts = [0]
+    at = text.find("\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return tuple(starts)
+
+
 @attrs.frozen
 class SourceFile:
-    """A plan's text with its name; answers line lookups for rendering."""
+    r"""A plan's text with its name; answers line lookups for rendering.
+
+    Offsets become lines and columns through an index of line starts built once,
+    so placing every node and comment of a long plan costs no rescan of its text.
+
+    >>> SourceFile("p.plan", "ab\ncd").position(4)
+    (2, 2)
+    """
 
     name: str
     text: str
+    line_starts: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "line_starts", _line_starts(self.text))
 
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
@@ -74,9 +96,8 @@ class SourceFile:
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
         offset = max(0, min(offset, len(self.text)))
-        line = self.text.count("\n", 0, offset) + 1
-        last_newline = self.text.rfind("\n", 0, offset)
-        return line, offset - last_newline
+        line = bisect.bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
 
     def span(self, start: int, end: int) -> Span:
         line, column = self.position(start)

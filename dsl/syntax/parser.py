@@ -431,7 +431,7 @@ def _found(token: Token) -> str:
     return f"'{token}'"
 
 
-def _parse_tree(text: str) -> tuple[lark.Tree, tuple[ast.Comment, ...]]:
+def _parse_tree(source: SourceFile) -> tuple[lark.Tree, tuple[ast.Comment, ...]]:
     """The Lark tree of `text` and its comments, collected by this call alone.
 
     The grammar ignores comments, so the lexer never hands them to the parser.
@@ -439,30 +439,32 @@ def _parse_tree(text: str) -> tuple[lark.Tree, tuple[ast.Comment, ...]]:
     (or before the first, or after the last) is only whitespace and comments,
     and every `#` there starts a comment that runs to the end of its line.
     """
+    text = source.text
     steps = _parser().parse_interactive(text)
     comments: list[ast.Comment] = []
     end, token = 0, None
     for token in steps.iter_parse():
         if token.start_pos > end:
-            comments += _comments(text, end, token.start_pos)
+            comments += _comments(source, end, token.start_pos)
         end = token.end_pos
-    comments += _comments(text, end, len(text))
+    comments += _comments(source, end, len(text))
     return steps.feed_eof(token), tuple(comments)
 
 
-def _comments(text: str, start: int, end: int) -> Iterator[ast.Comment]:
-    r"""The comments in text[start:end], a stretch holding only whitespace and comments.
+def _comments(source: SourceFile, start: int, end: int) -> Iterator[ast.Comment]:
+    r"""The comments in the source text[start:end], a stretch holding only whitespace and comments.
 
-    >>> list(_comments("a  # one\n  # two\nb", 1, 17))
+    >>> list(_comments(SourceFile("p", "a  # one\n  # two\nb"), 1, 17))
     [Comment(text='# one', line=1, own_line=False), Comment(text='# two', line=2, own_line=True)]
     """
+    text = source.text
     at = text.find("#", start, end)
     while at != -1:
         stop = text.find("\n", at, end)
         stop = end if stop == -1 else stop
-        line_start = text.rfind("\n", 0, at) + 1
-        own_line = text[line_start:at].strip() == ""
-        yield ast.Comment(text[at:stop], text.count("\n", 0, at) + 1, own_line)
+        line, column = source.position(at)
+        own_line = text[at - column + 1 : at].strip() == ""
+        yield ast.Comment(text[at:stop], line, own_line)
         at = text.find("#", stop, end)
 
 
@@ -475,7 +477,7 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
     """
     source = SourceFile(file, text)
     try:
-        tree, comments = _parse_tree(text)
+        tree, comments = _parse_tree(source)
     except lark.exceptions.UnexpectedToken as exc:
         token = exc.token
         start = token.start_pos if token.start_pos is not None else len(text)
