@@ -68,9 +68,9 @@ class PayeeEvaluator:
     def eval(self, node, row: Optional[int] = None) -> tuple[object, Optional[Trace]]:
         return _DISPATCH[type(node)](self, node, row)
 
-    def node(self, kind, node, value, children=(), **detail) -> Optional[Trace]:
-        if not self.tracing:
-            return None
+    def node(self, kind, node, value, children=(), **detail) -> Trace:
+        """The trace of `node`; called only when tracing, so an untraced run builds
+        neither the trace nor its arguments (a data cell's reference, the detail)."""
         return Trace(kind, node.text, value, type_name(node.type), node.span, tuple(c for c in children if c is not None), detail)
 
     def _const(self, node: ir.Const, row):
