@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model  # benchmarks/machine.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = Path("plans") / "s1_big_account" / "plan.plan"
 
@@ -37,17 +39,6 @@ PLAN = Path("plans") / "s1_big_account" / "plan.plan"
 def interpreter(checkout: Path) -> str:
     venv = checkout / ".venv" / "bin" / "python"
     return str(venv) if venv.exists() else sys.executable
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def python_version(python: str) -> str:

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
 import subprocess
@@ -35,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from machine import describe  # noqa: E402  (benchmarks/machine.py, beside this script)
 
 PLAN = ROOT / "plans" / "s1_big_account" / "plan.plan"
 
@@ -64,16 +64,6 @@ def stages():
     pipeline, data, evaluator = (importlib.import_module(f"dsl.{name}") for name in ("pipeline", "data", "evaluator"))
     return (lambda path: pipeline.load_plan(path)[:2]), (lambda folder, plan: data.load_data(folder, plan.inputs, plan.currency)), \
         (lambda plan, dataset, trace: evaluator.evaluate(plan, dataset, trace=trace))
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def generate(folder: Path, deals: int, payees: int, seed: int = 7) -> None:
@@ -169,7 +159,7 @@ def main() -> None:
     load_plan, load_data, evaluate = stages()
     plan, diagnostics = load_plan(PLAN)
     assert plan is not None, diagnostics
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     print(f"plan: {PLAN.relative_to(ROOT)}; {args.deals:,} deals over {args.payees:,} payees; median of {args.repeat} runs")
     with tempfile.TemporaryDirectory() as tmp:
         if args.baseline:
