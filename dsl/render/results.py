@@ -22,6 +22,15 @@ FORMATS = ("csv", "json", "xlsx")
 COLUMNS = ["payee", "line", "kind", "value"]
 
 
+def _flat(result: RunResult) -> Iterator[tuple]:
+    """(payee, line or flag label, kind, value as computed) per payee × line, then × flag."""
+    for payee in result.payees:
+        for line in payee.lines:
+            yield payee.payee, line.label, line.kind, line.value
+        for flag in payee.flags:
+            yield payee.payee, flag.label, "flag", flag.value
+
+
 def result_rows(result: RunResult) -> Iterator[dict]:
     """One dict per payee × line, then per payee × flag (values as JSON values).
 
@@ -31,14 +40,11 @@ def result_rows(result: RunResult) -> Iterator[dict]:
     >>> list(result_rows(RunResult(None, (payee,))))
     [{'payee': '甲', 'line': '提成', 'kind': 'payout', 'value': '10.50'}, {'payee': '甲', 'line': '预警', 'kind': 'flag', 'value': 'true'}]
     """
-    for payee in result.payees:
-        for line in payee.lines:
-            yield {"payee": payee.payee, "line": line.label, "kind": line.kind, "value": json_value(line.value)}
-        for flag in payee.flags:
-            value = json_value(flag.value)
-            if isinstance(value, bool):  # as in the JSON output, not Python's True/False
-                value = "true" if value else "false"
-            yield {"payee": payee.payee, "line": flag.label, "kind": "flag", "value": value}
+    for payee, label, kind, value in _flat(result):
+        value = json_value(value)
+        if isinstance(value, bool):  # as in the JSON output, not Python's True/False
+            value = "true" if value else "false"
+        yield {"payee": payee, "line": label, "kind": kind, "value": value}
 
 
 def results_csv(result: RunResult) -> str:
@@ -71,10 +77,7 @@ def results_json(plan: ir.Plan, result: RunResult) -> str:
 
 def results_workbook(result: RunResult) -> dict[str, list[list]]:
     """The sheets of the workbook: `lines` (payee, line, kind, value) and `totals` (payee, total)."""
-    lines = [list(COLUMNS)]
-    for payee in result.payees:
-        lines += [[payee.payee, l.label, l.kind, l.value] for l in payee.lines]
-        lines += [[payee.payee, f.label, "flag", f.value] for f in payee.flags]
+    lines = [list(COLUMNS)] + [list(row) for row in _flat(result)]  # amounts stay Decimal: the workbook writes them exactly
     totals = [["payee", "total"]] + [[p.payee, p.total] for p in result.payees]
     return {"lines": lines, "totals": totals}
 
