@@ -89,15 +89,19 @@ def lint(
     return sorted(kept, key=_sort_key)
 
 
+def _check_and_lint(plan_file: Optional[ast.PlanFile], diagnostics: list[Diagnostic], source: SourceFile,
+                    config: Optional[Config]) -> list[Diagnostic]:
+    """The parser's diagnostics, then the checker's, then the lint findings (with the IR only when it checks)."""
+    if plan_file is None:
+        return diagnostics
+    model = check(plan_file, source)
+    return diagnostics + list(model.diagnostics) + lint(plan_file, model.plan if model.ok else None, source, config)
+
+
 def lint_source(text: str, name: str = "<plan>", config: Optional[Config] = None) -> list[Diagnostic]:
     """Parse, check and lint plan text: the parser's and checker's diagnostics, then lint findings."""
     plan_file, diagnostics = parse(text, name)
-    if plan_file is None:
-        return diagnostics
-    source = SourceFile(name, text)
-    model = check(plan_file, source)
-    plan, checked = (model.plan if model.ok else None), list(model.diagnostics)
-    return diagnostics + checked + lint(plan_file, plan, source, config)
+    return _check_and_lint(plan_file, diagnostics, SourceFile(name, text), config)
 
 
 lint_text = lint_source
@@ -108,11 +112,7 @@ def lint_file(path: str | Path, config: Optional[Config] = None, display: Option
     if config is None:
         config = find_config(path)
     plan_file, diagnostics, source = parse_file(path, display)
-    if plan_file is None:
-        return diagnostics, source
-    model = check(plan_file, source)
-    plan, checked = (model.plan if model.ok else None), list(model.diagnostics)
-    return diagnostics + checked + lint(plan_file, plan, source, config), source
+    return _check_and_lint(plan_file, diagnostics, source, config), source
 
 
 def lint_path(path: str | Path, config: Optional[Config] = None, display: Optional[str] = None) -> list[Diagnostic]:
