@@ -168,11 +168,16 @@ def evaluate(
 ):
     """Compute every payee's lines: IR + data (a `Dataset` from `read_data`, or a data path) → `RunResult`.
 
-    `periods` is the plan's own period for now (None); `engine` is the traced
-    interpreter (the only one so far). `trace=True` keeps every value's trace (what
-    `explain` renders); `payees` limits the run to those payees (an unknown one is
-    diagnostic R002); `progress(n)` is called as payees are done. Data that cannot
-    be read comes back as a result with no payees and the data diagnostics.
+    `periods` is what the run covers: text as on the command line (`"2026-07"`,
+    `"2026-01..2026-12"`) or a list of `Period`s; None runs the plan's stated
+    periods, else every period the data's period columns reach, else the plan's one
+    period (dsl/run/timeline.py). Periods run in order, each payee carrying its
+    ledger and history from one to the next; results come per payee and period.
+    `engine` is the traced interpreter (the only one so far). `trace=True` keeps
+    every value's trace (what `explain` renders); `payees` limits the run to those
+    payees (an unknown one is diagnostic R002); `progress(n)` is called as payees
+    are done. Data that cannot be read, and periods that cannot be run (R003) or
+    rows outside them (D007), come back as a result with no payees and the diagnostics.
 
     >>> from pathlib import Path
     >>> plan = load(Path("plans/s1_big_account/plan.plan")).plan
@@ -182,9 +187,11 @@ def evaluate(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; the engines are {', '.join(ENGINES)}")
-    if periods is not None:
-        raise ValueError("runs over several periods are not supported yet: pass periods=None (the plan's period)")
+    from dsl.core.diagnostics import RUN_PERIOD, diagnostic
+    from dsl.core.periods import PeriodError, parse_periods
+    from dsl.core.types import WHOLE_RUN, Period
     from dsl.data.dataset import Dataset
+    from dsl.run.timeline import place_rows, run_periods
     from dsl.run.interpreter import evaluate as interpret
     from dsl.run.results import RunResult
 
@@ -195,6 +202,20 @@ def evaluate(
         if dataset is None or has_errors(diagnostics):
             return RunResult(plan, (), read)
         data = dataset
+    if periods is not None and not all(isinstance(p, Period) for p in ([periods] if isinstance(periods, str) else periods)):
+        try:
+            texts = [periods] if isinstance(periods, str) else [p if isinstance(p, str) else str(p) for p in periods]
+            periods = [p for text in texts for p in parse_periods(text, plan.period.unit)]
+        except PeriodError as exc:
+            return RunResult(plan, (), read + (diagnostic(RUN_PERIOD, str(exc)),))
+    if periods is not None or data.periods == (WHOLE_RUN,):
+        chosen, problems = run_periods(plan, data, periods)
+        if not has_errors(problems):
+            data, placed = place_rows(plan, data, chosen)
+            problems += placed
+        read += tuple(problems)
+        if has_errors(problems):
+            return RunResult(plan, (), read)
     result = interpret(plan, data, trace=trace, payees=list(payees) if payees is not None else None, progress=progress)
     return attrs.evolve(result, diagnostics=read + tuple(result.diagnostics)) if read else result
 
@@ -248,8 +269,8 @@ def render_results(plan: ir.Plan, result, format: str = "csv") -> str:
     >>> from dsl.data.dataset import Dataset
     >>> plan = load('plan "x" { currency CNY }\\npayout "a" = 100元 * 2%').plan
     >>> print(render_results(plan, evaluate(plan, Dataset({}, ["甲"]))), end="")
-    payee,line,kind,value
-    甲,a,payout,2.00
+    payee,period,line,kind,value
+    甲,run,a,payout,2.00
     """
     from dsl.render.results import render_results as render
 

@@ -45,14 +45,17 @@ def test_evaluate_accepts_only_what_exists_today():
     plan = dsl.load(S1).plan
     with pytest.raises(ValueError, match="unknown engine"):
         dsl.evaluate(plan, S1.parent / "data", engine="duckdb")
-    with pytest.raises(ValueError, match="periods"):
-        dsl.evaluate(plan, S1.parent / "data", periods=["2024-Q1"])
+    wrong = dsl.evaluate(plan, S1.parent / "data", periods="2024-07")  # S1 is paid by quarter, not by month
+    assert wrong.payees == () and [d.code for d in wrong.diagnostics] == ["R003"]
+    quarter = dsl.evaluate(plan, S1.parent / "data", periods=["2024-Q1"], payees=["甲"])
+    # S1's inputs are not placed by period, so all of 甲's rows belong to the one quarter run: 65,000 + 6,000 renewal bonus
+    assert [(str(p.period), p.total) for p in quarter.payees] == [("2024-Q1", Decimal("71000.00"))]
 
 
 def test_results_render_as_csv_json_and_a_workbook(tmp_path):
     plan = dsl.load(S1).plan
     result = dsl.evaluate(plan, S1.parent / "data", payees=["甲"])
-    assert dsl.render_results(plan, result, "csv").splitlines()[:2] == ["payee,line,kind,value", "甲,销售额提成,payout,65000.00"]
+    assert dsl.render_results(plan, result, "csv").splitlines()[:2] == ["payee,period,line,kind,value", "甲,quarter,销售额提成,payout,65000.00"]
     dsl.write_results(plan, result, tmp_path / "out.xlsx", "xlsx")
     assert (tmp_path / "out.xlsx").read_bytes()[:2] == b"PK"  # a zip container, as every .xlsx is
     with pytest.raises(ValueError):

@@ -15,6 +15,9 @@ INNER_CLASSES = {ast.Setting, ast.TypeRef, ast.FieldDecl, ast.Band, ast.RecordVa
 
 def every_plan_file():
     yield parse('total cap at 15万\ntotal floor at 0元\n')[0]  # no bundled plan limits its total
+    yield parse('draw "保底" = 1000元 recoverable\n')[0]  # no seed scheme pays a draw
+    # until the bundled plans use them (issue 8's plans): a period literal, `period`, a clawback
+    yield parse('let q = period == 2026-07\nclawback "c" = r.amount * 1% within 6 months of r.sold_on\n')[0]
     for path in sorted(ROOT.rglob("*.plan")):
         if ".venv" in path.parts:
             continue

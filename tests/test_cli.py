@@ -169,11 +169,11 @@ def test_run_to_excel_keeps_every_digit(tmp_path):
     book = openpyxl.load_workbook(out)   # a real workbook that Excel's reader library opens
     assert book.sheetnames == ["lines", "totals"]
     rows = [[c.value for c in row] for row in book["totals"].iter_rows()]
-    assert rows[0] == ["payee", "total"] and [r[0] for r in rows[1:]] == ["甲", "乙"]
+    assert rows[0] == ["payee", "period", "total"] and [r[0] for r in rows[1:]] == ["甲", "乙"]
     # The amounts as stored in the sheet XML, exact: 65,000 + 6,000 and 33,000 + 0.
     xml = zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml").decode("utf-8")
-    assert '<c r="B2" s="1"><v>71000.00</v></c>' in xml
-    assert '<c r="B3" s="1"><v>33000.00</v></c>' in xml
+    assert '<c r="C2" s="1"><v>71000.00</v></c>' in xml
+    assert '<c r="C3" s="1"><v>33000.00</v></c>' in xml
 
 
 def test_excel_output_needs_a_file():
@@ -188,5 +188,5 @@ def test_run_to_a_file_writes_what_it_would_print(tmp_path):
     written = run_plan_cli("run", S1, "--out", str(out))
     assert printed.returncode == written.returncode == 0, written.stderr
     assert out.read_text(encoding="utf-8") == printed.stdout
-    assert printed.stdout.splitlines()[1] == "甲,销售额提成,payout,65000.00"   # 50万×2% + 50万×3% + 100万×4%
+    assert printed.stdout.splitlines()[1] == "甲,quarter,销售额提成,payout,65000.00"   # 50万×2% + 50万×3% + 100万×4%
     assert "wrote 2 payee(s)" in written.stderr

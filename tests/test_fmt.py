@@ -171,6 +171,7 @@ def test_every_syntax_class_is_printed():
     text += 'let deals.double = amount * 2\nflag "f" = not true\ntotal cap at 15万\ntotal floor at 0元\ninput p: params { d: date = 2024-01-01, e: enum("A", "B") }\n'
     text += 'tiers k lookup { "A" -> {x: 1元, y: -2%}  else -> {x: 0元, y: 0%} }\n'
     text += 'test "u" { payee "甲"  p = {d: 2024-02-01}  expect total = -1  expect k("A").x = 1 }\n'
+    text += 'hold "h" = 1元 release at year end\nclawback "c" = deals.amount * 1% within 6 months of deals.sold_on\ndraw "d" = 1元 recoverable\n'
     tree, _ = parse(text)
     seen = {type(item) for item in tree.items}
     assert seen == set(ast.ITEM_CLASSES)
@@ -225,7 +226,7 @@ def test_every_expression_class_is_printed():
     from dsl.lint.walk import all_ast_nodes
 
     text = (
-        'let x = if not a and b.c > -1 then f(sum(deals.amount where true), 2%, 3元, 2024-01-01, "s") else a * 2 - 1\n'
+        'let x = if not a and b.c > -1 then f(sum(deals.amount where true), 2%, 3元, 2024-01-01, "s", 2026-07, period) else a * 2 - 1\n'
         'test "t" { expect total = 1 }\n'
     )
     tree, _ = parse(text)

@@ -19,6 +19,7 @@ let deals.net = amount - (if channel == "x" then 10元 else 0元)
 let sales = sum(deals.net where units > 0 and not (channel == "y"))
 let ratio = sales / company.target
 payout "a" = band(sales) + grade(sales).base + -max(sales, 1元) * 0 + clamp(sales, 0, 1元) + abs(sales) * reps.rate
+payout "held part" = line("a") * 10% + previous(sales, 0元) * 0 + (if month(period.start) >= 1 then 0元 else 1元)
 flag "f" = count(deals) > 0 or ratio >= 100%
 test "t" { deals = [{amount: 1元, channel: "x", units: 1}]  reps = {rate: 1%}  company = {target: 1元}  expect 1 = 1 }
 '''
@@ -67,9 +68,18 @@ EVERY_SYNTAX = ALL_CONSTRUCTS + '''
 input regions: record { rep: payee, region: enum("东", "西") = "东", start: date }
 tiers 区域系数 lookup { "东" -> 1.1  else -> 1 }
 payout "b" = 100元 * 区域系数(regions.region) when regions.start >= 2024-01-01 cap at 50元 floor at 0元 round half_up to 1
-total cap at 15万
+total cap "封顶" at 15万
 total floor at 0元
+hold "年终" = line("b") * 40% release at year end scaled by 1 forfeit 50% when regions.region == "西"
+clawback "退回" = deals.amount * 1% within 6 months of regions.start recover at most 100元 per period keep at least 0元
+draw "保底" = 10元 recoverable
 test "t2" { payee "甲"  regions = {region: "西", start: 2024-02-01}  expect total = 1  expect "b" = 50  expect "f" = true }
+test "t3" {
+  payee "甲"
+  regions = {start: 2024-02-01}  reps = {rate: 1%}  company = {target: 1元}
+  period 2024-11 { expect held("年终") = 20  expect period == 2024-11 = true }  # "b": 100 × 1.1 = 110, capped at 50; 40% of 50
+  period 2024-12 { expect released("年终") = 40 }  # 20 held in 2024-11 and 20 held in 2024-12, released at the year's end
+}
 '''
 
 
@@ -102,7 +112,8 @@ def test_the_checker_gives_every_declaration_a_symbol():
     plan = model.plan
     expected = [s.name for s in plan.inputs] + [f"{s.name}.{f.name}" for s in plan.inputs for f in s.fields]
     expected += list(plan.tiers) + [l.name for l in plan.lets] + [f"{c.table}.{c.name}" for c in plan.columns]
-    expected += [f'"{p.label}"' for p in plan.payouts] + [f'"{f.label}"' for f in plan.flags]
+    expected += [f'"{p.label}"' for p in plan.payouts] + [f'"{f.label}"' for f in plan.flags] + [f'"{l}"' for l in plan.total_labels.values()]
+    expected += [f'"{a.label}"' for a in (*plan.holds, *plan.clawbacks, *plan.draws)]
     expected += [f'test "{t.name}"' for t in plan.tests]
     assert sorted(model.symbols) == sorted(expected)
     kinds = {s.kind for s in model.symbols.values()}
@@ -134,6 +145,7 @@ TRACE_KIND = {
     ir.ComputedRef: "computed", ir.Arith: "arith", ir.Neg: "neg", ir.Cmp: "cmp", ir.Logic: "logic", ir.Cond: "cond",
     ir.Aggregate: "aggregate", ir.Builtin: "builtin", ir.TierCall: "tiers", ir.FieldOf: "field",
     ir.Quotient: "arith",  # a chain computed division last is explained as the chain written
+    ir.PeriodRef: "period", ir.LineRef: "line", ir.History: "history",
 }
 
 
@@ -145,7 +157,7 @@ def test_the_explanation_renders_every_ir_class():
     assert set(TRACE_KIND) == set(ir.EXPR_CLASSES)
     # the flag's `or` stops at its first operand, so one more line reads the params input
     plan = load(ALL_CONSTRUCTS + 'payout "c" = company.target * 1%', "all.plan").plan
-    result = evaluate(plan, test_dataset(plan, plan.tests[0]), trace=True)
+    result = evaluate(plan, test_dataset(plan, plan.tests[0]), periods="2024-01", trace=True)
     payee = result.payees[0]
     nodes = [n for line in payee.lines for n in line.trace.walk()] + [n for f in payee.flags for n in f.trace.walk()]
     assert set(TRACE_KIND.values()) - {n.kind for n in nodes} == set()
@@ -201,8 +213,17 @@ def test_every_trace_kind_is_produced_by_a_bundled_plan_or_a_test():
     compilation = load(ALL_CONSTRUCTS, "all.plan")
     plan = compilation.plan
     assert plan is not None, compilation.diagnostics
-    for payee in evaluate(plan, test_dataset(plan, plan.tests[0]), trace=True).payees:
+    import dsl
+
+    for payee in dsl.evaluate(plan, test_dataset(plan, plan.tests[0]), periods="2024-01", trace=True).payees:
         for item in payee.lines + payee.flags:
+            _trace_kinds(item.trace, found)
+    # the ledger: a hold's postings over two months (held in 2024-11, released at the year's end)
+    compilation = load(EVERY_SYNTAX, "every.plan")
+    plan = compilation.plan
+    assert plan is not None, compilation.diagnostics
+    for payee in dsl.evaluate(plan, test_dataset(plan, plan.tests[-1]), trace=True).payees:
+        for item in payee.lines:
             _trace_kinds(item.trace, found)
     # total limits: subtotal 50 + 60 = 110, floor 200 (+90), then cap 150 (-50)
     compilation = load(TOTAL_LIMITS, "limits.plan")

@@ -26,13 +26,15 @@ from typing import Optional
 
 from dsl.syntax import ast
 from dsl import ir
-from dsl.core.diagnostics import BAD_HEADER, CYCLE, DUPLICATE, TYPE_MISMATCH, UNKNOWN_NAME, BAD_INPUT, Diagnostic, diagnostic, did_you_mean
+from dsl.core.diagnostics import BAD_HEADER, BAD_PERIOD, CYCLE, DUPLICATE, TYPE_MISMATCH, UNKNOWN_NAME, BAD_INPUT, VERSION_OVERLAP, Diagnostic, diagnostic, did_you_mean
 from dsl.check.expressions import FUNCTION_NAMES, ExprChecker, Scope, const_value, describe
 from dsl.check.model import SemanticModel, Symbol, SymbolKind, Use
+from dsl.check.ledger import LedgerChecker
 from dsl.check.tests import check_test
+from dsl.core.periods import overlaps
 from dsl.check.tiers import TierTableChecker
 from dsl.core.source import SourceFile, Span
-from dsl.core.types import BOOL, ERROR, NUMBER, PAYEE, PERCENT, SCALAR_NAMES, TEXT, WHOLE_RUN, EnumType, FieldSchema, InputSchema, MoneyType, Period, PeriodUnit, Type, fits, is_money, is_numeric, is_textual
+from dsl.core.types import BOOL, DATE, ERROR, NUMBER, PAYEE, PERCENT, PERIOD, SCALAR_NAMES, TEXT, WHOLE_RUN, EnumType, FieldSchema, InputSchema, MoneyType, Period, PeriodUnit, Type, fits, is_money, is_numeric, is_textual
 
 
 PERIODS = tuple(unit.value for unit in PeriodUnit)
@@ -59,6 +61,13 @@ class PlanChecker:
         self.names: dict[str, Span] = {}  # global namespace: inputs, tiers, lets
         self.symbols: dict[str, Symbol] = {}
         self.use_spans: list[tuple[str, Span]] = []  # (symbol key, span), resolved into Uses at the end
+        self.tier_versions: dict[str, list] = {}  # dated tier tables: name -> [(dates, table, span)]
+        self.let_versions: dict[str, list[ast.LetDecl]] = {}  # dated definitions: name -> their declarations
+        self.let_version_exprs: dict[str, list] = {}  # name -> [(dates, checked expr)] for names with several versions
+        self.total_labels: dict[str, str] = {}
+        # the labels of the statement: payout lines, flags, the total's lines, holds, clawbacks, draws
+        self.labels: dict[str, Span] = {}
+        self.payout_labels: dict[str, Span] = {}
 
     def error(self, code, message, span, **kwargs):
         self.diagnostics.append(diagnostic(code, message, span, **kwargs))
@@ -106,7 +115,7 @@ class PlanChecker:
     # ---- header
     def header(self) -> dict:
         headers = [i for i in self.file.items if isinstance(i, ast.PlanHeader)]
-        result = {"name": "", "period": WHOLE_RUN, "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None}
+        result = {"name": "", "period": WHOLE_RUN, "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None, "stages": ()}
         if not headers:
             self.error(BAD_HEADER, 'the file has no plan header; start it with: plan "名称" { currency CNY  period month  payee rep }', self.source.span(0, 1))
             return result
@@ -134,10 +143,18 @@ class PlanChecker:
                 else:
                     result["period"] = Period(PeriodUnit(period))
             elif setting.key == "period_range":
-                start, end = setting.values
-                if end < start:
-                    self.error(BAD_HEADER, f"the period ends ({end}) before it starts ({start})", setting.span)
-                result["period"] = Period(None, start, end)
+                dates = setting.values
+                stages = []
+                for start, end in zip(dates[::2], dates[1::2]):
+                    if end < start:
+                        self.error(BAD_HEADER, f"the period ends ({end}) before it starts ({start})", setting.span)
+                    elif stages and start <= stages[-1].end:
+                        self.error(BAD_PERIOD, f"the periods {stages[-1]} and {start}..{end} overlap or are out of order; list them in order, each after the last", setting.span)
+                    else:
+                        stages.append(Period(None, start, end))
+                if stages:
+                    result["period"] = Period(None, stages[0].start, stages[-1].end)
+                    result["stages"] = tuple(stages)
             elif setting.key == "payee":
                 result["payee"] = setting.values[0]
             elif setting.key == "rounding":
@@ -201,13 +218,51 @@ class PlanChecker:
             self.error(BAD_INPUT, f"input '{decl.name}' has {len(payees)} payee fields; a row belongs to one payee", decl.span)
         if decl.kind == "params" and payees:
             self.error(BAD_INPUT, f"params input '{decl.name}' holds plan-wide values and cannot have a payee field", decl.span)
-        self.inputs[decl.name] = InputSchema(decl.name, decl.kind, tuple(fields))
+        by = None
+        if decl.by is not None:
+            by_field = next((f for f in fields if f.name == decl.by), None)
+            by_span = self.name_span(decl.span, decl.by, " by ")
+            if by_field is None:
+                self.error(UNKNOWN_NAME, f"input '{decl.name}' has no field '{decl.by}' to place its rows in periods", by_span, hint=did_you_mean(decl.by, [f.name for f in fields]))
+            elif by_field.type not in (DATE, PERIOD):
+                self.error(BAD_PERIOD, f"'{decl.name}.{decl.by}' places rows in periods, so it must be a date or a month/period, not {describe(by_field.type)}", by_span)
+            else:
+                by = decl.by
+                self.use(f"{decl.name}.{decl.by}", by_span)
+        self.inputs[decl.name] = InputSchema(decl.name, decl.kind, tuple(fields), by)
 
     # ---- tier tables
     def tiers_decl(self, decl: ast.TiersDecl) -> None:
+        if decl.name in self.tier_versions:
+            table = TierTableChecker(self.error, self.source, self.currency).check(decl)
+            if self.add_version(self.tier_versions[decl.name], decl, "tier table"):
+                first = self.tiers[decl.name]
+                if table.key_type != first.key_type or table.mode != first.mode:
+                    self.error(VERSION_OVERLAP, f"every version of tier table '{decl.name}' has the same mode and kind of bands", decl.name_span)
+                self.tier_versions[decl.name].append((decl.effective, table, decl.span))
+            return
         if self.declare(decl.name, decl.name_span, "a tier table"):
             self.tiers[decl.name] = TierTableChecker(self.error, self.source, self.currency).check(decl)
             self.define(SymbolKind.TIERS, decl.name, None, decl.name_span)
+            if decl.effective is not None:
+                self.tier_versions[decl.name] = [(decl.effective, self.tiers[decl.name], decl.span)]
+
+    def add_version(self, versions: list, decl, what: str) -> bool:
+        """May `decl` be another version of a dated `what`? Every version states its dates, and no two share a day."""
+        if decl.effective is None:
+            self.error(VERSION_OVERLAP, f"'{decl.name}' has dated versions, so this one needs its dates too: effective FROM..TO", decl.span,
+                       notes=(("a dated version", versions[0][2]),))
+            return False
+        start, end = decl.effective
+        if end < start:
+            self.error(BAD_PERIOD, f"this version ends ({end}) before it starts ({start})", decl.span)
+            return False
+        for dates, _, span in versions:
+            if overlaps(dates, decl.effective):
+                self.error(VERSION_OVERLAP, f"two versions of {what} '{decl.name}' are both in force from {max(dates[0], start)} to {min(dates[1], end)}",
+                           decl.span, notes=(("the other version", span),))
+                return False
+        return True
 
     # ---- definitions
     def resolve_let(self, name: str, span: Span) -> Optional[ir.Expr]:
@@ -228,6 +283,11 @@ class PlanChecker:
         self.lets[decl.name] = None
         self.stack.append(decl.name)
         expr = self.exprs.check(decl.expr)
+        for version in self.let_versions.get(decl.name, ())[1:]:
+            other = self.exprs.check(version.expr)
+            if ERROR not in (expr.type, other.type) and other.type != expr.type:
+                self.error(TYPE_MISMATCH, f"every version of '{decl.name}' has the same type: this one is {describe(other.type)}, the first {describe(expr.type)}", version.expr.span)
+            self.let_version_exprs.setdefault(decl.name, [(decl.effective, expr)]).append((version.effective, other))
         self.stack.pop()
         let = ir.Let(decl.name, expr, decl.span)
         self.lets[decl.name] = let
@@ -272,8 +332,16 @@ class PlanChecker:
             if isinstance(item, ast.TiersDecl):
                 self.tiers_decl(item)
         for item in items:
-            if isinstance(item, ast.LetDecl) and self.declare(item.name, item.span, "a definition"):
+            if isinstance(item, ast.PayoutDecl):
+                self.payout_labels.setdefault(item.label, item.span)
+        for item in items:
+            if isinstance(item, ast.LetDecl) and item.name in self.let_versions:
+                if self.add_version([(v.effective, v, v.span) for v in self.let_versions[item.name]], item, "definition"):
+                    self.let_versions[item.name].append(item)
+            elif isinstance(item, ast.LetDecl) and self.declare(item.name, item.span, "a definition"):
                 self.let_decls[item.name] = item
+                if item.effective is not None:
+                    self.let_versions[item.name] = [item]
             elif isinstance(item, ast.ColumnDecl):
                 self.column_target(item)
         scope = Scope(
@@ -284,6 +352,7 @@ class PlanChecker:
             lambda: list(self.let_decls),
             lambda table: [n for (t, n) in self.column_decls if t == table],
             self.use,
+            lambda: list(self.payout_labels),
         )
         self.exprs = ExprChecker(scope, self.source, self.currency, self.diagnostics)
         for item in items:
@@ -293,8 +362,12 @@ class PlanChecker:
             elif isinstance(item, ast.ColumnDecl) and (item.table, item.name) in self.column_decls:
                 if self.column_decls[(item.table, item.name)] is item and (item.table, item.name) not in self.columns:
                     self.check_column(item)
+        self.check_periods(header)
         payouts, flags = self.outputs(header)
+        self.line_cycles(payouts)
         total_cap, total_floor = self.totals()
+        holds, clawbacks, draws = self.ledger()
+        self.accounts = {h.label: "hold" for h in holds} | {c.label: "clawback" for c in clawbacks} | {d.label: "draw" for d in draws}
         tests = self.tests(payouts, flags)
         plan = ir.Plan(
             header["name"],
@@ -313,6 +386,13 @@ class PlanChecker:
             total_cap,
             total_floor,
             tuple(tests),
+            holds,
+            clawbacks,
+            draws,
+            self.total_labels,
+            header["stages"],
+            {name: tuple((dates, table) for dates, table, _ in versions) for name, versions in self.tier_versions.items() if len(versions) > 1},
+            {name: tuple(versions) for name, versions in self.let_version_exprs.items()},
         )
         return SemanticModel(plan, dict(self.symbols), self.uses(), tuple(self.diagnostics))
 
@@ -344,16 +424,94 @@ class PlanChecker:
             return ir.Const(None, ERROR, node.span)
         return expr
 
+    def label(self, label: str, span: Span) -> bool:
+        """Claim a label of the statement (a line, flag, hold, clawback, draw or the total's line)."""
+        if label in self.labels:
+            self.error(DUPLICATE, f'the label "{label}" is used twice', span, notes=(("first used here", self.labels[label]),))
+            return False
+        self.labels[label] = span
+        return True
+
+    def check_periods(self, header) -> None:
+        """Inputs placed by period need a plan that has periods."""
+        period = header["period"]
+        for decl in self.file.items:
+            if isinstance(decl, ast.InputDecl) and decl.by is not None and period.unit is None and not header["stages"]:
+                self.error(BAD_PERIOD, f"input '{decl.name}' places its rows in periods, but the header names no period; add e.g. period month",
+                           self.name_span(decl.span, decl.by, " by "))
+
+    def line_cycles(self, payouts: list[ir.Payout]) -> None:
+        """A line that reads itself through other lines (and the definitions between) is an E107 naming the circle."""
+        from dsl.ir.walk import walk
+
+        let_exprs = {let.name: let.expr for let in self.let_order}
+        let_lines: dict[str, set[str]] = {}
+
+        def lines_of(expr, seen: set[str]) -> set[str]:
+            found: set[str] = set()
+            for node in walk(expr):
+                if isinstance(node, ir.LineRef):
+                    found.add(node.label)
+                elif isinstance(node, ir.LetRef) and node.name not in seen:
+                    if node.name not in let_lines:
+                        seen.add(node.name)
+                        let_lines[node.name] = lines_of(let_exprs.get(node.name, ir.Const(None, ERROR)), seen)
+                    found |= let_lines[node.name]
+            return found
+
+        reads = {}
+        for payout in payouts:
+            found: set[str] = set()
+            for expr in (payout.expr, payout.gate, payout.cap, payout.floor):
+                if expr is not None:
+                    found |= lines_of(expr, set())
+            reads[payout.label] = found
+        spans = {p.label: p.span for p in payouts}
+        state: dict[str, int] = {}
+        path: list[str] = []
+
+        def visit(label: str) -> bool:
+            state[label] = 1
+            path.append(label)
+            for other in sorted(reads.get(label, ())):
+                if state.get(other) == 1:
+                    circle = path[path.index(other):] + [other]
+                    self.error(CYCLE, f'the line "{other}" depends on itself: ' + " → ".join(f'"{c}"' for c in circle), spans[label],
+                               notes=((f'"{other}" is defined here', spans[other]),))
+                    return True
+                if other not in state and visit(other):
+                    return True
+            path.pop()
+            state[label] = 2
+            return False
+
+        for payout in payouts:
+            if payout.label not in state and visit(payout.label):
+                return
+
+    def ledger(self) -> tuple[tuple, tuple, tuple]:
+        checker = LedgerChecker(self)
+        holds, clawbacks, draws = [], [], []
+        for item in self.file.items:
+            if isinstance(item, (ast.HoldDecl, ast.ClawbackDecl, ast.DrawDecl)) and self.label(item.label, item.span):
+                self.define(SymbolKind.ACCOUNT, item.label, MoneyType(self.currency), self.name_span(item.span, f'"{item.label}"'))
+                if isinstance(item, ast.HoldDecl):
+                    holds.append(checker.hold(item))
+                elif isinstance(item, ast.ClawbackDecl):
+                    clawback = checker.clawback(item)
+                    if clawback is not None:
+                        clawbacks.append(clawback)
+                else:
+                    draws.append(checker.draw(item))
+        return tuple(holds), tuple(clawbacks), tuple(draws)
+
     def outputs(self, header) -> tuple[list[ir.Payout], list[ir.Flag]]:
         payouts, flags = [], []
-        labels: dict[str, Span] = {}
         for item in self.file.items:
             if not isinstance(item, (ast.PayoutDecl, ast.FlagDecl)):
                 continue
-            if item.label in labels:
-                self.error(DUPLICATE, f'the line "{item.label}" is defined twice', item.span, notes=(("first defined here", labels[item.label]),))
+            if not self.label(item.label, item.span):
                 continue
-            labels[item.label] = item.span
             label_span = self.name_span(item.span, f'"{item.label}"')
             if isinstance(item, ast.FlagDecl):
                 # A flag is reported, never paid: it may be money (an amount deferred to year end).
@@ -390,6 +548,9 @@ class PlanChecker:
         cap = floor = None
         for item in self.file.items:
             if isinstance(item, ast.TotalDecl):
+                if item.label is not None and self.label(item.label, item.span):
+                    self.total_labels[item.kind] = item.label
+                    self.define(SymbolKind.PAYOUT, item.label, MoneyType(self.currency), self.name_span(item.span, f'"{item.label}"'))
                 expr = self.money_expr(item.expr, f"the total {item.kind}")
                 if item.kind == "cap":
                     if cap is not None:
@@ -413,7 +574,7 @@ class PlanChecker:
                 continue
             names[item.name] = item.span
             self.define(SymbolKind.TEST, item.name, None, self.name_span(item.span, f'"{item.name}"', "test"))
-            test = check_test(self, item, payouts, flags)
+            test = check_test(self, item, payouts, flags, self.accounts, self.total_labels.values())
             if test is not None:
                 result.append(test)
         return result

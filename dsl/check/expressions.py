@@ -28,11 +28,23 @@ from dsl.syntax import ast
 from dsl import ir
 from dsl.core.diagnostics import ARGUMENT_COUNT, MIXED_CURRENCY, TYPE_MISMATCH, UNKNOWN_NAME, Diagnostic, diagnostic, did_you_mean
 from dsl.core.source import SourceFile, Span
-from dsl.core.types import BOOL, DATE, ERROR, INT, NUMBER, PERCENT, TEXT, EnumType, MoneyPower, MoneyType, RecordType, Type, is_money, is_numeric, is_textual, unit_of_product
+from dsl.core.types import BOOL, DATE, ERROR, INT, NUMBER, PERCENT, PERIOD, TEXT, EnumType, MoneyPower, MoneyType, RecordType, Type, is_money, is_numeric, is_textual, unit_of_product
 
 AGGREGATES = ("sum", "count", "avg", "min", "max")
 SCALAR_FUNCTIONS = {"min": (2, None), "max": (2, None), "clamp": (3, 3), "abs": (1, 1), "round": (2, 2)}
-FUNCTION_NAMES = ("sum", "count", "avg", "min", "max", "clamp", "abs", "round")
+# date functions: name -> the types of their arguments ("when" = a date or a period, read at its start) and result
+DATE_FUNCTIONS = {
+    "year": (("when",), INT),
+    "month": (("when",), INT),
+    "day": (("when",), INT),
+    "quarter": (("when",), INT),
+    "months_between": ((DATE, DATE), INT),
+    "days_between": ((DATE, DATE), INT),
+    "add_months": ((DATE, INT), DATE),
+    "add_days": ((DATE, INT), DATE),
+}
+HISTORY_FUNCTIONS = tuple(fn.value for fn in ir.HistoryFn)
+FUNCTION_NAMES = ("sum", "count", "avg", "min", "max", "clamp", "abs", "round", "line", *DATE_FUNCTIONS, *HISTORY_FUNCTIONS)
 
 
 def describe(t: Type) -> str:
@@ -44,7 +56,7 @@ def describe(t: Type) -> str:
         return f"a lookup record {t}"
     if isinstance(t, MoneyPower):
         return f"money to the power {t.power} ({t.currency})"
-    return {"int": "a count", "number": "a number", "percent": "a percent", "bool": "a true/false value"}.get(t.name, t.name)
+    return {"int": "a count", "number": "a number", "percent": "a percent", "bool": "a true/false value", "period": "a period"}.get(t.name, t.name)
 
 
 class Scope:
@@ -64,6 +76,7 @@ class Scope:
         let_names: Callable[[], list[str]],
         computed_names: Callable[[str], list[str]],
         use: Callable[[str, Span], None] = lambda key, span: None,
+        line_labels: Callable[[], list[str]] = lambda: [],
     ):
         self.inputs = inputs
         self.tiers = tiers
@@ -72,6 +85,7 @@ class Scope:
         self.let_names = let_names
         self.computed_names = computed_names
         self.use = use  # records a resolved reference: (symbol key as in check/model.py, span)
+        self.line_labels = line_labels  # the labels of the plan's payout lines (what line("…") may read)
 
 
 class ExprChecker:
@@ -119,6 +133,12 @@ class ExprChecker:
 
     def _bool(self, node: ast.Bool, row_table):
         return ir.Const(node.value, BOOL, node.span, self.text(node.span))
+
+    def _periodlit(self, node: ast.PeriodLit, row_table):
+        return ir.Const(node.value, PERIOD, node.span, node.text)
+
+    def _periodref(self, node: ast.PeriodRef, row_table):
+        return ir.PeriodRef(PERIOD, node.span, self.text(node.span))
 
     # ---- names
     def visible_names(self, row_table: Optional[str]) -> list[str]:
@@ -204,6 +224,11 @@ class ExprChecker:
         target = self.check(node.target, row_table)
         if target.type == ERROR:
             return self.bad(node)
+        if target.type == PERIOD:
+            if node.name not in ("start", "end"):
+                self.error(UNKNOWN_NAME, f"a period has no '{node.name}'; it has start and end (dates)", span, hint=did_you_mean(node.name, ("start", "end")))
+                return self.bad(node)
+            return ir.Builtin(node.name, (target,), DATE, span, self.text(span))
         if isinstance(target.type, RecordType):
             field_type = target.type.field(node.name)
             if field_type is None:
@@ -240,6 +265,12 @@ class ExprChecker:
                 self.error(ARGUMENT_COUNT, f"tier table '{name}' takes 1 argument, got {len(args)}", span)
                 return self.bad(node)
             return self.tier_call(name, args[0], node, row_table)
+        if name == "line":
+            return self.line_ref(node)
+        if name in HISTORY_FUNCTIONS:
+            return self.history(name, node, row_table)
+        if name in DATE_FUNCTIONS:
+            return self.date_function(name, node, row_table)
         if name in AGGREGATES and len(args) == 1 and (name in ("sum", "count", "avg") or self.row_table_of(args[0])):
             return self.aggregate(name, args[0], node, row_table)
         if name in ("sum", "count", "avg"):
@@ -272,6 +303,90 @@ class ExprChecker:
         known = list(FUNCTION_NAMES) + list(self.scope.tiers)
         self.error(UNKNOWN_NAME, f"unknown function or tier table '{name}'", node.func.span, hint=did_you_mean(name, known))
         return self.bad(node)
+
+    def line_ref(self, node: ast.Call):
+        """`line("label")`: a payout line's value (after its gate, rounding, floor and cap)."""
+        labels = self.scope.line_labels()
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.String):
+            self.error(ARGUMENT_COUNT, 'line takes the label of a payout line, e.g. line("销售额提成")', node.span)
+            return self.bad(node)
+        label = node.args[0].value
+        if label not in labels:
+            self.error(UNKNOWN_NAME, f'the plan has no payout line "{label}"', node.args[0].span, hint=did_you_mean(label, labels))
+            return self.bad(node)
+        self.scope.use(f'"{label}"', node.args[0].span)
+        return ir.LineRef(label, self.money(), node.span, self.text(node.span))
+
+    def history(self, name: str, node: ast.Call, row_table):
+        """A read of this payee's values in other periods; its first argument is a payee-level value."""
+        fn = ir.HistoryFn(name)
+        shapes = {
+            ir.HistoryFn.PREVIOUS: ("previous(x, default) takes a value and what it is in the run's first period", 2),
+            ir.HistoryFn.SUM_LAST: ("sum_last(x, n) takes a value and a number of periods", 2),
+            ir.HistoryFn.COUNT_LAST: ("count_last(condition, n) takes a condition and a number of periods", 2),
+            ir.HistoryFn.STREAK: ("streak(condition) takes a condition", 1),
+            ir.HistoryFn.YTD: ("ytd(x) takes a value", 1),
+            ir.HistoryFn.AT: ("at(x, when) takes a value and a period or a date", 2),
+        }
+        usage, count = shapes[fn]
+        if len(node.args) != count:
+            self.error(ARGUMENT_COUNT, f"{usage}; got {len(node.args)} argument(s)", node.span)
+            return self.bad(node)
+        value = self.check(node.args[0])  # payee level: evaluated in each period it reads
+        if value.type == ERROR:
+            return self.bad(node)
+        arg = None
+        if fn in (ir.HistoryFn.COUNT_LAST, ir.HistoryFn.STREAK):
+            if value.type != BOOL:
+                self.error(TYPE_MISMATCH, f"{name} counts periods that meet a condition; got {describe(value.type)}", node.args[0].span)
+                return self.bad(node)
+            result = INT
+        elif fn == ir.HistoryFn.PREVIOUS:
+            result = value.type
+        else:
+            if fn != ir.HistoryFn.AT and not (is_money(value.type) or is_numeric(value.type)):
+                self.error(TYPE_MISMATCH, f"{name} adds up amounts or numbers; got {describe(value.type)}", node.args[0].span)
+                return self.bad(node)
+            result = value.type
+        if fn in (ir.HistoryFn.SUM_LAST, ir.HistoryFn.COUNT_LAST):
+            n = node.args[1]
+            if not (isinstance(n, ast.Number) and n.value == n.value.to_integral_value() and n.value >= 1):
+                self.error(TYPE_MISMATCH, f"{name}'s number of periods is a whole number of at least 1, e.g. {name}(…, 3)", n.span)
+                return self.bad(node)
+            arg = ir.Const(n.value, INT, n.span, n.text)
+        elif fn == ir.HistoryFn.PREVIOUS:
+            default = self.check(node.args[1], row_table)
+            if default.type == ERROR:
+                return self.bad(node)
+            (value, default), result = self.unify_all([value, default], node.span, "previous and its default")
+            if result is None:
+                return self.bad(node)
+            arg = default
+        elif fn == ir.HistoryFn.AT:
+            arg = self.check(node.args[1], row_table)  # a row's date reads the period that row belongs to
+            if arg.type == ERROR:
+                return self.bad(node)
+            if arg.type not in (DATE, PERIOD):
+                self.error(TYPE_MISMATCH, f"at reads a value in a period: its second argument is a period or a date, got {describe(arg.type)}", node.args[1].span)
+                return self.bad(node)
+        return ir.History(fn, value, arg, result, node.span, self.text(node.span))
+
+    def date_function(self, name: str, node: ast.Call, row_table):
+        kinds, result = DATE_FUNCTIONS[name]
+        if len(node.args) != len(kinds):
+            self.error(ARGUMENT_COUNT, f"{name} takes {len(kinds)} argument(s), got {len(node.args)}", node.span)
+            return self.bad(node)
+        args = [self.check(a, row_table) for a in node.args]
+        if any(a.type == ERROR for a in args):
+            return self.bad(node)
+        for kind, arg, arg_node in zip(kinds, args, node.args):
+            wanted = (DATE, PERIOD) if kind == "when" else (kind,)
+            fits_int = kind == INT and arg.type in (INT, NUMBER) and isinstance(arg, ir.Const) and arg.value == arg.value.to_integral_value()
+            if arg.type not in wanted and not fits_int and not (kind == INT and arg.type == INT):
+                words = "a date or a period" if kind == "when" else describe(kind)
+                self.error(TYPE_MISMATCH, f"{name} needs {words} here, got {describe(arg.type)}", arg_node.span)
+                return self.bad(node)
+        return ir.Builtin(name, tuple(args), result, node.span, self.text(node.span))
 
     def row_table_of(self, node) -> Optional[str]:
         """The table whose rows an aggregate argument ranges over (first `T.col` or bare `T`)."""
@@ -465,6 +580,12 @@ class ExprChecker:
         if ERROR in (left.type, right.type):
             return self.bad(node)
         op = node.op
+        if left.type == PERIOD and right.type in (INT, NUMBER) and op in "+-":
+            if not (right.type == INT or (isinstance(right, ir.Const) and right.value == right.value.to_integral_value())):
+                self.error(TYPE_MISMATCH, "a period moves by a whole number of periods, e.g. period - 1", node.right.span)
+                return self.bad(node)
+            steps = right if op == "+" else ir.Neg(right, right.type, right.span, right.text)
+            return ir.Builtin("shift", (left, steps), PERIOD, node.span, self.text(node.span))
         if op in "+-":  # `x - 0` keeps x's unit; in `x * 0` the 0 is a plain factor
             left = self.coerce_zero(left, right.type)
             right = self.coerce_zero(right, left.type)
@@ -525,8 +646,8 @@ class ExprChecker:
                 if lt == rt:
                     return lt
                 return NUMBER
-            if lt == DATE or rt == DATE:
-                self.error(TYPE_MISMATCH, "date arithmetic is not supported; compare dates instead", node.span)
+            if lt in (DATE, PERIOD) or rt in (DATE, PERIOD):
+                self.error(TYPE_MISMATCH, "dates do not add or subtract: use days_between(a, b), months_between(a, b), add_days or add_months", node.span)
                 return None
             if (is_money(lt) and rt == PERCENT) or (lt == PERCENT and is_money(rt)):
                 self.error(
@@ -597,6 +718,8 @@ class ExprChecker:
             ok = True
         elif lt == DATE and rt == DATE:
             ok = True
+        elif lt == PERIOD and rt == PERIOD:
+            ok = True
         elif is_textual(lt) and is_textual(rt):
             ok = not ordered
             for enum_side, other in ((lt, right), (rt, left)):
@@ -624,6 +747,8 @@ _DISPATCH = {
     ast.String: ExprChecker._string,
     ast.Date: ExprChecker._date,
     ast.Bool: ExprChecker._bool,
+    ast.PeriodLit: ExprChecker._periodlit,
+    ast.PeriodRef: ExprChecker._periodref,
     ast.Name: ExprChecker._name,
     ast.TotalRef: ExprChecker._totalref,
     ast.Field: ExprChecker._field,
@@ -652,6 +777,8 @@ def const_value(node, currency: str) -> tuple[object, Type]:
         return node.value, BOOL
     if isinstance(node, ast.Date):
         return node.value, DATE
+    if isinstance(node, ast.PeriodLit):
+        return node.value, PERIOD
     return None, ERROR
 
 

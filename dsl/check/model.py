@@ -36,6 +36,7 @@ class SymbolKind(enum.Enum):
     TIERS = "tiers"
     PAYOUT = "payout"
     FLAG = "flag"
+    ACCOUNT = "account"  # a hold, clawback or draw: an account of the ledger
     TEST = "test"
 
 
@@ -69,7 +70,7 @@ class Symbol:
         >>> Symbol(SymbolKind.TEST, "甲的季度", None, NO_SPAN).key
         'test "甲的季度"'
         """
-        if self.kind in (SymbolKind.PAYOUT, SymbolKind.FLAG):
+        if self.kind in (SymbolKind.PAYOUT, SymbolKind.FLAG, SymbolKind.ACCOUNT):
             return f'"{self.name}"'
         if self.kind == SymbolKind.TEST:
             return f'test "{self.name}"'

@@ -61,7 +61,7 @@ def check(paths):
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None):
+def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None):
     compilation = load_or_report(path)
     plan = compilation.plan
     if plan is None:
@@ -74,9 +74,9 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None):
     if sys.stderr.isatty() and payees is None:
         # Only on a terminal: CI logs and redirected output stay clean.
         with click.progressbar(length=len(dataset.payees), label="computing payees", file=sys.stderr, show_pos=True) as bar:
-            result = dsl.evaluate(plan, dataset, trace=trace, payees=payees, progress=bar.update)
+            result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, progress=bar.update)
     else:
-        result = dsl.evaluate(plan, dataset, trace=trace, payees=payees)
+        result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees)
     run_diags = list(read) + list(result.diagnostics)
     usage = [d for d in run_diags if d.code == "R002"]
     emit([d for d in run_diags if d.code != "R002"], sources)
@@ -92,11 +92,13 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None):
 @click.option("--data", "data", help="A folder of CSV files, an .xlsx workbook or a .json file (default: data/ beside the plan).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of standard output (required for xlsx).")
-def run(plan_file, data, fmt, out):
-    """Compute every payee's payout lines."""
+@click.option("--period", "period", help="Run one period: 2026-07, 2026-Q3, 2026 (default: the periods the data cover).")
+@click.option("--periods", "periods", help="Run a sequence of periods in order, carrying the ledger: 2026-01..2026-12.")
+def run(plan_file, data, fmt, out, period, periods):
+    """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
-    plan, result = run_or_report(Path(plan_file), data, trace=False)
+    plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods))
     if out:
         dsl.write_results(plan, result, out, fmt)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
@@ -111,10 +113,20 @@ def run(plan_file, data, fmt, out):
 @click.option("--line", "line", help="Only this payout line or flag.")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-def explain(plan_file, data, payee, line, fmt, lang):
+@click.option("--period", "period", help="Explain this period (default: the last period of the run).")
+@click.option("--periods", "periods", help="The periods to run before explaining (default: the periods the data cover).")
+def explain(plan_file, data, payee, line, fmt, lang, period, periods):
     """Explain one payee's payout line by line, down to the input rows."""
-    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee])
-    payee_result = result.payees[0]
+    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods)
+    if not result.payees:
+        raise UsageError(f"payee '{payee}' has no computed period")
+    payee_result = result.payees[-1]
+    if period is not None:
+        chosen = [p for p in result.payees if str(p.period) == period.strip()]
+        if not chosen:
+            ran = ", ".join(str(p.period) for p in result.payees)
+            raise UsageError(f"the run has no period {period} (it ran {ran}); runs start at the first period the data cover, or give --periods")
+        payee_result = chosen[0]
     if line is not None:
         labels = [l.label for l in payee_result.lines] + [f.label for f in payee_result.flags]
         if line not in labels:
@@ -146,6 +158,12 @@ def test_command(paths):
                 emit(list(outcome.failures), sources)
     click.echo(f"{passed} passed, {failed} failed")
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _periods(period: Optional[str], periods: Optional[str]) -> Optional[str]:
+    if period and periods:
+        raise UsageError("give --period (one) or --periods (a sequence), not both")
+    return period or periods
 
 
 lint_commands.register(cli)

@@ -56,6 +56,9 @@ TIER_OVERLAP = Code("E109", "tier-overlap", ERROR, "Two bands of a tier table bo
 BAD_HEADER = Code("E110", "invalid-header", ERROR, "The plan header is missing or names something invalid.")
 BAD_TEST = Code("E111", "invalid-test", ERROR, "A plan test names inputs or lines that do not exist.")
 BAD_INPUT = Code("E112", "invalid-input", ERROR, "An input declaration names an unknown type or lacks what its kind needs.")
+BAD_PERIOD = Code("E113", "invalid-period", ERROR, "A period, a period column or a date range of the plan is invalid.")
+BAD_LEDGER = Code("E114", "invalid-ledger", ERROR, "A hold, clawback or draw, or one of its rules, does not fit.")
+VERSION_OVERLAP = Code("E115", "overlapping-versions", ERROR, "Two versions of the same tier table or definition are in force on the same day.")
 
 # Data binding and evaluation.
 DATA_MISSING = Code("D001", "missing-input", ERROR, "A declared input has no file, sheet or key in the data.", "data")
@@ -66,14 +69,16 @@ DATA_DUPLICATE = Code("D005", "duplicate-record", ERROR, "A per-payee record app
 DATA_FORMAT = Code("D006", "unreadable-data", ERROR, "A data file cannot be read.", "data")
 EVAL_ERROR = Code("R001", "evaluation-error", ERROR, "A value cannot be computed (division by zero, no band for a value, …).", "data")
 NO_PAYEE = Code("R002", "no-such-payee", ERROR, "The payee asked for does not appear in the data.", "data")
+DATA_PERIOD = Code("D007", "row-outside-run", ERROR, "A row's period is not one of the run's periods, or a per-period record repeats.", "data")
+RUN_PERIOD = Code("R003", "invalid-run-period", ERROR, "The periods asked for cannot be run: not periods of the plan's length, or outside its validity.", "data")
 
 # Plan tests.
 TEST_FAILED = Code("T001", "test-failed", ERROR, "A plan test's expectation disagrees with the computed value.", "test")
 
 CORE_CODES: tuple[Code, ...] = (
     SYNTAX, BAD_LITERAL, UNKNOWN_NAME, TYPE_MISMATCH, MIXED_CURRENCY, ARGUMENT_COUNT, DUPLICATE, CYCLE,
-    BAD_TIERS, TIER_OVERLAP, BAD_HEADER, BAD_TEST, BAD_INPUT,
-    DATA_MISSING, DATA_COLUMN, DATA_VALUE, DATA_PAYEE, DATA_DUPLICATE, DATA_FORMAT, EVAL_ERROR, NO_PAYEE,
+    BAD_TIERS, TIER_OVERLAP, BAD_HEADER, BAD_TEST, BAD_INPUT, BAD_PERIOD, BAD_LEDGER, VERSION_OVERLAP,
+    DATA_MISSING, DATA_COLUMN, DATA_VALUE, DATA_PAYEE, DATA_DUPLICATE, DATA_FORMAT, DATA_PERIOD, EVAL_ERROR, NO_PAYEE, RUN_PERIOD,
     TEST_FAILED,
 )
 

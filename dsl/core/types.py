@@ -99,6 +99,7 @@ BOOL = ScalarType("bool")
 TEXT = ScalarType("text")
 DATE = ScalarType("date")
 PAYEE = ScalarType("payee")
+PERIOD = ScalarType("period")  # a concrete period: 2026-07, 2026-Q3, a stated range
 ERROR = ScalarType("<error>")  # the type of an expression already reported as wrong
 
 SCALAR_NAMES = {
@@ -111,6 +112,9 @@ SCALAR_NAMES = {
     "text": TEXT,
     "date": DATE,
     "payee": PAYEE,
+    "period": PERIOD,
+    "month": PERIOD,
+    "quarter": PERIOD,
 }
 
 
@@ -190,6 +194,7 @@ class InputSchema:
     name: str
     kind: InputKind = attrs.field(converter=InputKind)
     fields: tuple[FieldSchema, ...]
+    period_field: Optional[str] = None  # `input deals: table by month`: the field that places a row in a period
 
     def field(self, name: str) -> FieldSchema | None:
         for field in self.fields:
@@ -222,11 +227,13 @@ class Period:
     (`period 2024-06-16 .. 2024-08-01`); with neither, the whole run.
 
     The text form is what the header says, so outputs quote it unchanged.
-    Concrete periods (2026-07, 2026-Q3) will be values of this type too: a unit
-    with the range it covers.
+    A concrete period (2026-07, 2026-Q3, a campaign stage) is a value of this type
+    too: a unit with the dates it covers, shown as analysts write it.
 
     >>> str(Period(PeriodUnit.QUARTER)), str(Period(None, datetime.date(2024, 6, 16), datetime.date(2024, 8, 1)))
     ('quarter', '2024-06-16..2024-08-01')
+    >>> str(Period(PeriodUnit.MONTH, datetime.date(2026, 7, 1), datetime.date(2026, 7, 31)))
+    '2026-07'
     >>> str(WHOLE_RUN)
     'run'
     """
@@ -236,13 +243,44 @@ class Period:
     end: Optional[datetime.date] = None  # inclusive
 
     def __str__(self) -> str:
-        if self.start is not None and self.end is not None and self.unit is None:
-            return f"{self.start.isoformat()}..{self.end.isoformat()}"
-        if self.unit is not None and self.start is None:
-            return self.unit.value
-        if self.unit is not None:
-            return f"{self.unit.value} {self.start.isoformat()}..{self.end.isoformat()}"
-        return "run"
+        start, end, unit = self.start, self.end, self.unit
+        if start is None:
+            return unit.value if unit is not None else "run"
+        if unit is None:
+            return f"{start.isoformat()}..{end.isoformat()}"
+        if unit == PeriodUnit.MONTH:
+            return f"{start.year:04d}-{start.month:02d}"
+        if unit == PeriodUnit.QUARTER:
+            return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
+        if unit == PeriodUnit.HALF_YEAR:
+            return f"{start.year:04d}-H{1 if start.month <= 6 else 2}"
+        if unit == PeriodUnit.YEAR:
+            return f"{start.year:04d}"
+        if unit == PeriodUnit.WEEK:
+            iso = start.isocalendar()
+            return f"{iso.year:04d}-W{iso.week:02d}"
+        return start.isoformat()
+
+    def _key(self):
+        return (self.start or datetime.date.min, self.end or datetime.date.max)
+
+    # periods are ordered by the dates they cover (2026-06 < 2026-07; a day before its month ends)
+    def __lt__(self, other: "Period") -> bool:
+        return self._key() < other._key()
+
+    def __le__(self, other: "Period") -> bool:
+        return self._key() <= other._key()
+
+    def __gt__(self, other: "Period") -> bool:
+        return self._key() > other._key()
+
+    def __ge__(self, other: "Period") -> bool:
+        return self._key() >= other._key()
+
+    @property
+    def concrete(self) -> bool:
+        """Does it cover known dates (2026-07, a stated range), rather than name a length or the whole run?"""
+        return self.start is not None
 
 
 WHOLE_RUN = Period()  # every row of the data, until data carry period columns

@@ -4,8 +4,9 @@ A `Table` holds one input's values a column per declared field (typed values,
 never text), the file they came from, each row's line or row number in that
 file and the column label of each field, so that a trace can point at the exact
 cell behind a value. Its payee index (payee → that payee's rows) and period
-index (period → the rows in it) are built once, when the table is made; until
-data carry period columns every row belongs to the one period `WHOLE_RUN`.
+index (period → the rows in it) are built once: when the table is made every
+row belongs to the one period `WHOLE_RUN`; a run over periods places the rows
+in its periods (dsl/data/timeline.py).
 
 A `Dataset` is the plan's tables, the roster of payees and the periods the data
 cover.
@@ -120,11 +121,24 @@ class Dataset:
         """A dataset with no rows for any input and no payees (lint probes evaluate lines over it)."""
         return cls({s.name: Table.empty(s, file) for s in schemas}, [])
 
-    def record_row(self, input_name: str, payee: str) -> Optional[int]:
-        """The row of `payee` in a record input, or None."""
+    def record_row(self, input_name: str, payee: str, period: Period = WHOLE_RUN) -> Optional[int]:
+        """The row of `payee` in a record input in `period`, or None."""
         table = self.tables.get(input_name)
         if table is None or table.payee_rows is None:
             return None
-        rows = table.payee_rows.get(payee)
+        if table.schema.period_field is not None:
+            rows = table.rows_of(payee, period)
+        else:
+            rows = table.payee_rows.get(payee)
+        return rows[0] if rows else None
+
+    def params_row(self, input_name: str, period: Period = WHOLE_RUN) -> Optional[int]:
+        """The row of a params input in force in `period` (its only row, unless it is placed by period)."""
+        table = self.tables.get(input_name)
+        if table is None or not len(table):
+            return None
+        if table.schema.period_field is None:
+            return 0
+        rows = table.rows_of(None, period)
         return rows[0] if rows else None
 

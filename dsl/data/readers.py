@@ -30,7 +30,8 @@ import attrs
 from dsl.core.diagnostics import DATA_COLUMN, DATA_DUPLICATE, DATA_FORMAT, DATA_MISSING, DATA_PAYEE, DATA_VALUE, REGISTRY, Diagnostic, diagnostic, did_you_mean, has_errors
 from dsl.core.perf import paused_gc
 from dsl.core.source import Span
-from dsl.core.types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, TEXT, EnumType, FieldSchema, InputSchema, MoneyType
+from dsl.core.types import BOOL, DATE, INT, NUMBER, PAYEE, PERCENT, PERIOD, TEXT, EnumType, FieldSchema, InputSchema, MoneyType, PeriodUnit
+from dsl.core.periods import parse_period, period_of
 from dsl.core.numeric import admit, parse_amount
 from dsl.core.spreadsheet import column_letters, column_number
 from dsl.data.dataset import Dataset, Table
@@ -78,6 +79,8 @@ def parse_cell(text: str, field: FieldSchema, currency: str) -> object:
                 except ValueError:
                     raise ValueError(f"'{s}' is not a real date") from None
         raise ValueError(f"'{s}' is not a date (write YYYY-MM-DD)")
+    if t == PERIOD:
+        return parse_period(s.replace("/", "-"))  # PeriodError is a ValueError that says what a period looks like
     if isinstance(t, MoneyType) or t in (NUMBER, PERCENT, INT):
         value, code, is_percent = parse_amount(s.replace("％", "%"))  # AmountError is a ValueError
         return _number(value, code, is_percent, field, currency, s)
@@ -138,6 +141,8 @@ def _convert(value: object, field: FieldSchema, currency: str) -> object:
             return _number(value, None, t == PERCENT, field, currency, shown)
         raise ValueError(f"'{shown}' is a number, not a {t}")
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        if t == PERIOD:  # a date where a period is expected is the day; it lies in the month that holds it
+            return period_of(PeriodUnit.DAY, value)
         if t in (DATE, TEXT):
             return value if t == DATE else value.isoformat()
         raise ValueError(f"{value.isoformat()} is a date, not a {t}")
@@ -520,7 +525,7 @@ def _build(schema: InputSchema, raw: _Raw, currency: str) -> tuple[Table, list[t
                                          _at(raw.file, number, index)))
         if payee_field in row and payee_field in cells:
             payee, index = row[payee_field], cells[payee_field][1]
-            if schema.kind == "record" and payee in first_row:
+            if schema.kind == "record" and payee in first_row and schema.period_field is None:  # by period: one row per period (timeline.py)
                 errors.append(diagnostic(
                     DATA_DUPLICATE, f"payee '{payee}' has two rows in {raw.where}: rows {first_row[payee]} and {number}",
                     _at(raw.file, number, index), notes=((f"first row for '{payee}'", _at(raw.file, first_row[payee], index)),)))
@@ -529,7 +534,7 @@ def _build(schema: InputSchema, raw: _Raw, currency: str) -> tuple[Table, list[t
         rows.append(row)
         numbers.append(number)
 
-    if schema.kind == "params" and len(raw.rows) != 1:
+    if schema.kind == "params" and len(raw.rows) != 1 and schema.period_field is None:
         span = _at(raw.file, raw.rows[1][0], 1) if raw.rows else (_at(raw.file, raw.header_line, 1) if raw.header_line else None)
         errors.append(diagnostic(DATA_VALUE, f"{raw.where} must have exactly one data row for the plan-wide input "
                                  f"'{schema.name}', but has {len(raw.rows)}", span))

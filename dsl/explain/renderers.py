@@ -26,6 +26,11 @@ WORDS = {
         "cap": "cap", "floor": "floor", "total_cap": "total cap", "total_floor": "total floor",
         "adjustment": "adjustment", "took": "took", "then": "then", "else": "else", "table": "table",
         "line": "line", "value": "value", "band": "band", "no_rows": "no rows", "computed": "computed", "withheld": "withheld by the gate",
+        "held": "held", "released": "released", "scaled": "scaled at release", "forfeited": "forfeited", "clawed_back": "clawed back",
+        "returned": "returned", "recovered": "recovered", "draw_paid": "draw paid", "draw_recovered": "draw recovered",
+        "carried": "carried as owed", "carry_recovered": "carried pay recovered", "balances": "balances carried forward",
+        "earned": "earned", "paid": "paid", "opening": "opening", "closing": "closing", "from": "from", "in": "in",
+        "previous": "previous period", "history": "periods read", "default": "no earlier period: the default", "line_of": "the line",
     },
     "zh": {
         "total": "合计", "payee": "人员", "plan": "方案", "period": "期间", "flags": "标记",
@@ -34,6 +39,11 @@ WORDS = {
         "cap": "封顶", "floor": "保底", "total_cap": "总额封顶", "total_floor": "总额保底",
         "adjustment": "调整", "took": "取", "then": "then 分支", "else": "else 分支", "table": "表",
         "line": "项目", "value": "金额", "band": "档", "no_rows": "无数据行", "computed": "计算列", "withheld": "因条件未满足而未发放",
+        "held": "暂扣", "released": "发放暂扣", "scaled": "按系数调整", "forfeited": "没收", "clawed_back": "追回应扣",
+        "returned": "退还", "recovered": "扣回", "draw_paid": "保底补足", "draw_recovered": "保底扣回",
+        "carried": "结转欠款", "carry_recovered": "扣回结转欠款", "balances": "结转余额",
+        "earned": "应得", "paid": "实发", "opening": "期初", "closing": "期末", "from": "来自", "in": "于",
+        "previous": "上期", "history": "读取期间", "default": "无更早期间：取默认值", "line_of": "项目",
     },
 }
 
@@ -91,6 +101,19 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
         before = show_value(d["before"], node.type)
         after = show_value(d["after"], node.type)
         return f"{w[kind]} {show_value(d['limit'], node.type)}: {before} → {after}  ({w['adjustment']} {value})"
+    if kind == "history":
+        if d.get("default"):
+            return f"{node.text} = {value}  ({w['default']})"
+        if "period" in d and "fn" not in d:
+            return f"{w['in']} {d['period']}: {value}"
+        return f"{node.text} = {value}  ({w['history']}: {', '.join(d.get('periods', []))})"
+    if kind == "line":
+        return f"{node.text} = {value}  ({w['line_of']} \"{d.get('label', '')}\")"
+    if kind == "period":
+        return f"{node.text} = {value}"
+    if kind == "posting":
+        sources = "".join(f"; {w['from']} {s['period']} \"{s['line']}\" {show_value(s['amount'], node.type)}" for s in d.get("from", []))
+        return f"{w.get(d['posting'], d['posting'])}: {node.text} = {value}{sources}"
     if kind == "rounding":
         unit = format_number(d["unit"])
         return f"{w['rounding']} {d['mode']} {unit}: {show_value(d['before'], node.type)} → {show_value(d['after'], node.type)}"
@@ -144,7 +167,7 @@ def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str
     w = WORDS[lang]
     money = str(MoneyType(plan.currency))
     lines_, flags = _selected(result, line)
-    out = [f"{plan.name} · {w['payee']} {result.payee} · {w['period']} {plan.period}"]
+    out = [f"{plan.name} · {w['payee']} {result.payee} · {w['period']} {result.period}"]
     if line is None:
         out.append(f"{w['total']} = {show_value(result.total, money)} {plan.currency}")
     for item in lines_:
@@ -156,7 +179,19 @@ def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str
     for flag in flags:
         out.append("")
         out += _tree_lines(flag.trace, w, lang) if flag.trace else [f"{flag.label} = {show_value(flag.value)}"]
+    if line is None and result.balances:
+        out += ["", w["balances"] + ":"] + [f"  {text}" for text in _balance_lines(result, w, money)]
     return "\n".join(out) + "\n"
+
+
+def _balance_lines(result: PayeeResult, w: dict, money: str) -> list[str]:
+    """Each open account: opening → closing, and the period and line each part carried forward came from."""
+    lines = []
+    for b in result.balances:
+        parts = ", ".join(f"{v.period} \"{v.label}\" {show_value(v.amount, money)}" for v in b.vintages)
+        lines.append(f"{b.account} ({b.kind}): {w['opening']} {show_value(b.opening, money)} → {w['closing']} {show_value(b.closing, money)}"
+                     + (f"  ({w['from']} {parts})" if parts else ""))
+    return lines
 
 
 def _md_lines(node: Trace, w, lang, depth=0) -> list[str]:
@@ -177,7 +212,7 @@ def render_markdown(plan, result: PayeeResult, line: Optional[str] = None, lang:
     w = WORDS[lang]
     money = str(MoneyType(plan.currency))
     lines_, flags = _selected(result, line)
-    out = [f"# {plan.name} — {result.payee}", "", f"{w['period']}: {plan.period} · {w['total']}: **{show_value(result.total, money)} {plan.currency}**", ""]
+    out = [f"# {plan.name} — {result.payee}", "", f"{w['period']}: {result.period} · {w['total']}: **{show_value(result.total, money)} {plan.currency}**", ""]
     out += [f"| {w['line']} | {w['value']} |", "|---|---:|"]
     for item in lines_:
         label = item.label if item.kind == "payout" else f"{item.label} ({w.get(item.kind, item.kind)})"
@@ -192,6 +227,8 @@ def render_markdown(plan, result: PayeeResult, line: Optional[str] = None, lang:
     for flag in flags:
         if flag.trace is not None:
             out += ["", f"## {flag.label}", ""] + _md_lines(flag.trace, w, lang)
+    if line is None and result.balances:
+        out += ["", f"## {w['balances']}", ""] + [f"- {text}" for text in _balance_lines(result, w, money)]
     return "\n".join(out) + "\n"
 
 
@@ -201,7 +238,7 @@ def explanation_json(plan, result: PayeeResult, line: Optional[str] = None) -> d
         "schema": "plan-explain/1",
         "plan": plan.name,
         "file": plan.file,
-        "period": str(plan.period),
+        "period": str(result.period),
         "currency": plan.currency,
         "payee": result.payee,
         "total": json_value(result.total),
@@ -212,6 +249,9 @@ def explanation_json(plan, result: PayeeResult, line: Optional[str] = None) -> d
         "flags": [
             {"label": f.label, "value": json_value(f.value), "trace": f.trace.to_json() if f.trace else None} for f in flags
         ],
+        **({"balances": [{"account": b.account, "kind": b.kind, "opening": json_value(b.opening), "closing": json_value(b.closing),
+                          "from": [{"period": str(v.period), "line": v.label, "amount": json_value(v.amount)} for v in b.vintages]}
+                         for b in result.balances]} if result.balances else {}),
     }
 
 

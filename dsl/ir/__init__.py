@@ -20,6 +20,10 @@ from dsl.ir.nodes import (
     TierCall,
     FieldOf,
     Quotient,
+    PeriodRef,
+    LineRef,
+    History,
+    HistoryFn,
     Band,
     TierTable,
     Let,
@@ -27,6 +31,13 @@ from dsl.ir.nodes import (
     Rounding,
     Payout,
     Flag,
+    Hold,
+    Release,
+    ReleaseKind,
+    Forfeit,
+    Clawback,
+    Window,
+    Draw,
     Expectation,
     PlanTest,
     Plan,
@@ -34,7 +45,7 @@ from dsl.ir.nodes import (
     EXPR_CLASSES,
 )
 
-__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
+__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'PeriodRef', 'LineRef', 'History', 'HistoryFn', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Hold', 'Release', 'ReleaseKind', 'Forfeit', 'Clawback', 'Window', 'Draw', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
 from dsl.ir.nodes import WHOLE_RUN, ExpectationKind, FrozenDict, Period, PeriodUnit, TierMode, frozen  # noqa: E402
 
 __all__ += ['WHOLE_RUN', 'ExpectationKind', 'FrozenDict', 'Period', 'PeriodUnit', 'TierMode', 'frozen']

@@ -88,6 +88,8 @@ class ExpectationKind(enum.StrEnum):
     FLAG = "flag"  # expect "降级预警" = true
     TOTAL = "total"  # expect total = …
     EXPR = "expr"  # expect 提成比例(200万) = …
+    POSTING = "posting"  # expect held("年终部分") = …, balance("年终部分") = …
+    EARNED = "earned"  # expect earned = … (the lines before the ledger)
 
 
 def _meta():
@@ -269,10 +271,55 @@ class Quotient:
     text: str = _text()
 
 
+@attrs.frozen
+class PeriodRef:
+    """`period`: the period being computed (inside a history read, the earlier period read)."""
+
+    type: Type
+    span: Span = _meta()
+    text: str = _text()
 
 
-Expr = Union[Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient]
-EXPR_CLASSES = (Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient)
+@attrs.frozen
+class LineRef:
+    """`line("提成")`: a payout line's value after its own gate, rounding, floor and cap."""
+
+    label: str
+    type: Type
+    span: Span = _meta()
+    text: str = _text()
+
+
+class HistoryFn(enum.StrEnum):
+    """The reads of a payee's earlier periods (DESIGN.md: history reads read earlier results)."""
+
+    PREVIOUS = "previous"  # previous(x, default): x one period earlier; default in the run's first period
+    SUM_LAST = "sum_last"  # sum_last(x, n): x summed over the last n periods, this one included
+    COUNT_LAST = "count_last"  # count_last(cond, n): how many of the last n periods (this one included) meet cond
+    STREAK = "streak"  # streak(cond): consecutive periods meeting cond, ending with this one
+    YTD = "ytd"  # ytd(x): x summed over this year's periods up to this one
+    AT = "at"  # at(x, p): x in the period p (a period, or the period of the run containing a date)
+
+
+@attrs.frozen
+class History:
+    """A read of the same payee's values in other periods of the run.
+
+    `expr` is evaluated in each period read (a payee-level expression); `arg` is
+    previous's default, the count n of sum_last/count_last, or at's period or date.
+    Lowers to a window over (payee, period) ordered by period, or for `at` a join on period.
+    """
+
+    fn: HistoryFn = attrs.field(converter=HistoryFn)
+    expr: "Expr"
+    arg: Optional["Expr"]
+    type: Type
+    span: Span = _meta()
+    text: str = _text()
+
+
+Expr = Union[Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient, PeriodRef, LineRef, History]
+EXPR_CLASSES = (Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient, PeriodRef, LineRef, History)
 
 
 # ---- plan-level constructs ------------------------------------------------------
@@ -362,6 +409,85 @@ class Flag:
     span: Span = _meta()
 
 
+class ReleaseKind(enum.StrEnum):
+    """When held money is paid out."""
+
+    YEAR_END = "year_end"  # in the last period of the year (it ends on 31 December)
+    ON = "on"  # in the period containing a date
+    AFTER = "after"  # each period's hold, n periods after it was held
+    WHEN = "when"  # the whole balance, in the first period a condition holds
+
+
+@attrs.frozen
+class Release:
+    kind: ReleaseKind = attrs.field(converter=ReleaseKind)
+    date: Optional[datetime.date] = None  # ON
+    count: Optional[int] = None  # AFTER
+    condition: Optional["Expr"] = None  # WHEN
+    text: str = _text()
+    span: Span = _meta()
+
+
+@attrs.frozen
+class Forfeit:
+    share: Decimal  # of the balance; 1 = all of it
+    condition: "Expr"
+    text: str = _text()
+    span: Span = _meta()
+
+
+@attrs.frozen
+class Hold:
+    """Money kept back from a period's pay, carried as a balance until a release rule pays it out.
+
+    `expr` is what is held this period (after `gate`); `scale` multiplies what is
+    released (a coefficient known only at release); `forfeits` apply, in order, before releases.
+    """
+
+    label: str
+    expr: "Expr"
+    gate: Optional["Expr"]
+    releases: tuple[Release, ...]
+    scale: Optional["Expr"]
+    forfeits: tuple[Forfeit, ...]
+    span: Span = _meta()
+
+
+@attrs.frozen
+class Window:
+    """A clawback's window: a reversal counts only if its original is less than `count` `unit` old."""
+
+    count: int
+    unit: str  # months | days | periods
+    origin: "Expr"  # row-level: the original transaction's date or period
+    text: str = _text()
+    span: Span = _meta()
+
+
+@attrs.frozen
+class Clawback:
+    """Money recovered from pay: the sum over the payee's rows of `table` in the period (within
+    the window) of the row-level `expr`; a negative row returns what was recovered."""
+
+    label: str
+    table: str
+    expr: "Expr"
+    window: Optional[Window]
+    instalment: Optional["Expr"]  # at most this much recovered a period
+    keep: Optional["Expr"]  # recovery never takes pay below this
+    span: Span = _meta()
+
+
+@attrs.frozen
+class Draw:
+    """A guaranteed amount a period; a recoverable draw is recovered from pay above the guarantee."""
+
+    label: str
+    expr: "Expr"
+    recoverable: bool
+    span: Span = _meta()
+
+
 @attrs.frozen
 class Expectation:
     kind: ExpectationKind = attrs.field(converter=ExpectationKind)
@@ -370,6 +496,8 @@ class Expectation:
     expected: object  # Decimal / bool / str
     expected_text: str
     span: Span = _meta()
+    posting: Optional[str] = None  # for kind == "posting": held, released, balance, …
+    period: Optional[Period] = None  # in a multi-period test, the period it is about
 
 
 @attrs.frozen
@@ -379,6 +507,9 @@ class PlanTest:
     inputs: FrozenDict = attrs.field(converter=frozen)  # input name -> rows (FrozenDicts of typed values)
     expectations: tuple[Expectation, ...]
     span: Span = _meta()
+    # a multi-period test: its periods in order, and per period the rows of each input
+    periods: tuple[Period, ...] = ()
+    period_inputs: tuple = attrs.field(default=(), converter=frozen)  # one {input: rows} per period
 
 
 @attrs.frozen(cache_hash=True)
@@ -401,6 +532,14 @@ class Plan:
     total_cap: Optional[Expr]
     total_floor: Optional[Expr]
     tests: tuple[PlanTest, ...]
+    holds: tuple[Hold, ...] = ()
+    clawbacks: tuple[Clawback, ...] = ()
+    draws: tuple[Draw, ...] = ()
+    total_labels: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)  # "cap"/"floor" -> the line's label
+    stages: tuple[Period, ...] = ()  # the periods the header states (2024-06-16..2024-08-01, …)
+    # effective-dated versions: name -> ((start, end), version) pairs, for tier tables and lets with more than one
+    tier_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
+    let_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
 
     def input(self, name: str) -> Optional[InputSchema]:
         for schema in self.inputs:
@@ -413,6 +552,14 @@ class Plan:
             if column.table == table and column.name == name:
                 return column
         return None
+
+    @property
+    def has_ledger(self) -> bool:
+        return bool(self.holds or self.clawbacks or self.draws)
+
+    def total_label(self, kind: str) -> str:
+        """The label of the total cap's or floor's adjustment line ("total" unless the plan names it)."""
+        return self.total_labels.get(kind, "total")
 
     def let(self, name: str) -> Optional[Let]:
         for let in self.lets:

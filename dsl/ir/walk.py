@@ -23,7 +23,7 @@ import attrs
 
 from dsl.ir.nodes import EXPR_CLASSES, Plan
 
-__all__ = ["children", "walk", "plan_roots", "plan_exprs"]
+__all__ = ["children", "walk", "plan_roots", "plan_exprs", "ledger_exprs"]
 
 _NOT_CHILDREN = frozenset({"type", "span", "text"})
 
@@ -84,6 +84,21 @@ def plan_roots(plan: Plan) -> Iterator:
     for expr in (plan.total_cap, plan.total_floor):
         if expr is not None:
             yield expr
+    yield from ledger_exprs(plan)
+
+
+def ledger_exprs(plan: Plan) -> Iterator:
+    """The expressions of the ledger: what each hold keeps back and its rules, each
+    clawback's row amount, window and limits, each draw's guarantee."""
+    for hold in plan.holds:
+        yield from (e for e in (hold.expr, hold.gate, hold.scale) if e is not None)
+        yield from (r.condition for r in hold.releases if r.condition is not None)
+        yield from (f.condition for f in hold.forfeits)
+    for clawback in plan.clawbacks:
+        yield clawback.expr
+        yield from (e for e in (clawback.window.origin if clawback.window else None, clawback.instalment, clawback.keep) if e is not None)
+    for draw in plan.draws:
+        yield draw.expr
 
 
 def plan_exprs(plan: Plan) -> Iterator:

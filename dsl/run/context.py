@@ -4,8 +4,8 @@ An `EvalContext` is keyed by (payee, period): two contexts with the same key are
 equal, whatever rows they point at. Besides its key it carries what the
 interpreter needs to read that payee's data without searching: for each table
 input the indices of the payee's rows in the period, and for each record input
-the index of the payee's row (None when the payee has none). Params inputs are
-plan-wide: their one row is row 0.
+the index of the payee's row (None when the payee has none), and for each
+params input the index of its row in force (row 0, unless it is placed by period).
 
 `payee_context` builds a context from a dataset's indexes (built once, when the
 dataset was loaded), so making one per payee costs a few dictionary reads.
@@ -33,6 +33,7 @@ class EvalContext:
     period: Period = WHOLE_RUN
     rows: Mapping[str, Sequence[int]] = attrs.field(factory=dict, eq=False, repr=False)  # table input -> row indices
     records: Mapping[str, Optional[int]] = attrs.field(factory=dict, eq=False, repr=False)  # record input -> row index
+    params: Mapping[str, Optional[int]] = attrs.field(factory=dict, eq=False, repr=False)  # params input -> row index in the period
 
     @property
     def key(self) -> tuple[str, Period]:
@@ -46,11 +47,14 @@ def payee_context(schemas: Iterable[InputSchema], dataset: Dataset, payee: str, 
     """
     rows: dict[str, Sequence[int]] = {}
     records: dict[str, Optional[int]] = {}
+    params: dict[str, Optional[int]] = {}
     tables = dataset.tables
     for schema in schemas:
         table = tables.get(schema.name)
         if schema.kind == InputKind.TABLE:
             rows[schema.name] = table.rows_of(payee, period) if table is not None else ()
         elif schema.kind == InputKind.RECORD:
-            records[schema.name] = dataset.record_row(schema.name, payee)
-    return EvalContext(payee, period, rows, records)
+            records[schema.name] = dataset.record_row(schema.name, payee, period)
+        else:
+            params[schema.name] = dataset.params_row(schema.name, period)
+    return EvalContext(payee, period, rows, records, params)

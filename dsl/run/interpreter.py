@@ -18,8 +18,11 @@ computed.
 """
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
-from typing import Optional
+from typing import Optional, Sequence
+
+import attrs
 
 from dsl import ir
 from dsl.core.diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic, did_you_mean
@@ -27,10 +30,12 @@ from dsl.core.display import show_value
 from dsl.core import numeric
 from dsl.core.numeric import NumericError, round_money
 from dsl.core.perf import paused_gc
-from dsl.core.types import MISSING, WHOLE_RUN
+from dsl.core import periods as calendar
+from dsl.core.types import MISSING, Period
 from dsl.data.dataset import Dataset, Table
 from dsl.run.context import EvalContext, payee_context
 from dsl.run.errors import EvalError
+from dsl.run.ledger import EMPTY, LedgerState, ledger_period
 from dsl.run.lines import payee_lines, payout_lines
 from dsl.run.results import FlagValue, Line, PayeeResult, RunResult
 from dsl.run.trace import Trace, TraceKind as K
@@ -47,22 +52,65 @@ def show(value, t=None) -> str:
     return show_value(value, str(t) if t is not None else "")
 
 
-class PayeeEvaluator:
-    """Evaluates the plan in one context (a payee in a period). Caches lets and
-    computed columns; builds traces, and references to data cells, only if asked."""
+@attrs.define
+class Timeline:
+    """One payee's way through the periods of a run: the periods in order, and the
+    evaluators of the periods already computed (what history reads read)."""
 
-    def __init__(self, plan: ir.Plan, dataset: Dataset, context: EvalContext, tracing: bool):
+    periods: Sequence[Period]
+    done: list = attrs.field(factory=list)  # PayeeEvaluator of periods[0], periods[1], … as they finish
+
+    def index_of(self, when) -> Optional[int]:
+        """The position of the run period that is `when` (a period) or contains it (a date, or a shorter period)."""
+        for index, period in enumerate(self.periods):
+            if period == when:
+                return index
+        day = when if isinstance(when, datetime.date) else when.start if isinstance(when, Period) else None
+        if day is None:
+            return None
+        for index, period in enumerate(self.periods):
+            if period.start is not None and calendar.contains(period, when if isinstance(when, datetime.date) else when):
+                return index
+        return None
+
+
+class PayeeEvaluator:
+    """Evaluates the plan in one context (a payee in a period). Caches lets,
+    computed columns and lines; builds traces, and references to data cells, only
+    if asked. `timeline` (with `position`, this period's place in it) is how
+    history reads reach the same payee's earlier periods."""
+
+    def __init__(self, plan: ir.Plan, dataset: Dataset, context: EvalContext, tracing: bool,
+                 timeline: Optional[Timeline] = None, position: int = 0):
         self.plan = plan
         self.dataset = dataset
         self.context = context
         self.payee = context.payee
+        self.period = context.period
         self.rows = context.rows  # table -> indices of this payee's rows in the period
         self.records = context.records  # record input -> row index or None
         self.tracing = tracing
+        self.timeline = timeline if timeline is not None else Timeline([context.period])
+        self.position = position
         self.lets: dict[str, tuple] = {}
         self.computed: dict[tuple, tuple] = {}
+        self.line_cache: dict[str, list[Line]] = {}
         self.let_exprs = {let.name: let.expr for let in plan.lets}
+        for name, versions in plan.let_versions.items():
+            # in a period no version covers, reading the definition is an error naming it
+            self.let_exprs[name] = self.in_force(versions, name) or ir.Builtin("not_in_force", (), plan.let(name).expr.type, text=name)
         self.column_exprs = {(c.table, c.name): c.expr for c in plan.columns}
+        self.payouts = {p.label: p for p in plan.payouts}
+
+    def in_force(self, versions, name: str):
+        """The version (of ((start, end), thing) pairs) in force on the first day of this period."""
+        day = self.period.start
+        if day is None:
+            raise EvalError(f"'{name}' has dated versions, so the run needs dated periods (give --period, or place inputs by period)", None)
+        for (start, end), version in versions:
+            if start <= day <= end:
+                return version
+        return None
 
     # ---- expression dispatch
     def eval(self, node, row: Optional[int] = None) -> tuple[object, Optional[Trace]]:
@@ -98,12 +146,15 @@ class PayeeEvaluator:
 
     def _param(self, node: ir.ParamRef, row):
         table = self.dataset.tables[node.input]
-        value = table.columns[node.field][0]
+        index = self.context.params.get(node.input, 0)
+        if index is None:
+            raise EvalError(f"{table.file} has no row of '{node.input}' for {self.period}", node.span)
+        value = table.columns[node.field][index]
         if value is MISSING:
             raise EvalError(f"{table.file} gives no value for {node.input}.{node.field}", node.span)
         if not self.tracing:
             return value, None
-        return value, self.node(K.PARAM, node, value, ref=table.cell(0, node.field))
+        return value, self.node(K.PARAM, node, value, ref=table.cell(index, node.field))
 
     def _column(self, node: ir.ColumnRef, row):
         table = self.dataset.tables[node.table]
@@ -282,6 +333,8 @@ class PayeeEvaluator:
         return values, children, matched
 
     def _builtin(self, node: ir.Builtin, row):
+        if node.fn == "not_in_force":
+            raise EvalError(f"no version of '{node.text}' is in force in {self.period}", node.span)
         results = [self.eval(arg, row) for arg in node.args]
         values = [v for v, _ in results]
         fn = node.fn
@@ -296,6 +349,11 @@ class PayeeEvaluator:
             if unit <= 0:
                 raise EvalError(f"round's unit must be positive, got {show(unit)}", node.args[1].span)
             value = computed(node, round_money, values[0], unit, "half_up")
+        elif fn in _DATE_BUILTINS:
+            try:
+                value = _DATE_BUILTINS[fn](*values)
+            except (calendar.PeriodError, OverflowError, ValueError) as exc:
+                raise EvalError(f"cannot compute '{node.text}': {exc}", node.span) from None
         else:  # clamp(x, low, high)
             x, low, high = values
             if low > high:
@@ -305,6 +363,10 @@ class PayeeEvaluator:
 
     def _tiers(self, node: ir.TierCall, row):
         table: ir.TierTable = self.plan.tiers[node.tiers]
+        if node.tiers in self.plan.tier_versions:
+            table = self.in_force(self.plan.tier_versions[node.tiers], node.tiers)
+            if table is None:
+                raise EvalError(f"no version of tier table '{node.tiers}' is in force in {self.period}", node.span)
         x, xt = self.eval(node.arg, row)
         if table.mode == ir.TierMode.MARGINAL:
             return self._marginal(node, table, x, xt)
@@ -363,19 +425,131 @@ class PayeeEvaluator:
         value = record[node.field]
         return value, (self.node(K.FIELD, node, value, (inner,), field=node.field) if self.tracing else None)
 
+    def _period(self, node: ir.PeriodRef, row):
+        if self.period.start is None:
+            raise EvalError("this run has no dated period: give --period, or place an input's rows by period", node.span)
+        return self.period, (self.node(K.PERIOD, node, self.period) if self.tracing else None)
+
+    def _line(self, node: ir.LineRef, row):
+        value = sum((line.value for line in self.payout(self.payouts[node.label])), ZERO)
+        return value, (self.node(K.LINE, node, value, label=node.label) if self.tracing else None)
+
+    def at_period(self, index: int, expr):
+        """`expr` evaluated in the period at `index` of this payee's run (this one, or an earlier one)."""
+        evaluator = self if index == self.position else self.timeline.done[index]
+        return evaluator.eval(expr)
+
+    def _history(self, node: ir.History, row):
+        fn, here = node.fn, self.position
+        periods = self.timeline.periods
+        if fn == ir.HistoryFn.PREVIOUS:
+            if here == 0:
+                value, trace = self.eval(node.arg, row)
+                return value, (self.node(K.HISTORY, node, value, (trace,), fn=fn.value, periods=[], default=True) if self.tracing else None)
+            read = [here - 1]
+        elif fn in (ir.HistoryFn.SUM_LAST, ir.HistoryFn.COUNT_LAST):
+            read = list(range(max(0, here - int(node.arg.value) + 1), here + 1))
+        elif fn == ir.HistoryFn.YTD:
+            year = self.period.start.year if self.period.start is not None else None
+            read = [i for i in range(here + 1) if periods[i].start is not None and periods[i].start.year == year] or [here]
+        elif fn == ir.HistoryFn.STREAK:
+            read = None
+        else:  # AT
+            when, when_trace = self.eval(node.arg, row)
+            index = self.timeline.index_of(when)
+            if index is None:
+                raise EvalError(f"at(…, {show(when)}): {show(when)} is not in this run's periods ({periods[0]}..{periods[-1]})", node.arg.span)
+            if index > here:
+                raise EvalError(f"at(…, {show(when)}) reads {periods[index]}, which comes after the period being computed ({self.period})", node.arg.span)
+            value, trace = self.at_period(index, node.expr)
+            return value, (self.node(K.HISTORY, node, value, (when_trace, trace), fn=fn.value, periods=[str(periods[index])]) if self.tracing else None)
+        results = []
+        if read is None:  # streak: back from this period while the condition holds
+            index = here
+            while index >= 0:
+                value, trace = self.at_period(index, node.expr)
+                results.append((index, value, trace))
+                if not value:
+                    break
+                index -= 1
+            value = Decimal(sum(1 for _, v, _ in results if v))
+        else:
+            for index in read:
+                value, trace = self.at_period(index, node.expr)
+                results.append((index, value, trace))
+            values = [v for _, v, _ in results]
+            if fn == ir.HistoryFn.PREVIOUS:
+                value = values[0]
+            elif fn == ir.HistoryFn.COUNT_LAST:
+                value = Decimal(sum(1 for v in values if v))
+            else:
+                value = computed(node, numeric.total, values)
+        if not self.tracing:
+            return value, None
+        children = [Trace(K.HISTORY, str(periods[i]), v, type_name(node.expr.type), None, (t,) if t is not None else (), {"period": str(periods[i])})
+                    for i, v, t in results]
+        return value, self.node(K.HISTORY, node, value, children, fn=fn.value, periods=[str(periods[i]) for i, _, _ in results])
+
+    def clawed(self, clawback: ir.Clawback):
+        """What a clawback recovers this period: its row amount summed over the payee's rows within the window."""
+        table = self.dataset.tables[clawback.table]
+        total, children, outside = ZERO, [], 0
+        for index in self.rows[clawback.table]:
+            if clawback.window is not None and not self._in_window(clawback, table, index):
+                outside += 1
+                if self.tracing:
+                    ref = {"file": table.file, "row": table.row_numbers[index]}
+                    children.append(Trace(K.ROW, f"outside the window: {clawback.window.text}", False, "bool", clawback.window.span, (), {"ref": ref}))
+                continue
+            value, trace = self.eval(clawback.expr, index)
+            total = computed(clawback.expr, numeric.add, total, value)
+            if self.tracing:
+                ref = {"file": table.file, "row": table.row_numbers[index]}
+                children.append(Trace(K.ROW, table.file, value, trace.type, None, (trace,), {"ref": ref}))
+        if not self.tracing:
+            return total, None
+        detail = {"fn": "sum", "table": clawback.table, "rows": len(self.rows[clawback.table]), "matched": len(self.rows[clawback.table]) - outside}
+        return total, Trace(K.AGGREGATE, clawback.expr.text, total, type_name(clawback.expr.type), clawback.expr.span, tuple(children), detail)
+
+    def _in_window(self, clawback: ir.Clawback, table: Table, index: int) -> bool:
+        window = clawback.window
+        origin, _ = self.eval(window.origin, index)
+        origin_day = origin.start if isinstance(origin, Period) else origin
+        field = table.schema.period_field
+        placed = table.columns[field][index] if field is not None else None
+        reversal = placed if isinstance(placed, datetime.date) else (self.period.end or origin_day)
+        if window.unit == "days":
+            return calendar.days_between(origin_day, reversal) < window.count
+        if window.unit == "months":
+            return calendar.months_between(origin_day, reversal) < window.count
+        first = self.timeline.index_of(origin)
+        return first is not None and self.position - first < window.count
+
     # ---- lines (their meaning is lines.py's)
     def payout(self, payout: ir.Payout) -> list[Line]:
-        """A payout line and its floor/cap adjustment lines (lines.payout_lines)."""
-        return payout_lines(payout, self.eval, self.plan.currency, self.tracing)
+        """A payout line and its floor/cap adjustment lines (lines.payout_lines), computed once."""
+        lines = self.line_cache.get(payout.label)
+        if lines is None:
+            lines = self.line_cache[payout.label] = payout_lines(payout, self.eval, self.plan.currency, self.tracing)
+        return lines
 
     def run(self) -> PayeeResult:
-        lines, total = payee_lines(self.plan, self.eval, self.tracing)
+        """This period's lines, flags and ledger, opening with no balances."""
+        return self.run_period(EMPTY)[0]
+
+    def run_period(self, state: LedgerState) -> tuple[PayeeResult, LedgerState]:
+        """This period's lines, flags and ledger, opening with `state`, and the balances it carries to the next period."""
+        lines, total = payee_lines(self.plan, self.eval, self.tracing, self.payout)
         flags = []
         for flag in self.plan.flags:
             value, trace = self.eval(flag.expr)
             flag_trace = Trace(K.FLAG, flag.label, value, type_name(flag.expr.type), flag.span, (trace,)) if self.tracing else None
             flags.append(FlagValue(flag.label, value, flag_trace))
-        return PayeeResult(self.payee, tuple(lines), tuple(flags), total, self.context.period)
+        postings, balances = (), ()
+        if self.plan.has_ledger or state.accounts:
+            book = ledger_period(self.plan, state, self.period, self.position, total, self.eval, self.clawed, self.tracing)
+            lines, total, postings, balances, state = lines + list(book.lines), book.paid, book.postings, book.balances, book.state
+        return PayeeResult(self.payee, tuple(lines), tuple(flags), total, self.period, postings, balances), state
 
 
 # The one dispatch table of the interpreter: IR expression class -> its method.
@@ -396,6 +570,28 @@ _DISPATCH = {
     ir.TierCall: PayeeEvaluator._tiers,
     ir.FieldOf: PayeeEvaluator._field,
     ir.Quotient: PayeeEvaluator._quotient,
+    ir.PeriodRef: PayeeEvaluator._period,
+    ir.LineRef: PayeeEvaluator._line,
+    ir.History: PayeeEvaluator._history,
+}
+
+
+def _start(when):
+    return when.start if isinstance(when, Period) else when
+
+
+_DATE_BUILTINS = {
+    "year": lambda when: Decimal(_start(when).year),
+    "month": lambda when: Decimal(_start(when).month),
+    "day": lambda when: Decimal(_start(when).day),
+    "quarter": lambda when: Decimal(calendar.quarter_of(_start(when))),
+    "months_between": lambda a, b: Decimal(calendar.months_between(a, b)),
+    "days_between": lambda a, b: Decimal(calendar.days_between(a, b)),
+    "add_months": lambda day, n: calendar.add_months(day, int(n)),
+    "add_days": lambda day, n: calendar.add_days(day, int(n)),
+    "start": lambda period: period.start,
+    "end": lambda period: period.end,
+    "shift": lambda period, n: calendar.shift(period, int(n)),
 }
 
 _OPERATIONS = {"+": numeric.add, "-": numeric.sub, "*": numeric.mul, "/": numeric.div}
@@ -427,19 +623,39 @@ def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[lis
             if name not in known:
                 diagnostics.append(diagnostic(NO_PAYEE, f"payee '{name}' does not appear in the data", None, hint=did_you_mean(name, roster)))
         roster = [p for p in payees if p in known]
-    results = []
-    for period in dataset.periods:
-        for payee in roster:
-            evaluator = PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace)
-            try:
-                results.append(evaluator.run())
-            except EvalError as exc:
-                diagnostics.append(diagnostic(EVAL_ERROR, f"payee '{payee}': {exc}", exc.span))
-            if progress is not None:
-                progress(1)
-    return RunResult(plan, tuple(results), tuple(diagnostics))
+    by_period: list[list[PayeeResult]] = [[] for _ in dataset.periods]
+    several = len(dataset.periods) > 1
+    for payee in roster:
+        for index, result, _ in run_payee(plan, dataset, payee, trace, diagnostics, several):
+            by_period[index].append(result)
+        if progress is not None:
+            progress(1)
+    return RunResult(plan, tuple(r for results in by_period for r in results), tuple(diagnostics))
 
 
-def payee_evaluator(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool = False, period=WHOLE_RUN) -> PayeeEvaluator:
-    """An evaluator for one payee in one period, to compute single lines or expressions (plan tests, lint)."""
+def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnostics: list, several: bool = True):
+    """One payee through every period of the run, in order, carrying the ledger:
+    (period index, result, evaluator) triples; each period's evaluator is kept for the history reads of later ones.
+
+    An evaluation error ends the payee's run at that period (what it carries forward is unknown): it
+    becomes an R001 naming the payee and the period, and later periods of the payee are not computed."""
+    timeline = Timeline(dataset.periods)
+    state = EMPTY
+    for index, period in enumerate(dataset.periods):
+        evaluator = PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace, timeline, index)
+        try:
+            result, state = evaluator.run_period(state)
+        except EvalError as exc:
+            where = f" in {period}" if several else ""
+            later = f"; its periods after {period} are not computed" if several and index + 1 < len(dataset.periods) else ""
+            diagnostics.append(diagnostic(EVAL_ERROR, f"payee '{payee}'{where}: {exc}{later}", exc.span))
+            return
+        timeline.done.append(evaluator)
+        yield index, result, evaluator
+
+
+def payee_evaluator(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool = False, period=None) -> PayeeEvaluator:
+    """An evaluator for one payee in one period (by default the dataset's first), to compute single lines or
+    expressions (plan tests, lint)."""
+    period = dataset.periods[0] if period is None else period
     return PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace)

@@ -140,21 +140,27 @@ def total_limits(plan: ir.Plan) -> tuple[tuple[LineKind, object, str], ...]:
 
 
 def total_lines(plan: ir.Plan, subtotal: Decimal, evaluate: Evaluate, tracing: bool = False, rounded: bool = True) -> list[Line]:
-    """The adjustment lines the total floor and total cap make on `subtotal` (the sum of a payee's lines)."""
+    """The adjustment lines the total floor and total cap make on `subtotal` (the sum of a payee's lines),
+    labelled as the plan names them (`total cap "封顶调整" at …`; else "total")."""
     lines = []
     for kind, expr, words in total_limits(plan):
-        adjustment = limit_line(kind, expr, subtotal, plan.rounding if rounded else None, "total", words, evaluate, plan.currency, tracing)
+        label = plan.total_label("cap" if kind == LineKind.TOTAL_CAP else "floor")
+        adjustment = limit_line(kind, expr, subtotal, plan.rounding if rounded else None, label, words, evaluate, plan.currency, tracing)
         if adjustment is not None:
             lines.append(adjustment)
             subtotal += adjustment.value
     return lines
 
 
-def payee_lines(plan: ir.Plan, evaluate: Evaluate, tracing: bool = False) -> tuple[list[Line], Decimal]:
-    """Every line of one payee (payout lines with their adjustments, then the total limits) and the total."""
+def payee_lines(plan: ir.Plan, evaluate: Evaluate, tracing: bool = False,
+                lines_of: Optional[Callable[[ir.Payout], list[Line]]] = None) -> tuple[list[Line], Decimal]:
+    """Every line of one payee (payout lines with their adjustments, then the total limits) and the total.
+
+    `lines_of(payout)` gives a payout's lines when the caller keeps them (lines read by `line("…")` are
+    computed once); by default each is computed here."""
     lines: list[Line] = []
     for payout in plan.payouts:
-        lines.extend(payout_lines(payout, evaluate, plan.currency, tracing))
+        lines.extend(lines_of(payout) if lines_of is not None else payout_lines(payout, evaluate, plan.currency, tracing))
     subtotal = sum((line.value for line in lines), ZERO)
     totals = total_lines(plan, subtotal, evaluate, tracing)
     return lines + totals, subtotal + sum((line.value for line in totals), ZERO)

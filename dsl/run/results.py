@@ -25,6 +25,35 @@ class LineKind(enum.StrEnum):
     FLOOR = "floor"  # a line's floor, below its payout line
     TOTAL_CAP = "total_cap"  # the plan's total cap, after all lines
     TOTAL_FLOOR = "total_floor"  # the plan's total floor, after all lines
+    # the ledger's postings that change pay (dsl/run/ledger.py), after the earned lines
+    HELD = "held"
+    RELEASED = "released"
+    SCALED = "scaled"
+    RETURNED = "returned"
+    RECOVERED = "recovered"
+    DRAW_PAID = "draw_paid"
+    DRAW_RECOVERED = "draw_recovered"
+    CARRIED = "carried"
+    CARRY_RECOVERED = "carry_recovered"
+
+
+EARNED_KINDS = frozenset({LineKind.PAYOUT, LineKind.CAP, LineKind.FLOOR, LineKind.TOTAL_CAP, LineKind.TOTAL_FLOOR})
+
+
+class PostingKind(enum.StrEnum):
+    """What a ledger posting does to an account (DESIGN.md's ledger)."""
+
+    HELD = "held"  # kept back from pay into a hold
+    RELEASED = "released"  # paid out of a hold
+    SCALED = "scaled"  # what a release's coefficient added or took away
+    FORFEITED = "forfeited"  # lost from a hold (not paid)
+    CLAWED_BACK = "clawed_back"  # now owed on reversals (negative: no longer owed)
+    RETURNED = "returned"  # paid back after a recovery proved not due
+    RECOVERED = "recovered"  # taken from pay against what is owed
+    DRAW_PAID = "draw_paid"  # pay topped up to a guarantee
+    DRAW_RECOVERED = "draw_recovered"  # a recoverable draw taken back from pay above the guarantee
+    CARRIED = "carried"  # pay below zero, carried as owed
+    CARRY_RECOVERED = "carry_recovered"  # carried pay taken from a later period's pay
 
 
 @attrs.frozen
@@ -43,12 +72,54 @@ class FlagValue:
 
 
 @attrs.frozen
+class Posting:
+    """One movement of a ledger account: `amount` by `kind`, leaving `balance`; `sources` are the
+    parts of earlier periods' balances it moved (the period and the line each came from)."""
+
+    account: str
+    kind: PostingKind
+    amount: Decimal
+    balance: Decimal
+    sources: tuple = ()  # ledger.Vintage parts
+    trace: Optional[Trace] = None
+
+
+@attrs.frozen
+class Balance:
+    """An account at the start and end of a period, and the vintages it carries forward."""
+
+    account: str
+    kind: str  # hold | clawback | draw | carried
+    opening: Decimal
+    closing: Decimal
+    vintages: tuple = ()  # ledger.Vintage: (period, amount, line) of what is carried
+
+
+@attrs.frozen
 class PayeeResult:
     payee: str
     lines: tuple[Line, ...]
     flags: tuple[FlagValue, ...]
-    total: Decimal
+    total: Decimal  # what is paid this period: the sum of the lines
     period: Period = WHOLE_RUN  # the period these lines are for
+    postings: tuple[Posting, ...] = ()
+    balances: tuple[Balance, ...] = ()
+
+    @property
+    def earned(self) -> Decimal:
+        """The earned lines (payouts and their limits), before the ledger's postings."""
+        return sum((line.value for line in self.lines if line.kind in EARNED_KINDS), Decimal(0))
+
+    def posted(self, account: str, kind: str) -> Decimal:
+        """The total of `account`'s postings of `kind` this period (0 when none)."""
+        return sum((p.amount for p in self.postings if p.account == account and p.kind == kind), Decimal(0))
+
+    def balance(self, account: str) -> Decimal:
+        """What `account` carries forward at the end of the period."""
+        for balance in self.balances:
+            if balance.account == account:
+                return balance.closing
+        return Decimal(0)
 
     def line(self, label: str, kind: str = LineKind.PAYOUT) -> Optional[Line]:
         for line in self.lines:

@@ -20,6 +20,7 @@ import attrs
 
 from dsl.core.source import Span
 from dsl.core.display import to_json_number
+from dsl.core.types import Period
 
 class TraceKind(enum.StrEnum):
     """The kinds of node the evaluator builds (docs/explain.schema.json lists the same, in this order)."""
@@ -50,6 +51,10 @@ class TraceKind(enum.StrEnum):
     TOTAL_CAP = "total_cap"
     TOTAL_FLOOR = "total_floor"
     ROUNDING = "rounding"
+    HISTORY = "history"  # a read of the payee's values in other periods; one child per period read
+    LINE = "line"  # line("…"): another line's value (explained under that line)
+    PERIOD = "period"  # `period`: the period being computed
+    POSTING = "posting"  # a ledger posting: held, released, recovered, …
 
 
 KINDS = tuple(kind.value for kind in TraceKind)
@@ -91,6 +96,8 @@ def json_value(value):
         return to_json_number(value)
     if isinstance(value, (datetime.date,)):
         return value.isoformat()
+    if isinstance(value, Period):
+        return str(value)
     if isinstance(value, dict):
         return {k: json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

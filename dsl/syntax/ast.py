@@ -16,7 +16,7 @@ from typing import Iterator, Optional, Union
 import attrs
 
 from dsl.core.source import Span, span_field
-from dsl.core.types import ClauseKind
+from dsl.core.types import ClauseKind, Period
 
 # ---- expressions ------------------------------------------------------------
 
@@ -142,9 +142,25 @@ class If:
     span: Span = span_field()
 
 
-Literal = Union[Number, Percent, Money, String, Date, Bool]
-Expr = Union[Literal, Name, TotalRef, Field, Filtered, Call, Negate, Not, Binary, Compare, Logical, If]
-EXPR_CLASSES = (Number, Percent, Money, String, Date, Bool, Name, TotalRef, Field, Filtered, Call, Negate, Not, Binary, Compare, Logical, If)
+@attrs.frozen
+class PeriodLit:
+    """A period written in an expression: `2026-07`, `2026-Q3`, `2026-H1`."""
+
+    value: Period
+    text: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class PeriodRef:
+    """`period`: the period being computed."""
+
+    span: Span = span_field()
+
+
+Literal = Union[Number, Percent, Money, String, Date, Bool, PeriodLit]
+Expr = Union[Literal, Name, TotalRef, PeriodRef, Field, Filtered, Call, Negate, Not, Binary, Compare, Logical, If]
+EXPR_CLASSES = (Number, Percent, Money, String, Date, Bool, PeriodLit, Name, TotalRef, PeriodRef, Field, Filtered, Call, Negate, Not, Binary, Compare, Logical, If)
 
 # ---- declarations -------------------------------------------------------------
 
@@ -191,6 +207,7 @@ class InputDecl:
     name: str
     kind: str  # table | record | params
     fields: tuple[FieldDecl, ...]
+    by: Optional[str] = None  # the field whose value places a row in a period
     span: Span = span_field()
 
 
@@ -198,6 +215,7 @@ class InputDecl:
 class LetDecl:
     name: str
     expr: Expr
+    effective: Optional[tuple[datetime.date, datetime.date]] = None  # the dates this version is in force
     span: Span = span_field()
 
 
@@ -258,6 +276,7 @@ class TiersDecl:
     name: str
     mode: Optional[str]  # marginal | whole | lookup; None when not stated
     rows: tuple[TierRow, ...]
+    effective: Optional[tuple[datetime.date, datetime.date]] = None  # the dates this version is in force
     span: Span = span_field()
     name_span: Span = span_field()
 
@@ -297,6 +316,51 @@ class FlagDecl:
 class TotalDecl:
     kind: str  # cap | floor
     expr: Expr
+    label: Optional[str] = None  # the adjustment line's label (default "total")
+    span: Span = span_field()
+
+
+@attrs.frozen
+class LedgerClause:
+    """A rule of a hold, clawback or draw: `release at year end`, `forfeit 60% when …`,
+    `within 6 months of sold_on`, `recover at most 1000元 per period`, `keep at least 3000元`."""
+
+    kind: str  # when | release_year_end | release_on | release_after | release_when | scaled | forfeit | window | instalment | keep
+    expr: Optional[Expr] = None
+    number: Optional[Decimal] = None  # release_after's count, window's length, forfeit's share
+    text: Optional[str] = None  # the number or share as written; window's and release_after's unit (months, periods, days)
+    unit: Optional[str] = None
+    date: Optional[datetime.date] = None  # release_on
+    span: Span = span_field()
+
+
+@attrs.frozen
+class HoldDecl:
+    """`hold "年终部分" = line("提成") * 40% release at year end`: money kept back from this period's pay."""
+
+    label: str
+    expr: Expr
+    clauses: tuple[LedgerClause, ...]
+    span: Span = span_field()
+
+
+@attrs.frozen
+class ClawbackDecl:
+    """`clawback "退款追回" = refunds.amount * 3% within 6 months of refunds.sold_on`: money recovered from pay."""
+
+    label: str
+    expr: Expr
+    clauses: tuple[LedgerClause, ...]
+    span: Span = span_field()
+
+
+@attrs.frozen
+class DrawDecl:
+    """`draw "保底" = 1000元 recoverable`: a guaranteed amount a period."""
+
+    label: str
+    expr: Expr
+    recoverable: bool
     span: Span = span_field()
 
 
@@ -327,7 +391,17 @@ class TestExpect:
     span: Span = span_field()
 
 
-TestStmt = Union[TestPayee, TestInput, TestExpect]
+@attrs.frozen
+class TestPeriod:
+    """`period 2026-07 { … }`: the inputs and expectations of one period of a multi-period test."""
+
+    period: Period
+    text: str
+    stmts: tuple["TestStmt", ...]
+    span: Span = span_field()
+
+
+TestStmt = Union[TestPayee, TestInput, TestExpect, TestPeriod]
 
 
 @attrs.frozen
@@ -337,8 +411,8 @@ class TestDecl:
     span: Span = span_field()
 
 
-Item = Union[PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, TestDecl]
-ITEM_CLASSES = (PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, TestDecl)
+Item = Union[PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, TestDecl]
+ITEM_CLASSES = (PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, TestDecl)
 
 
 @attrs.frozen
@@ -374,7 +448,7 @@ def _nodes_in(value, found: list) -> None:
     if isinstance(value, tuple):  # a tuple of nodes, or of (name, node) pairs
         for element in value:
             _nodes_in(element, found)
-    elif attrs.has(type(value)):
+    elif attrs.has(type(value)) and type(value).__module__ == __name__:  # a Period value is not a node
         found.append(value)
 
 

@@ -24,6 +24,8 @@ from dsl.syntax.lalr import GRAMMAR, build_parser, default_cache_dir
 from dsl.core.diagnostics import BAD_LITERAL, SYNTAX, Diagnostic, diagnostic
 from dsl.core.source import SourceFile, Span
 from dsl.core.numeric import AmountError, neg, parse_amount
+from dsl.core.periods import PeriodError, parse_period
+from dsl.core.types import Period
 
 # How a terminal is described in "expected ..." messages.
 TERMINAL_WORDS = {
@@ -208,6 +210,18 @@ class _Builder(Transformer):
         return ast.If(condition, then, otherwise, self._span(meta))
 
     # -- header
+    @v_args(inline=True)
+    def period_lit(self, token):
+        try:
+            value = parse_period(str(token))
+        except PeriodError as exc:
+            raise _LiteralError(str(exc), token) from None
+        return ast.PeriodLit(value, str(token), self._tspan(token))
+
+    @v_args(meta=True)
+    def period_ref(self, meta, children):
+        return ast.PeriodRef(self._span(meta))
+
     @v_args(meta=True)
     def plan_header(self, meta, children):
         name, *settings = children
@@ -221,9 +235,9 @@ class _Builder(Transformer):
     def period_setting(self, meta, name):
         return ast.Setting("period", (str(name),), self._span(meta))
 
-    @v_args(meta=True, inline=True)
-    def period_range_setting(self, meta, start, end):
-        return ast.Setting("period_range", (self._date(start), self._date(end)), self._span(meta))
+    @v_args(meta=True)
+    def period_range_setting(self, meta, dates):
+        return ast.Setting("period_range", tuple(self._date(d) for d in dates), self._span(meta))
 
     @v_args(meta=True, inline=True)
     def payee_setting(self, meta, name):
@@ -249,7 +263,18 @@ class _Builder(Transformer):
     @v_args(meta=True)
     def input_decl(self, meta, children):
         name, kind, *fields = children
-        return ast.InputDecl(str(name), str(kind), tuple(fields), self._span(meta))
+        by = None
+        if fields and isinstance(fields[0], _By):
+            by = fields.pop(0).name
+        return ast.InputDecl(str(name), str(kind), tuple(fields), by, self._span(meta))
+
+    @v_args(inline=True)
+    def by_clause(self, name):
+        return _By(str(name))
+
+    @v_args(inline=True)
+    def effective(self, start, end):
+        return _Effective((self._date(start), self._date(end)))
 
     @v_args(meta=True)
     def field_decl(self, meta, children):
@@ -264,8 +289,8 @@ class _Builder(Transformer):
 
     # -- definitions
     @v_args(meta=True, inline=True)
-    def let_decl(self, meta, name, expr):
-        return ast.LetDecl(str(name), expr, self._span(meta))
+    def let_decl(self, meta, name, expr, effective=None):
+        return ast.LetDecl(str(name), expr, effective.dates if effective else None, self._span(meta))
 
     @v_args(meta=True, inline=True)
     def column_decl(self, meta, table, name, expr):
@@ -279,7 +304,11 @@ class _Builder(Transformer):
         if rows and isinstance(rows[0], Token) and rows[0].type == "TIER_MODE":
             mode = str(rows[0])
             rows = rows[1:]
-        return ast.TiersDecl(str(name), mode, tuple(rows), self._span(meta), self._tspan(name))
+        effective = None
+        if rows and isinstance(rows[0], _Effective):
+            effective = rows[0].dates
+            rows = rows[1:]
+        return ast.TiersDecl(str(name), mode, tuple(rows), effective, self._span(meta), self._tspan(name))
 
     @v_args(meta=True, inline=True)
     def band_row(self, meta, band, value):
@@ -365,13 +394,83 @@ class _Builder(Transformer):
     def flag_decl(self, meta, label, expr):
         return ast.FlagDecl(self._string(label), expr, self._span(meta))
 
-    @v_args(meta=True, inline=True)
-    def total_cap(self, meta, expr):
-        return ast.TotalDecl("cap", expr, self._span(meta))
+    def _total(self, kind, meta, children):
+        label = self._string(children[0]) if len(children) == 2 else None
+        return ast.TotalDecl(kind, children[-1], label, self._span(meta))
+
+    @v_args(meta=True)
+    def total_cap(self, meta, children):
+        return self._total("cap", meta, children)
+
+    @v_args(meta=True)
+    def total_floor(self, meta, children):
+        return self._total("floor", meta, children)
+
+    # -- the ledger
+    @v_args(meta=True)
+    def hold_decl(self, meta, children):
+        label, expr, *clauses = children
+        return ast.HoldDecl(self._string(label), expr, tuple(self._ledger_clause(c) for c in clauses), self._span(meta))
+
+    @v_args(meta=True)
+    def clawback_decl(self, meta, children):
+        label, expr, *clauses = children
+        return ast.ClawbackDecl(self._string(label), expr, tuple(clauses), self._span(meta))
 
     @v_args(meta=True, inline=True)
-    def total_floor(self, meta, expr):
-        return ast.TotalDecl("floor", expr, self._span(meta))
+    def recoverable_draw(self, meta, label, expr):
+        return ast.DrawDecl(self._string(label), expr, True, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def nonrecoverable_draw(self, meta, label, expr):
+        return ast.DrawDecl(self._string(label), expr, False, self._span(meta))
+
+    @staticmethod
+    def _ledger_clause(clause):
+        """A hold's `when` is the payout clause's rule; on a hold it is a ledger clause like the others."""
+        if isinstance(clause, ast.Clause):
+            return ast.LedgerClause("when", clause.expr, span=clause.span)
+        return clause
+
+    @v_args(meta=True)
+    def release_year_end(self, meta, children):
+        return ast.LedgerClause("release_year_end", span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def release_on(self, meta, day):
+        return ast.LedgerClause("release_on", date=self._date(day), span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def release_after(self, meta, count, unit):
+        value = self._amount(count)[0]
+        return ast.LedgerClause("release_after", number=value, text=str(count), unit=str(unit), span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def release_when(self, meta, expr):
+        return ast.LedgerClause("release_when", expr, span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def scaled_clause(self, meta, expr):
+        return ast.LedgerClause("scaled", expr, span=self._span(meta))
+
+    @v_args(meta=True)
+    def forfeit_clause(self, meta, children):
+        share = children[0] if len(children) == 2 else None
+        number = self._amount(share)[0] if share is not None else None
+        return ast.LedgerClause("forfeit", children[-1], number, str(share) if share is not None else None, span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def window_clause(self, meta, count, unit, expr):
+        value = self._amount(count)[0]
+        return ast.LedgerClause("window", expr, value, str(count), str(unit), span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def instalment_clause(self, meta, expr):
+        return ast.LedgerClause("instalment", expr, span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def keep_clause(self, meta, expr):
+        return ast.LedgerClause("keep", expr, span=self._span(meta))
 
     # -- tests
     @v_args(meta=True)
@@ -404,11 +503,45 @@ class _Builder(Transformer):
     def test_expect(self, meta, target, expected):
         return ast.TestExpect(target, expected, self._span(meta))
 
+    @v_args(meta=True)
+    def test_period(self, meta, children):
+        key, *stmts = children
+        if isinstance(key, Token):
+            try:
+                period = parse_period(str(key))
+            except PeriodError as exc:
+                raise _LiteralError(str(exc), key) from None
+            text = str(key)
+        else:
+            period, text = key
+        return ast.TestPeriod(period, text, tuple(stmts), self._span(meta))
+
+    @v_args(inline=True)
+    def test_range(self, start, end):
+        first, last = self._date(start), self._date(end)
+        if last < first:
+            raise _LiteralError(f"the period ends ({last}) before it starts ({first})", end)
+        return Period(None, first, last), f"{start}..{end}"
+
     def start(self, children):
         return list(children)
 
 
 _UNBOUNDED = object()
+
+
+@attrs.frozen
+class _By:
+    """An input's `by NAME`, on its way into the InputDecl."""
+
+    name: str
+
+
+@attrs.frozen
+class _Effective:
+    """An `effective DATE..DATE`, on its way into the declaration it dates."""
+
+    dates: tuple
 
 
 def _end_span(source: SourceFile, text: str):

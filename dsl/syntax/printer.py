@@ -96,6 +96,10 @@ def _expr(node) -> str:
             return "true" if value else "false"
         case ast.Name(name=name):
             return name
+        case ast.PeriodLit(text=text):
+            return text
+        case ast.PeriodRef():
+            return "period"
         case ast.TotalRef():
             return "total"
         case ast.Field(target=target, name=name):
@@ -137,8 +141,8 @@ def _setting(setting: ast.Setting) -> str:
     match setting.key, setting.values:
         case "rounding", (mode, _, unit_text):
             return f"rounding {mode} to {unit_text}"
-        case "period_range", (start, end):
-            return f"period {start.isoformat()} .. {end.isoformat()}"
+        case "period_range", dates:
+            return "period " + ", ".join(f"{a.isoformat()} .. {b.isoformat()}" for a, b in zip(dates[::2], dates[1::2]))
         case "effective", (start, end):
             return f"effective {start.isoformat()} .. {end.isoformat()}"
         case key, (value, *_):
@@ -205,6 +209,43 @@ def _clause(clause: ast.Clause) -> str:
             return f"round {mode}to {clause.unit_text}"
         case kind:
             raise TypeError(f"the formatter has no rule for a '{kind}' clause")
+
+
+def _ledger_clause(clause: ast.LedgerClause) -> str:
+    match clause.kind:
+        case "when":
+            return f"when {expr(clause.expr)}"
+        case "release_year_end":
+            return "release at year end"
+        case "release_on":
+            return f"release on {clause.date.isoformat()}"
+        case "release_after":
+            return f"release after {clause.text} {clause.unit}"
+        case "release_when":
+            return f"release when {expr(clause.expr)}"
+        case "scaled":
+            return f"scaled by {expr(clause.expr)}"
+        case "forfeit":
+            return f"forfeit {clause.text + ' ' if clause.text else ''}when {expr(clause.expr)}"
+        case "window":
+            return f"within {clause.text} {clause.unit} of {expr(clause.expr)}"
+        case "instalment":
+            return f"recover at most {expr(clause.expr)} per period"
+        case "keep":
+            return f"keep at least {expr(clause.expr)}"
+        case kind:
+            raise TypeError(f"the formatter has no rule for a '{kind}' ledger clause")
+
+
+def _effective(dates) -> str:
+    return f"effective {dates[0].isoformat()} .. {dates[1].isoformat()}"
+
+
+class _At:
+    """Where a piece of a statement that is no node of its own (an `effective` range) stands: the statement's last line."""
+
+    def __init__(self, span):
+        self.span = attrs.evolve(span, line=span.end_line)
 
 
 # ---- lines: each printed line with the source lines it came from, and its comments ----------
@@ -324,6 +365,8 @@ def _test_stmt(stmt, comments) -> list[Line]:
             return _test_input(stmt, comments)
         case ast.TestExpect(target=target, expected=expected):
             return _one(f"expect {expr(target)} = {expr(expected)}", stmt)
+        case ast.TestPeriod(text=text, stmts=stmts):
+            return _block(stmt, f"period {text} {{", [_test_stmt(s, comments) for s in stmts])
         case _:
             raise TypeError(f"the formatter has no rule for {type(stmt).__name__}")
 
@@ -340,16 +383,19 @@ def _lines(item, comments) -> list[Line]:
         case ast.PlanHeader():
             return _block(item, f"plan {quote(item.name)} {{", [_one(_setting(s), s) for s in item.settings])
         case ast.InputDecl():
-            return _block(item, f"input {item.name}: {item.kind} {{", [_one(_field(f), f) for f in item.fields])
+            by = f" by {item.by}" if item.by else ""
+            return _block(item, f"input {item.name}: {item.kind}{by} {{", [_one(_field(f), f) for f in item.fields])
         case ast.TiersDecl():
             keys = [_row_key(row) for row in item.rows]
             width = max((display_width(k) for k in keys), default=0)
             rows = [_one(k + " " * (width - display_width(k)) + f" -> {_tier_value(r.value)}", r) for k, r in zip(keys, item.rows)]
-            return _block(item, f"tiers {item.name}{' ' + item.mode if item.mode else ''} {{", rows)
+            dated = " " + _effective(item.effective) if item.effective else ""
+            return _block(item, f"tiers {item.name}{' ' + item.mode if item.mode else ''}{dated} {{", rows)
         case ast.TestDecl():
             return _block(item, f"test {quote(item.name)} {{", [_test_stmt(s, comments) for s in item.stmts])
         case ast.LetDecl():
-            return _statement(item, f"let {item.name} = ", item.expr, [], comments)
+            dated = [(_effective(item.effective), _At(item.span))] if item.effective else []
+            return _statement(item, f"let {item.name} = ", item.expr, dated, comments)
         case ast.ColumnDecl():
             return _statement(item, f"let {item.table}.{item.name} = ", item.expr, [], comments)
         case ast.PayoutDecl():
@@ -358,7 +404,15 @@ def _lines(item, comments) -> list[Line]:
         case ast.FlagDecl():
             return _statement(item, f"flag {quote(item.label)} = ", item.expr, [], comments)
         case ast.TotalDecl():
-            return _statement(item, f"total {item.kind} at ", item.expr, [], comments)
+            label = f" {quote(item.label)}" if item.label is not None else ""
+            return _statement(item, f"total {item.kind}{label} at ", item.expr, [], comments)
+        case ast.HoldDecl() | ast.ClawbackDecl():
+            clauses = [(_ledger_clause(c), c) for c in item.clauses]
+            word = "hold" if isinstance(item, ast.HoldDecl) else "clawback"
+            return _statement(item, f"{word} {quote(item.label)} = ", item.expr, clauses, comments)
+        case ast.DrawDecl():
+            kind = "recoverable" if item.recoverable else "nonrecoverable"
+            return _statement(item, f"draw {quote(item.label)} = ", item.expr, [(kind, _At(item.span))], comments)
         case _:
             raise TypeError(f"the formatter has no rule for {type(item).__name__}")
 
@@ -368,7 +422,7 @@ def _group(item) -> Optional[str]:
     match item:
         case ast.LetDecl() | ast.ColumnDecl():
             return "definitions"
-        case ast.PayoutDecl() | ast.FlagDecl() | ast.TotalDecl():
+        case ast.PayoutDecl() | ast.FlagDecl() | ast.TotalDecl() | ast.HoldDecl() | ast.ClawbackDecl() | ast.DrawDecl():
             return "outputs"
         case _:
             return None
