@@ -410,3 +410,34 @@ def test_evaluate_returns_one_result_per_payee_and_period():
         ("2026-02", Decimal("1000.00"), Decimal("2000.00")),
         ("2026-03", Decimal("1000.00"), Decimal("3000.00")),
     ]
+
+
+def test_a_run_continues_from_a_prior_runs_results(tmp_path):
+    """Running January–February, then March–April from its JSON, pays what one January–April run pays."""
+    text = DRAW[: DRAW.index("test ")] + 'payout "环比奖" = 100元 when previous(line("提成"), 0元) > 0元 and line("提成") > previous(line("提成"), 0元)\n'
+    plan = write(tmp_path, "draw.plan", text)
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = {"2026-01": 5000, "2026-02": 7000, "2026-03": 4000, "2026-04": 18000}
+    write(data, "sales.csv", "rep,month,amount\n" + "".join(f"甲,{m},{a}\n" for m, a in rows.items()))
+    whole = run_plan_cli("run", str(plan))
+    first_half = tmp_path / "first"
+    first_half.mkdir()
+    write(first_half, "sales.csv", "rep,month,amount\n甲,2026-01,5000\n甲,2026-02,7000\n")
+    second_half = tmp_path / "second"
+    second_half.mkdir()
+    write(second_half, "sales.csv", "rep,month,amount\n甲,2026-03,4000\n甲,2026-04,18000\n")
+    prior = tmp_path / "jan-feb.json"
+    first = run_plan_cli("run", str(plan), "--data", str(first_half), "--format", "json", "--out", str(prior))
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = run_plan_cli("run", str(plan), "--data", str(second_half), "--prior", str(prior))
+    assert whole.returncode == second.returncode == 0, second.stdout + second.stderr
+    later = [row for row in whole.stdout.splitlines() if ",2026-03," in row or ",2026-04," in row]
+    assert second.stdout.splitlines()[1:] == later
+    # April: 1800 beats March's 400, so the 100 bonus is paid; of the 1300 owed (draws of 500, 200 — February's
+    # 700 + 100 bonus — and 600) 900 is recovered: 1900 earned − the 1000 guarantee
+    assert "甲,2026-04,环比奖,payout,100.00" in later and "甲,2026-04,保底,draw_recovered,-900.00" in later
+    # a continuation must start after the prior run
+    again = run_plan_cli("run", str(plan), "--data", str(first_half), "--prior", str(prior))
+    assert again.returncode == 1
+    assert "the prior results end in 2026-02, so this run must start after it, not in 2026-01" in again.stdout + again.stderr
