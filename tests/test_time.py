@@ -441,3 +441,44 @@ def test_a_run_continues_from_a_prior_runs_results(tmp_path):
     again = run_plan_cli("run", str(plan), "--data", str(first_half), "--prior", str(prior))
     assert again.returncode == 1
     assert "the prior results end in 2026-02, so this run must start after it, not in 2026-01" in again.stdout + again.stderr
+
+
+RECEIVABLES = '''
+plan "应收账款" { currency CNY  period month  payee rep }
+input receivables: table { rep: payee, id: text, consumed: date, amount: money, collected_on: date = 9999-12-31 }
+let receivables.deadline = add_months(consumed, 6)
+let receivables.collected_now = collected_on >= period.start and collected_on <= period.end
+let receivables.share = if months_between(consumed, collected_on) < 3 then 100% else if months_between(consumed, collected_on) < 6 then 50% else 0%
+payout "回款提成" = sum(receivables.amount * share * 2% where collected_now)
+clawback "逾期应收扣款" = receivables.amount * 2% * (
+    if deadline >= period.start and deadline <= period.end and collected_on > deadline then 1
+    else if collected_now and collected_on > deadline then -1
+    else 0)
+  within 12 months of receivables.consumed
+test "a receivable counted at 50%, one deducted and then returned when collected" {
+  payee "甲"
+  receivables = [
+    {id: "A", consumed: 2026-01-10, amount: 100000元, collected_on: 2026-05-20},
+    {id: "B", consumed: 2026-01-15, amount: 50000元, collected_on: 2026-09-03},
+    {id: "C", consumed: 2026-06-01, amount: 200000元, collected_on: 2026-07-10}
+  ]
+  period 2026-05 {
+    expect "回款提成" = 1000                     # A: 4 full months → 50%: 100000 × 50% × 2%
+  }
+  period 2026-07 {
+    expect "回款提成" = 4000                     # C: 1 month → 100%: 200000 × 2%
+    expect clawed_back("逾期应收扣款") = 1000     # B passes 6 months (2026-07-15) uncollected: 50000 × 2% deducted
+    expect recovered("逾期应收扣款") = 1000
+    expect total = 3000                          # 4000 − 1000
+  }
+  period 2026-09 {
+    expect "回款提成" = 0                        # B: 7 full months → counts 0%
+    expect returned("逾期应收扣款") = 1000        # collected: the 1000 deducted in July comes back
+    expect total = 1000
+  }
+}
+'''
+
+
+def test_a_receivable_counts_at_50_percent_and_a_late_one_is_deducted_then_returned():
+    assert_passes(RECEIVABLES)
