@@ -47,8 +47,8 @@ def refused(tmp_path: Path, *extra: str, seconds: float = 10.0) -> str:
     result, elapsed = run(tmp_path, *extra)
     assert result.returncode == 1, result.stdout + result.stderr
     assert elapsed < seconds, f"took {elapsed:.1f} s"
-    assert "65000.00" not in result.stdout  # no results written
-    return result.stdout + result.stderr
+    assert result.stdout == ""  # diagnostics go to standard error; no results are written
+    return result.stderr
 
 
 def test_the_clean_data_runs(tmp_path):
@@ -292,3 +292,31 @@ def test_huge_xlsx_numbers(tmp_path, amount_cell, where):
     text = refused(tmp_path, "--data", "book.xlsx", seconds=5)
     assert "book.xlsx#deals:2:3: error:" in text  # row 2, column C
     assert len(text) < 2000
+
+
+# ---------------------------------------------------------------- output streams and reruns
+
+def test_diagnostics_never_enter_redirected_results(tmp_path):
+    deals = "rep,customer,amount,renewed\n甲,华东重工,12o0,true\n"
+    result, _ = run(plan_dir(tmp_path, deals))
+    assert result.returncode == 1
+    assert result.stdout == ""  # what `plan run > out.csv` would write
+    assert "data/deals.csv:2:3: error: column 'amount': '12o0' is not a number" in result.stderr
+
+
+def test_check_prints_diagnostics_on_stderr(tmp_path):
+    (tmp_path / "bad.plan").write_text('plan "x" { currency CNY }\nlet a = b\n', encoding="utf-8")
+    result = run_plan_cli("check", "bad.plan", cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "bad.plan:2:9: error: unknown name 'b'" in result.stderr
+
+
+def test_xlsx_results_are_byte_identical_on_rerun(tmp_path):
+    plan_dir(tmp_path)
+    first, _ = run(tmp_path, "--format", "xlsx", "--out", "one.xlsx")
+    time.sleep(2.1)  # zip times have a 2-second resolution: a later run must still write the same bytes
+    second, _ = run(tmp_path, "--format", "xlsx", "--out", "two.xlsx")
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert (tmp_path / "one.xlsx").read_bytes() == (tmp_path / "two.xlsx").read_bytes()
+    book = openpyxl.load_workbook(tmp_path / "one.xlsx")
+    assert book.sheetnames  # still a workbook Excel and openpyxl read
