@@ -102,7 +102,7 @@ def parse_amount(text: str) -> tuple[Decimal, str | None, bool]:
     dsl.core.numeric.AmountError: '0.0000000000000000005%' has 21 decimal places; at most 18 are kept exactly
     """
     if len(text) > 1000:  # far longer than any amount; the pattern below is linear, but why run it
-        raise AmountError(f"'{_quoted(text)}' is not a number: it has {len(text)} characters")
+        raise AmountError(f"'{_quoted(text)}' is too long for a number ({len(text)} characters)")
     match = _AMOUNT.match(text)
     if not match:
         raise AmountError(f"'{_quoted(text)}' is not a number")
@@ -117,7 +117,11 @@ def parse_amount(text: str) -> tuple[Decimal, str | None, bool]:
         raise AmountError(f"'{_quoted(text)}' has {places} decimal places; at most {SCALE} are kept exactly")
     if len(whole.lstrip("0")) + shift > 20:
         raise AmountError(f"'{_quoted(text)}' is too large: every value must be less than 10^20")
-    value = Decimal(num.replace(",", ""))  # exact: Decimal(str) never rounds
+    # Exact (Decimal(str) never rounds), from at most 20 + 18 digits: leading zeros and
+    # trailing zeros past the 18th place say nothing, and a literal of a thousand of
+    # them must not become a thousand-digit coefficient that later arithmetic rounds.
+    fraction = fraction[: max(SCALE, len(fraction.rstrip("0")))]
+    value = Decimal((whole.lstrip("0") or "0") + ("." + fraction if fraction else ""))
     if match["sign"] == "-":
         value = CONTEXT.minus(value)
     if match["mult"]:

@@ -18,6 +18,7 @@ computed.
 """
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 from typing import Optional
 
@@ -60,6 +61,7 @@ class PayeeEvaluator:
         self.records = context.records  # record input -> row index or None
         self.tracing = tracing
         self.lets: dict[str, tuple] = {}
+        self.let_depth = 0  # how many lets are being evaluated, one inside another (see _let_value)
         self.computed: dict[tuple, tuple] = {}
         self.let_exprs = {let.name: let.expr for let in plan.lets}
         self.column_exprs = {(c.table, c.name): c.expr for c in plan.columns}
@@ -79,10 +81,35 @@ class PayeeEvaluator:
     def _let(self, node: ir.LetRef, row):
         cached = self.lets.get(node.name)
         if cached is None:
-            value, trace = self.eval(self.let_exprs[node.name])
-            cached = self.lets[node.name] = (value, trace)
+            cached = self._let_value(node.name)
         value, inner = cached
         return value, (self.node(K.LET, node, value, (inner,), name=node.name) if self.tracing else None)
+
+    def _let_value(self, name: str) -> tuple:
+        """Evaluate a let (not yet cached), however long the chain of lets below it.
+
+        Each let read inside another's evaluation nests Python calls, so a chain of a
+        few hundred lets used to run out of stack. Once the stack is deep, a let
+        still to evaluate is not entered but handed back (`_DeepLet`) to the
+        outermost let being evaluated, which evaluates it from there and then
+        retries. A let is still evaluated only when the path taken reads it: it is
+        handed back at the moment it is read, never guessed in advance.
+        """
+        if self.let_depth and _stack_deeper_than(_LET_STACK):
+            raise _DeepLet(name)
+        pending = [name]  # outermost: the lets handed back, the latest first
+        while pending:
+            self.let_depth += 1
+            try:
+                self.lets[pending[-1]] = self.eval(self.let_exprs[pending[-1]])
+                pending.pop()
+            except _DeepLet as deeper:
+                if self.let_depth > 1:
+                    raise
+                pending.append(deeper.name)
+            finally:
+                self.let_depth -= 1
+        return self.lets[name]
 
     def _record(self, node: ir.RecordRef, row):
         index = self.records.get(node.input)
@@ -376,6 +403,28 @@ class PayeeEvaluator:
             flag_trace = Trace(K.FLAG, flag.label, value, type_name(flag.expr.type), flag.span, (trace,)) if self.tracing else None
             flags.append(FlagValue(flag.label, value, flag_trace))
         return PayeeResult(self.payee, tuple(lines), tuple(flags), total, self.context.period)
+
+
+class _DeepLet(Exception):
+    """A let read where the stack is already deep: the outermost let evaluates it first."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+# Frames in use beyond which a let is evaluated from the outermost one instead: well
+# inside Python's limit (1,000 by default) even with the deepest expressions the
+# parser admits (syntax.parser.MAX_NESTING levels, about two frames each) above it.
+_LET_STACK = 400
+
+
+def _stack_deeper_than(frames: int) -> bool:
+    try:
+        sys._getframe(frames)
+    except ValueError:
+        return False
+    return True
 
 
 # The one dispatch table of the interpreter: IR expression class -> its method.
