@@ -70,29 +70,26 @@ def test_a_row_with_more_cells_than_the_header(tmp_path):
     assert "19000.03" not in text  # the amount is never read as 1
 
 
-def test_a_row_with_fewer_cells_than_the_header(tmp_path):
-    deals = "rep,customer,amount,renewed\n甲,华东重工,1200000\n甲,北方物流,800000,false\n"
-    text = refused(plan_dir(tmp_path, deals))
-    assert "data/deals.csv:2:4: error: data/deals.csv row 2 has 3 cells but the header has 4 columns: no cell for 'renewed'" in text
-
-
-def test_an_unterminated_quote(tmp_path):
+BROKEN_CSV = {
+    "fewer cells than the header": (
+        "rep,customer,amount,renewed\n甲,华东重工,1200000\n甲,北方物流,800000,false\n",
+        "data/deals.csv:2:4: error: data/deals.csv row 2 has 3 cells but the header has 4 columns: no cell for 'renewed'"),
     # The quote opening 华东重工 never closes: every later line would become one cell.
-    deals = 'rep,customer,amount,renewed\n甲,"华东重工,1200000,true\n甲,北方物流,800000,false\n乙,南方电气,120万,no\n'
-    text = refused(plan_dir(tmp_path, deals))
-    assert "data/deals.csv:2:2: error: data/deals.csv row 2, column 2 ('customer'): the quote that opens this cell is never closed" in text
+    "an unterminated quote": (
+        'rep,customer,amount,renewed\n甲,"华东重工,1200000,true\n甲,北方物流,800000,false\n乙,南方电气,120万,no\n',
+        "data/deals.csv:2:2: error: data/deals.csv row 2, column 2 ('customer'): the quote that opens this cell is never closed"),
+    "text after a closing quote": (
+        'rep,customer,amount,renewed\n甲,华东重工,"1,200"000,true\n',
+        "data/deals.csv:2:3: error: data/deals.csv row 2, column 3 ('amount'): text follows the closing quote"),
+    "a stray NUL": (
+        "rep,customer,amount,renewed\n甲,华东重工,1200000,true\n甲,北方\x00物流,800000,false\n",
+        "data/deals.csv:3:2: error: data/deals.csv row 3, column 2 holds a NUL character"),
+}
 
 
-def test_text_after_a_closing_quote(tmp_path):
-    deals = 'rep,customer,amount,renewed\n甲,华东重工,"1,200"000,true\n'
-    text = refused(plan_dir(tmp_path, deals))
-    assert "data/deals.csv:2:3: error: data/deals.csv row 2, column 3 ('amount'): text follows the closing quote" in text
-
-
-def test_a_stray_nul(tmp_path):
-    deals = "rep,customer,amount,renewed\n甲,华东重工,1200000,true\n甲,北方\x00物流,800000,false\n"
-    text = refused(plan_dir(tmp_path, deals))
-    assert "data/deals.csv:3:2: error: data/deals.csv row 3, column 2 holds a NUL character" in text
+@pytest.mark.parametrize("deals, expected", BROKEN_CSV.values(), ids=BROKEN_CSV.keys())
+def test_a_broken_csv_row_is_a_located_error(tmp_path, deals, expected):
+    assert expected in refused(plan_dir(tmp_path, deals))
 
 
 def test_a_merged_xlsx_cell(tmp_path):
@@ -112,21 +109,23 @@ def test_a_merged_xlsx_cell(tmp_path):
     assert "book.xlsx#deals:2:1: error: book.xlsx#deals cells A2:A3 are merged: a merged cell keeps its value only in A2" in text
 
 
-def test_a_duplicate_json_key(tmp_path):
-    plan_dir(tmp_path, deals=None)
-    row = '{"rep": "甲", "customer": "华东重工", "amount": "1200000", "amount": "1", "renewed": true}'
-    (tmp_path / "data.json").write_text('{"deals": [' + row + '], "reps": [{"rep": "甲", "renewal_rate": "85%", "satisfaction": 92}]}', encoding="utf-8")
-    text = refused(tmp_path, "--data", "data.json")
+REPS_JSON = '[{"rep": "甲", "renewal_rate": "85%", "satisfaction": 92}]'
+DUPLICATE_KEYS = {
     # the second "amount" is the 4th field of row 1
-    assert "data.json#deals:1:4: error: data.json#deals row 1 gives the field 'amount' twice" in text
+    "a field of a row": (
+        '{"deals": [{"rep": "甲", "customer": "华东重工", "amount": "1200000", "amount": "1", "renewed": true}], "reps": ' + REPS_JSON + "}",
+        "data.json#deals:1:4: error: data.json#deals row 1 gives the field 'amount' twice"),
+    "an input": (
+        '{"deals": [],\n "reps": ' + REPS_JSON + ',\n "reps": []}',
+        "data.json:3:2: error: data.json gives the key 'reps' twice"),
+}
 
 
-def test_a_duplicate_json_input_key(tmp_path):
+@pytest.mark.parametrize("content, expected", DUPLICATE_KEYS.values(), ids=DUPLICATE_KEYS.keys())
+def test_a_duplicate_json_key(tmp_path, content, expected):
     plan_dir(tmp_path, deals=None)
-    reps = '[{"rep": "甲", "renewal_rate": "85%", "satisfaction": 92}]'
-    (tmp_path / "data.json").write_text('{"deals": [],\n "reps": ' + reps + ',\n "reps": []}', encoding="utf-8")
-    text = refused(tmp_path, "--data", "data.json")
-    assert "data.json:3:2: error: data.json gives the key 'reps' twice" in text
+    (tmp_path / "data.json").write_text(content, encoding="utf-8")
+    assert expected in refused(tmp_path, "--data", "data.json")
 
 
 # ---------------------------------------------------------------- data stays in the data folder
