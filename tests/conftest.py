@@ -38,3 +38,12 @@ def check_text(text: str, name: str = "<plan>"):
     when it has errors) and its diagnostics."""
     compilation = dsl.load(text, name)
     return compilation.plan, list(compilation.diagnostics)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-minutes", type=float, default=0.0,
+                     help="run the long fuzzing test (marked fuzz) for this many minutes; see docs/hardening.md")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fuzz: the long fuzzing run, only with --fuzz-minutes N")

@@ -41,10 +41,10 @@ def test_plan_check_reports_the_error(path):
     result = run_plan_cli("check", relative)
     assert result.returncode == 1, result.stdout + result.stderr
     location = f"{relative}:{line}:{column}: error: "
-    matching = [l for l in result.stdout.splitlines() if l.startswith(location) and f"[{code} " in l]
-    assert matching, f"expected {location}… [{code}] in:\n{result.stdout}"
+    matching = [l for l in result.stderr.splitlines() if l.startswith(location) and f"[{code} " in l]
+    assert matching, f"expected {location}… [{code}] in:\n{result.stderr}"
     if hint:
-        assert f"= hint: {hint}" in result.stdout
+        assert f"= hint: {hint}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -53,7 +53,7 @@ def test_caret_lines_up_under_chinese_text():
     # Chinese (two cells each), so the caret sits under display column 17 + 5 = 22.
     path = ROOT / "tests" / "cases" / "e102_unknown_name.plan"
     result = run_plan_cli("check", path.relative_to(ROOT).as_posix())
-    lines = result.stdout.splitlines()
+    lines = result.stderr.splitlines()
     source_line = next(i for i, l in enumerate(lines) if l.startswith(" 5 | "))
     caret = lines[source_line + 1]
     gutter = len(" 5 | ")
@@ -77,7 +77,7 @@ def test_s11_seed_bands_as_written_overlap_twice():
     path = "tests/cases/s11_seed_bands_as_written.plan"
     result = run_plan_cli("check", path)
     assert result.returncode == 1
-    errors = [l for l in result.stdout.splitlines() if "[E109 tier-overlap]" in l]
+    errors = [l for l in result.stderr.splitlines() if "[E109 tier-overlap]" in l]
     assert errors == [
         f"{path}:24:3: error: bands [0, 20万] and [20万, 100万] of '返点' both contain 200,000 [E109 tier-overlap]",
         f"{path}:25:3: error: bands [20万, 100万] and [100万, ..) of '返点' both contain 1,000,000 [E109 tier-overlap]",

@@ -65,8 +65,8 @@ def test_plan_test_reports_expected_vs_actual(tmp_path):
     result = run_plan_cli("test", str(tmp_path))
     assert result.returncode == 1
     # 100 × 2% = 2, not 3
-    assert 'wrong.plan:6:3: error: test "错的期望": "提成" expected 3, got 2.00 [T001 test-failed]' in result.stdout
-    assert '  expect "提成" = 3' in result.stdout
+    assert 'wrong.plan:6:3: error: test "错的期望": "提成" expected 3, got 2.00 [T001 test-failed]' in result.stderr
+    assert '  expect "提成" = 3' in result.stderr
     assert result.stdout.strip().endswith("0 passed, 1 failed")
 
 
@@ -89,24 +89,24 @@ def test_bad_cell_names_file_row_and_column(tmp_path):
     data = s1_data(tmp_path, "rep,customer,amount,renewed\n甲,华东,12o0,true\n")
     result = run_plan_cli("run", S1, "--data", str(data))
     assert result.returncode == 1
-    assert f"{data / 'deals.csv'}:2:3: error: column 'amount'" in result.stdout
-    assert "[D003 bad-value]" in result.stdout
+    assert f"{data / 'deals.csv'}:2:3: error: column 'amount'" in result.stderr
+    assert "[D003 bad-value]" in result.stderr
 
 
 def test_unknown_payee_in_data(tmp_path):
     data = s1_data(tmp_path, "rep,customer,amount\n甲,华东,100\n丙,华北,100\n")
     result = run_plan_cli("run", S1, "--data", str(data))
     assert result.returncode == 1
-    assert f"{data / 'deals.csv'}:3:1:" in result.stdout   # row 3, the rep column
-    assert "[D004 unknown-payee]" in result.stdout
+    assert f"{data / 'deals.csv'}:3:1:" in result.stderr   # row 3, the rep column
+    assert "[D004 unknown-payee]" in result.stderr
 
 
 def test_missing_column(tmp_path):
     data = s1_data(tmp_path, "rep,customer,amout\n甲,华东,100\n")
     result = run_plan_cli("run", S1, "--data", str(data))
     assert result.returncode == 1
-    assert "[D002 missing-column]" in result.stdout
-    assert "amount" in result.stdout
+    assert "[D002 missing-column]" in result.stderr
+    assert "amount" in result.stderr
 
 
 def test_excel_and_json_data_give_the_same_result(tmp_path):
@@ -155,7 +155,7 @@ def test_a_plan_that_is_not_utf8_names_the_byte(tmp_path):
     result = run_plan_cli("check", str(path))
     assert result.returncode == 1
     # line 2, after 'payout "' (8 characters): the first byte of 提 in GB18030 is 0xcc
-    assert f"{path}:2:9: error: {path} is not UTF-8 text: byte 0xcc" in result.stdout
+    assert f"{path}:2:9: error: {path} is not UTF-8 text: byte 0xcc" in result.stderr
 
 
 def test_run_to_excel_keeps_every_digit(tmp_path):

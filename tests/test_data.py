@@ -289,7 +289,9 @@ def test_undecodable_csv_is_d006(tmp_path, monkeypatch):
     (tmp_path / "data" / "params.csv").write_bytes(b"cap,threshold\n\xff\xff,1%\n")  # 0xFF starts no UTF-8 or GB18030 character
     data, diags = load_data(path, ALL, "CNY")
     assert data is None
-    assert only(diags, "D006").message == "data/params.csv is neither UTF-8 nor GB18030 text"
+    found = only(diags, "D006")
+    assert found.message.startswith("data/params.csv is neither UTF-8 nor GB18030 text")
+    assert "byte 0xff at row 2, column 1" in found.message and found.span == cell("data/params.csv", 2, 1)
 
 
 def test_params_with_no_rows_is_an_error(tmp_path, monkeypatch):

@@ -42,7 +42,9 @@ def test_golden_json_figures_by_hand():
         ("[50万, 100万)", Decimal("500000"), Decimal("0.03"), Decimal("15000")),      # 50万 × 3%
         ("[100万, 200万)", Decimal("1000000"), Decimal("0.04"), Decimal("40000")),    # 100万 × 4%
     ]
-    sales = tiers["children"][0]["children"][0]
+    let = tiers["children"][0]
+    assert (let["kind"], let["derivation"]) == ("let", "let sales")
+    sales = data["derivations"]["let sales"]  # the let's derivation, written once: sum(deals.amount)
     refs = [(c["detail"]["ref"]["file"], c["detail"]["ref"]["row"], Decimal(c["value"])) for c in sales["children"]]
     deals = "plans/s1_big_account/data/deals.csv"
     assert refs == [(deals, 2, Decimal("1200000")), (deals, 3, Decimal("800000"))]   # the two deals of 甲
@@ -58,6 +60,8 @@ def test_json_explanation_numbers_are_strings():
 
     for line in data["lines"]:
         walk(line["trace"])
+    for derivation in data["derivations"].values():
+        walk(derivation)
 
 
 def test_explanations_validate_against_the_documented_schema():

@@ -215,7 +215,7 @@ def test_a_literal_with_more_than_18_places_is_rejected(tmp_path):
     result = run_plan_cli("check", str(path))
     assert result.returncode == 1
     # Line 2, column 21: the literal after `payout "a" = 100元 * ` (20 characters).
-    assert f"{path}:2:21: error: '0.0000000000000000001' has 19 decimal places; at most 18 are kept exactly [E002" in result.stdout
+    assert f"{path}:2:21: error: '0.0000000000000000001' has 19 decimal places; at most 18 are kept exactly [E002" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """What every `plan` subcommand shares: exit codes, usage errors, finding plan
-files on the command line and printing diagnostics."""
+files on the command line and printing diagnostics (on standard error)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,5 +35,7 @@ def plan_files(paths) -> list[Path]:
 
 
 def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None) -> None:
+    """Print diagnostics, on standard error unless `stream` says otherwise: results
+    go to standard output, so `plan run > out.csv` never writes an error into the CSV."""
     for diag in diagnostics:
-        click.echo(render(diag, sources), file=stream)
+        click.echo(render(diag, sources), file=stream, err=stream is None)

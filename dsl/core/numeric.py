@@ -101,48 +101,63 @@ def parse_amount(text: str) -> tuple[Decimal, str | None, bool]:
     Traceback (most recent call last):
     dsl.core.numeric.AmountError: '0.0000000000000000005%' has 21 decimal places; at most 18 are kept exactly
     """
+    if len(text) > 1000:  # far longer than any amount; the pattern below is linear, but why run it
+        raise AmountError(f"'{_quoted(text)}' is too long for a number ({len(text)} characters)")
     match = _AMOUNT.match(text)
     if not match:
-        raise AmountError(f"'{text}' is not a number")
+        raise AmountError(f"'{_quoted(text)}' is not a number")
     num = match["num"]
     if "," in num and not _GROUPED.match(num):
-        raise AmountError(f"'{text}' has misplaced thousands separators")
+        raise AmountError(f"'{_quoted(text)}' has misplaced thousands separators")
     unit = match["unit"]
     shift = MULTIPLIERS[match["mult"] or ""] - (2 if unit == "%" else 0)
     whole, _, fraction = num.replace(",", "").partition(".")
     places = len(fraction.rstrip("0")) - shift
     if places > SCALE:
-        raise AmountError(f"'{text}' has {places} decimal places; at most {SCALE} are kept exactly")
+        raise AmountError(f"'{_quoted(text)}' has {places} decimal places; at most {SCALE} are kept exactly")
     if len(whole.lstrip("0")) + shift > 20:
-        raise AmountError(f"'{text}' is too large: every value must be less than 10^20")
-    value = Decimal(num.replace(",", ""))  # exact: Decimal(str) never rounds
+        raise AmountError(f"'{_quoted(text)}' is too large: every value must be less than 10^20")
+    # Exact (Decimal(str) never rounds), from at most 20 + 18 digits: leading zeros and
+    # trailing zeros past the 18th place say nothing, and a literal of a thousand of
+    # them must not become a thousand-digit coefficient that later arithmetic rounds.
+    fraction = fraction[: max(SCALE, len(fraction.rstrip("0")))]
+    value = Decimal((whole.lstrip("0") or "0") + ("." + fraction if fraction else ""))
     if match["sign"] == "-":
         value = CONTEXT.minus(value)
     if match["mult"]:
         value = CONTEXT.multiply(value, _POWERS[match["mult"]])
     currency = None
     if match["cur1"] and match["cur2"]:
-        raise AmountError(f"'{text}' names its currency twice")
+        raise AmountError(f"'{_quoted(text)}' names its currency twice")
     code = (match["cur1"] or match["cur2"] or "").strip() or None
     if unit == "%":
         if code:
-            raise AmountError(f"'{text}' is a percent with a currency")
+            raise AmountError(f"'{_quoted(text)}' is a percent with a currency")
         value = quotient((value,), (Decimal(100),), bounded=False)
     # The digits counted above keep this cheap; the value itself decides (99,999,999,999,999,999,999.5 is over).
     if value.copy_abs() >= LIMIT:
-        raise AmountError(f"'{text}' is too large: every value must be less than 10^20")
+        raise AmountError(f"'{_quoted(text)}' is too large: every value must be less than 10^20")
     if unit == "%":
         return value, None, True
     if unit in CURRENCY_WORDS:
         currency = CURRENCY_WORDS[unit]
         if code and code != currency:
-            raise AmountError(f"'{text}' mixes {code} and {unit}")
+            raise AmountError(f"'{_quoted(text)}' mixes {code} and {unit}")
     if code:
         currency = code
     return value, currency, False
 
 
 _POWERS = {"万": Decimal(10000), "亿": Decimal(100000000)}
+
+
+def _quoted(text: str, room: int = 40) -> str:
+    """Text as a message quotes it: a huge literal or cell is cut, never echoed whole.
+
+    >>> _quoted("1" * 50)
+    '111111111111111111111111111111111111111…'
+    """
+    return text if len(text) <= room else text[: room - 1] + "…"
 
 
 def admit(value: Decimal, shown: str) -> Decimal:

@@ -11,6 +11,7 @@ two cells), so carets line up under Chinese identifiers.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 
 import attrs
@@ -56,14 +57,20 @@ def display_width(text: str) -> int:
     return width
 
 
+# Every line break, one way: exactly those that str.splitlines() breaks at (LF,
+# CR, CRLF as one, VT, FF, the file/group/record separators, NEL, U+2028, U+2029),
+# so line numbers, the line an excerpt shows and its caret always agree. A plan
+# written with old Mac CRs or pasted with U+2028 is numbered as an editor shows it.
+LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _line_starts(text: str) -> tuple[int, ...]:
-    """The offset at which each line begins (after each LF), for position lookups."""
-    starts = [0]
-    at = text.find("\n")
-    while at != -1:
-        starts.append(at + 1)
-        at = text.find("\n", at + 1)
-    return tuple(starts)
+    r"""The offset at which each line begins (after each line break), for position lookups.
+
+    >>> _line_starts("a\r\nb\rc\u2028d")
+    (0, 3, 5, 7)
+    """
+    return (0, *(match.end() for match in LINE_BREAK.finditer(text)))
 
 
 @attrs.frozen
@@ -85,10 +92,12 @@ class SourceFile:
         object.__setattr__(self, "line_starts", _line_starts(self.text))
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        if 1 <= line <= len(lines):
-            return lines[line - 1]
-        return ""
+        """The text of a 1-based line, without its line break ("" past the end)."""
+        if not 1 <= line <= len(self.line_starts):
+            return ""
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
+        return LINE_BREAK.sub("", self.text[start:end], count=1) if line < len(self.line_starts) else self.text[start:end]
 
     def slice(self, span: Span) -> str:
         return self.text[span.start : span.end]

@@ -18,6 +18,7 @@ import json
 import os
 import posixpath
 import re
+import stat
 import zipfile
 import zlib
 from decimal import ROUND_FLOOR, Decimal
@@ -192,7 +193,11 @@ def _at(file: str, line: int, column: int, end_column: int | None = None) -> Spa
 # ---------------------------------------------------------------- raw inputs
 
 class _Unreadable(Exception):
-    """A whole file or input cannot be read; becomes one D006."""
+    """A whole file or input cannot be read; becomes one D006 (at `span` when one place is to blame)."""
+
+    def __init__(self, message: str, span: Span | None = None):
+        super().__init__(message)
+        self.span = span
 
 
 @attrs.define
@@ -224,30 +229,214 @@ def _grid(file: str, records: list[tuple[int, dict[int, object]]], label: Callab
     return raw
 
 
-def _read_csv(path: Path, file: str) -> _Raw | None:
-    if not path.is_file():
-        return None
+# ---------------------------------------------------------------- files
+
+def _file_bytes(path: Path, file: str, folder: Path | None = None) -> bytes | None:
+    """The bytes of one data file, or None if there is no such file.
+
+    Only a regular file is read: a directory, device, FIFO or socket is refused by
+    its type (a FIFO would block the run for ever, /dev/zero would never end). A
+    file of a data folder must also resolve inside that folder, so a symbolic link
+    cannot bring in a file from elsewhere, and no message can quote one.
+    """
+    if folder is not None:
+        real, home = os.path.realpath(path), os.path.realpath(folder)
+        if os.path.lexists(path) and os.path.commonpath([real, home]) != home:
+            raise _Unreadable(f"{file} is a link to {real}, outside the data folder {folder}: only files inside "
+                              "the folder are read; copy the file into it instead")
     try:
-        data = path.read_bytes()
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise _Unreadable(f"{file} is a link to a file that does not exist") from None
+        return None
     except OSError as exc:
         raise _Unreadable(f"{file} cannot be read: {exc.strerror or exc}") from None
     try:
-        text = data.decode("utf-8-sig")
+        kind = os.fstat(handle).st_mode
+        if not stat.S_ISREG(kind):
+            what = ("a directory" if stat.S_ISDIR(kind) else "a named pipe (FIFO)" if stat.S_ISFIFO(kind)
+                    else "a device" if stat.S_ISCHR(kind) or stat.S_ISBLK(kind) else "a socket" if stat.S_ISSOCK(kind)
+                    else "not a regular file")
+            raise _Unreadable(f"{file} is {what}, not a data file")
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            return stream.read()
+    except OSError as exc:
+        raise _Unreadable(f"{file} cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(handle)
+
+
+def _clip(text: str, room: int = 40) -> str:
+    """Cell text as a message quotes it: at most `room` characters."""
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def _place(text: str, offset: int, cells: bool) -> tuple[int, int]:
+    """(line, column) of a character offset; with `cells`, the column is the CSV cell it falls in."""
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    if not cells:
+        return line, offset - start + 1
+    column, quoted = 1, False
+    for ch in text[start:offset]:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            column += 1
+    return line, column
+
+
+def _looks_like_big5(data: bytes, text: str) -> bool:
+    """Traditional Chinese in Big5 is often valid GB18030 too, but reads as a jumble
+    of rare characters, kana and private-use code points: in real GB18030 text
+    almost every character is one of GB2312's common ones."""
+    wide = [c for c in text if ord(c) > 0x7F]
+    if not wide:
+        return False
+    try:
+        data.decode("big5")
     except UnicodeDecodeError:
+        return False
+    rare = 0
+    for c in wide:
         try:
-            text = data.decode("gb18030")  # what Excel on Chinese Windows writes
-        except UnicodeDecodeError:
-            raise _Unreadable(f"{file} is neither UTF-8 nor GB18030 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records, end = [], 0
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    return rare * 4 > len(wide)
+
+
+def _guess_encoding(data: bytes) -> str:
+    try:
+        if _looks_like_big5(data, data.decode("gb18030")):
+            return "Big5 (Traditional Chinese)"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("big5")
+        return "Big5 (Traditional Chinese)"
+    except UnicodeDecodeError:
+        pass
+    high = [i for i, b in enumerate(data) if b > 0x7F]
+    if high and all(i + 1 >= len(data) or data[i + 1] < 0x80 for i in high):
+        return "Latin-1 or Windows-1252 (Western European)"
+    return "an encoding this tool does not read"
+
+
+def _decode(data: bytes, file: str, cells: bool) -> str:
+    """Data text: UTF-8 (with or without a BOM) or GB18030 (what Excel on Chinese Windows writes).
+
+    Anything else is refused, naming the encoding it looks like and where its first
+    byte that is not UTF-8 stands; it is never read as mojibake.
+    """
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        kind = "UTF-32" if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") else "UTF-16"
+        raise _Unreadable(f"{file} is {kind} text; save it as UTF-8 (or GB18030)", _at(file, 1, 1))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    try:
+        text = data.decode("gb18030")
+        if not _looks_like_big5(data, text):
+            return text
+    except UnicodeDecodeError:
+        pass
+    before = data[:bad].decode("utf-8-sig", errors="replace")
+    line, column = _place(before, len(before), cells)
+    where = f"row {line}, column {column}" if cells else f"line {line}, column {column}"
+    raise _Unreadable(f"{file} is neither UTF-8 nor GB18030 text (it looks like {_guess_encoding(data)}): byte "
+                      f"0x{data[bad]:02x} at {where} cannot be read; save the file as UTF-8", _at(file, line, column))
+
+
+def _quote_problem(text: str, first: int) -> tuple[int, int, str] | None:
+    """Where the record starting on line `first` breaks the quoting rules: (line, column, what)."""
+    lines = io.StringIO(text, newline="").readlines()  # split as the csv reader splits them
+    column, fresh, quoted, opened = 1, True, False, (first, 1)
+    for number in range(first, len(lines) + 1):
+        line, i = lines[number - 1], 0
+        while i < len(line):
+            ch = line[i]
+            if quoted:
+                if ch == '"' and line.startswith('"', i + 1):
+                    i += 1
+                elif ch == '"':
+                    quoted = False
+                    if line[i + 1 : i + 2] not in ("", ",", "\r", "\n"):
+                        return number, column, "text follows the closing quote of this quoted cell; inside quotes, write a quote as \"\""
+            elif ch == '"' and fresh:
+                quoted, opened = True, (number, column)
+            elif ch == ",":
+                column, fresh = column + 1, True
+                i += 1
+                continue
+            elif ch in "\r\n":
+                return None
+            fresh = False
+            i += 1
+    if quoted:
+        return (*opened, "the quote that opens this cell is never closed, so every later line would be read into "
+                "this one cell; add the closing quote")
+    return None
+
+
+def _long_cell(text: str, line: int) -> tuple[int, int, str] | None:
+    """The cell of `line` longer than the csv reader takes (131,072 characters), if any."""
+    lines = io.StringIO(text, newline="").readlines()
+    cells = lines[line - 1].split(",") if line <= len(lines) else []
+    limit = csv.field_size_limit()
+    column = next((i for i, cell in enumerate(cells, 1) if len(cell) > limit), None)
+    return None if column is None else (line, column, f"the cell is longer than {limit:,} characters")
+
+
+def _read_csv(path: Path, file: str, folder: Path) -> _Raw | None:
+    data = _file_bytes(path, file, folder)
+    if data is None:
+        return None
+    text = _decode(data, file, cells=True)
+    nul = text.find("\x00")
+    if nul != -1:
+        line, column = _place(text, nul, True)
+        raise _Unreadable(f"{file} row {line}, column {column} holds a NUL character (byte 0x00): the file is damaged "
+                          "or is not text", _at(file, line, column))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records, problems, end, header = [], [], 0, None
     try:
         for cells in reader:
             start, end = end + 1, reader.line_num  # a quoted cell may span several physical lines
-            if any(c.strip() for c in cells):
-                records.append((start, dict(enumerate(cells, 1))))
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = cells
+            elif len(cells) != len(header):
+                problems.append(_width_problem(file, start, cells, header))
+                continue  # a row whose cells cannot be matched to columns is not read at all
+            records.append((start, dict(enumerate(cells, 1))))
     except csv.Error as exc:
-        raise _Unreadable(f"{file} line {reader.line_num} is not valid CSV: {exc}") from None
-    return _grid(file, records, str)
+        found = _quote_problem(text, end + 1) or _long_cell(text, end + 1)
+        if found is None:
+            raise _Unreadable(f"{file} row {end + 1} is not valid CSV: {exc}", _at(file, end + 1, 1)) from None
+        line, column, what = found
+        named = f" ('{_clip(header[column - 1])}')" if header and column <= len(header) else ""
+        raise _Unreadable(f"{file} row {line}, column {column}{named}: {what}", _at(file, line, column)) from None
+    raw = _grid(file, records, str)
+    raw.problems += problems
+    return raw
+
+
+def _width_problem(file: str, row: int, cells: list[str], header: list[str]) -> Diagnostic:
+    """A row with more or fewer cells than the header: never shortened or padded silently."""
+    have, want = len(cells), len(header)
+    if have > want:
+        extra = _clip(",".join(cells[want:]))
+        return diagnostic(DATA_FORMAT, f"{file} row {row} has {have} cells but the header has {want} columns: "
+                          f"'{extra}' from column {want + 1} on belongs to no column", _at(file, row, want + 1),
+                          hint='a value holding a comma, like 1,200,000.00, must be quoted: "1,200,000.00"')
+    missing = _listing([_clip(h) for h in header[have:]])
+    return diagnostic(DATA_FORMAT, f"{file} row {row} has {have} cells but the header has {want} columns: "
+                      f"no cell for {missing}", _at(file, row, have + 1),
+                      hint="give every row one cell per column (an empty cell is two commas in a row)")
 
 
 def _keyed(file: str, where: str, schema: InputSchema, value: object) -> _Raw:
@@ -258,6 +447,9 @@ def _keyed(file: str, where: str, schema: InputSchema, value: object) -> _Raw:
         raise _Unreadable(f"{where} must be {'an object' if schema.kind == 'params' else 'an array of objects'}")
     raw = _Raw(file, where, None)
     for number, item in enumerate(value, 1):
+        for key, index in getattr(item, "twice", ()):
+            raw.problems.append(diagnostic(DATA_FORMAT, f"{where} row {number} gives the field '{_clip(key)}' twice, so "
+                                           "which to read is unclear", _at(file, number, index)))
         if isinstance(item, dict):
             raw.rows.append((number, {str(k).strip(): (v, i) for i, (k, v) in enumerate(item.items(), 1)}))
         else:
@@ -267,6 +459,58 @@ def _keyed(file: str, where: str, schema: InputSchema, value: object) -> _Raw:
 
 def _no_constant(name: str):
     raise ValueError(f"{name} is not an exact number")
+
+
+# A number as a file format stores it (JSON, a sheet's <v>): sign, at most 64 digits
+# either side of the point, an exponent of at most 6 digits. Anything longer is far
+# beyond the numeric policy, and is refused before Decimal or int sees it, so no
+# text makes reading slow (1e999999999, a million digits).
+_STORED_NUMBER = re.compile(r"[-+]?(?:\d{1,64}(?:\.\d{0,64})?|\.\d{1,64})(?:[eE][-+]?\d{1,6})?")
+
+
+def _stored_number(text: str) -> Decimal | _Bad:
+    if _STORED_NUMBER.fullmatch(text):
+        return Decimal(text)
+    if re.fullmatch(r"[-+]?[\d.]+(?:[eE][-+]?\d+)?", text):
+        return _Bad(f"the number '{_clip(text)}' ({len(text)} characters) is far beyond the numeric policy "
+                    "(|value| < 10^20, at most 18 decimal places)")
+    return _Bad(f"'{_clip(text)}' is not a number")
+
+
+class _Object(dict):
+    """A JSON object; `twice` lists the keys it gives more than once, with their positions."""
+
+    twice: tuple = ()
+
+
+def _object(pairs) -> _Object:
+    found, twice = _Object(), []
+    for index, (key, value) in enumerate(pairs, 1):
+        if key in found:
+            twice.append((key, index))
+        else:
+            found[key] = value
+    found.twice = tuple(twice)
+    return found
+
+
+def _read_json(text: str, shown: str) -> object:
+    try:
+        data = json.loads(text, parse_float=_stored_number, parse_int=_stored_number, parse_constant=_no_constant,
+                          object_pairs_hook=_object)
+    except json.JSONDecodeError as exc:
+        raise _Unreadable(f"{shown} is not valid JSON: {exc}", _at(shown, exc.lineno, exc.colno)) from None
+    except RecursionError:  # the C scanner's own limit, met long before any input of rows needs it
+        raise _Unreadable(f"{shown} nests arrays or objects too deeply to be input rows") from None
+    except ValueError as exc:
+        raise _Unreadable(f"{shown} is not valid JSON: {exc}") from None
+    for key, _ in getattr(data, "twice", ()):
+        line, column = 1, 1
+        places = [m.start() for m in re.finditer(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:", text)]
+        if len(places) > 1:
+            line, column = _place(text, places[1], False)
+        raise _Unreadable(f"{shown} gives the key '{_clip(key)}' twice, so which to read is unclear", _at(shown, line, column))
+    return data
 
 
 # Excel: the sheet XML is read directly so each number's stored text becomes the Decimal.
@@ -316,9 +560,12 @@ class _Workbook:
     def read(self, schema: InputSchema) -> _Raw | None:
         if schema.name not in self.sheets:
             return None
+        shown = f"{self.shown}#{schema.name}"
         try:
-            records, number = [], 0
-            for row in (r for data in _kids(self._xml(self.sheets[schema.name]), "sheetData") for r in _kids(data, "row")):
+            sheet, records, number = self._xml(self.sheets[schema.name]), [], 0
+            problems = [self._merged(shown, ref) for merged in _kids(sheet, "mergeCells") for m in _kids(merged, "mergeCell")
+                        if (ref := m.get("ref") or "")]
+            for row in (r for data in _kids(sheet, "sheetData") for r in _kids(data, "row")):
                 number, cells, column = int(row.get("r") or number + 1), {}, 0
                 for cell in _kids(row, "c"):
                     ref = re.match(r"[A-Za-z]*", cell.get("r") or "").group()
@@ -328,7 +575,19 @@ class _Workbook:
                     records.append((number, cells))
         except _CORRUPT as exc:
             raise _Unreadable(f"sheet '{schema.name}' of {self.shown} is corrupt: {exc}") from None
-        return _grid(f"{self.shown}#{schema.name}", records, column_letters)
+        raw = _grid(shown, records, column_letters)
+        raw.problems += problems
+        return raw
+
+    @staticmethod
+    def _merged(shown: str, ref: str) -> Diagnostic:
+        """A merged range: Excel keeps its value in the first cell only, so the others would read as empty."""
+        first = ref.split(":")[0]
+        match = re.fullmatch(r"([A-Za-z]{1,3})(\d{1,7})", first)
+        span = _at(shown, int(match[2]), column_number(match[1])) if match else None
+        return diagnostic(DATA_FORMAT, f"{shown} cells {_clip(ref)} are merged: a merged cell keeps its value only in "
+                          f"{_clip(first)}, so the other cells would read as empty", span,
+                          hint="unmerge the cells and fill in each one")
 
     def _value(self, cell) -> object:
         kind = cell.get("t", "n")
@@ -350,7 +609,9 @@ class _Workbook:
                 return datetime.date.fromisoformat(v.strip()[:10])
             except ValueError:
                 return _Bad(f"'{v}' is not a date")
-        number = Decimal(v.strip())  # the stored text, exactly
+        number = _stored_number(v.strip())  # the stored text, exactly
+        if isinstance(number, _Bad):
+            return number
         return self._day(number) if int(cell.get("s", "0")) in self.date_styles else number
 
     def _day(self, serial: Decimal) -> object:
@@ -385,24 +646,21 @@ def _load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dat
     where, suffix, book = Path(shown), Path(shown).suffix.lower(), None
     try:
         if where.is_dir():
-            source = _Source(lambda s: _read_csv(where / f"{s.name}.csv", os.path.join(shown, f"{s.name}.csv")),
+            source = _Source(lambda s: _read_csv(where / f"{s.name}.csv", os.path.join(shown, f"{s.name}.csv"), where),
                              lambda n: f"input '{n}' has no data file: expected {os.path.join(shown, n + '.csv')}",
                              sorted(p.stem for p in where.glob("*.csv")))
         elif not where.exists():
             raise _Unreadable(f"data path {shown} does not exist")
         elif suffix in (".xlsx", ".xlsm"):
+            content = _file_bytes(where, shown)
             try:
-                book = zipfile.ZipFile(where)
+                book = zipfile.ZipFile(io.BytesIO(content))
                 workbook = _Workbook(book, shown)
             except _CORRUPT as exc:
                 raise _Unreadable(f"{shown} is not a readable .xlsx workbook ({exc})") from None
             source = _Source(workbook.read, lambda n: f"input '{n}' has no sheet named '{n}' in {shown}", list(workbook.sheets))
         elif suffix == ".json":
-            try:
-                text = where.read_bytes().decode("utf-8-sig")
-                data = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constant)
-            except (OSError, ValueError) as exc:
-                raise _Unreadable(f"{shown} is not valid JSON: {exc}") from None
+            data = _read_json(_decode(_file_bytes(where, shown), shown, cells=False), shown)
             if not isinstance(data, dict):
                 raise _Unreadable(f"{shown} must hold a JSON object whose keys are input names")
             source = _Source(lambda s: _keyed(f"{shown}#{s.name}", f"{shown}#{s.name}", s, data[s.name]) if s.name in data else None,
@@ -412,7 +670,7 @@ def _load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dat
                               "workbook or a .json file" + (" (save old .xls workbooks as .xlsx)" if suffix == ".xls" else ""))
         return _assemble(schemas, source, currency)
     except _Unreadable as exc:
-        return None, [diagnostic(DATA_FORMAT, str(exc))]
+        return None, [diagnostic(DATA_FORMAT, str(exc), exc.span)]
     finally:
         if book is not None:
             book.close()
@@ -438,7 +696,7 @@ def _assemble(schemas: Sequence[InputSchema], source: _Source, currency: str) ->
         try:
             raw = source.read(schema)
         except _Unreadable as exc:
-            diags.append(diagnostic(DATA_FORMAT, str(exc)))
+            diags.append(diagnostic(DATA_FORMAT, str(exc), exc.span))
             continue
         if raw is None:
             diags.append(diagnostic(DATA_MISSING, source.missing(schema.name), hint=did_you_mean(schema.name, source.names)))
@@ -452,13 +710,16 @@ def _assemble(schemas: Sequence[InputSchema], source: _Source, currency: str) ->
     elif first in built:
         roster = list(dict.fromkeys(p for *_, p in built[first][1]))
         on_roster = set(roster)  # a list here made 1M rows × 10k payees a quadratic scan
+        hints: dict[str, str | None] = {}  # did-you-mean is a scan of the roster: once per distinct name, and only for shown errors
         for name, (raw, payees, errors) in built.items():
             field = next(s.payee_field for s in schemas if s.name == name)
             for number, index, payee in payees if name != first else ():
                 if payee not in on_roster:
+                    if len(errors) < MAX_ERRORS and payee not in hints:
+                        hints[payee] = did_you_mean(payee, roster)
                     errors.append(diagnostic(
-                        DATA_PAYEE, f"{raw.where} row {number}, column '{field}': payee '{payee}' is not on the roster "
-                        f"(the rows of {built[first][0].where})", _at(raw.file, number, index), hint=did_you_mean(payee, roster)))
+                        DATA_PAYEE, f"{raw.where} row {number}, column '{field}': payee '{_clip(payee)}' is not on the roster "
+                        f"(the rows of {built[first][0].where})", _at(raw.file, number, index), hint=hints.get(payee)))
     else:
         roster = []  # the roster input itself is missing, already reported
 

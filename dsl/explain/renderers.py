@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Optional
 
 from dsl.run.results import PayeeResult
-from dsl.run.trace import Trace, json_value
+from dsl.run.trace import Trace, derivation_key, json_value, shared_json
 from dsl.core.types import MoneyType
 from dsl.core.display import format_number, show_value
 
@@ -31,6 +31,7 @@ WORDS = {
         "carried": "carried as owed", "carry_recovered": "carried pay recovered", "balances": "balances carried forward",
         "earned": "earned", "paid": "paid", "opening": "opening", "closing": "closing", "from": "from", "in": "in",
         "previous": "previous period", "history": "periods read", "default": "no earlier period: the default", "line_of": "the line",
+        "above": "derived above",
     },
     "zh": {
         "total": "合计", "payee": "人员", "plan": "方案", "period": "期间", "flags": "标记",
@@ -44,6 +45,7 @@ WORDS = {
         "carried": "结转欠款", "carry_recovered": "扣回结转欠款", "balances": "结转余额",
         "earned": "应得", "paid": "实发", "opening": "期初", "closing": "期末", "from": "来自", "in": "于",
         "previous": "上期", "history": "读取期间", "default": "无更早期间：取默认值", "line_of": "项目",
+        "above": "推导见上",
     },
 }
 
@@ -137,23 +139,39 @@ def _one_line(text: Optional[str]) -> Optional[str]:
     return None if text is None else re.sub(r"[ \t]*\r?\n\s*", " ", text)
 
 
-def _tree_lines(node: Trace, w, lang, prefix="", last=True, root=True) -> list[str]:
-    text = _one_line(describe(node, w, lang))
-    children = list(node.children)
-    if text is None:
-        lines = []
-        for i, child in enumerate(children):
-            lines += _tree_lines(child, w, lang, prefix, i == len(children) - 1 and last, root)
-        return lines
-    if root:
-        lines = [text]
-        child_prefix = ""
-    else:
-        lines = [prefix + ("└─ " if last else "├─ ") + text]
-        child_prefix = prefix + ("   " if last else "│  ")
-    shown = _shown_children(node)
-    for i, child in enumerate(shown):
-        lines += _tree_lines(child, w, lang, child_prefix if not root else "", i == len(shown) - 1, False)
+def _tree_lines(root: Trace, w, lang, seen: set) -> list[str]:
+    """The tree of one line, without recursion (a chain of lets may be hundreds deep).
+
+    A let or computed cell already derived in this explanation (`seen`) is shown
+    with its value and "derived above", not derived again: the evaluator computed
+    it once, and copying its derivation each time made 20 lets that each read the
+    one before twice print 2^20 lines.
+    """
+    lines: list[str] = []
+    stack = [(root, "", True, True)]  # node, prefix, is last of its siblings, is the root
+    while stack:
+        node, prefix, last, is_root = stack.pop()
+        text = _one_line(describe(node, w, lang))
+        if text is None:  # folded into its parent: its children stand in its place
+            children = list(node.children)
+            stack.extend((child, prefix, i == len(children) - 1 and last, is_root) for i, child in reversed(list(enumerate(children))))
+            continue
+        key = derivation_key(node)
+        repeated = key is not None and key in seen
+        if repeated:
+            text += f"  ({w['above']})"
+        elif key is not None:
+            seen.add(key)
+        if is_root:
+            lines.append(text)
+            child_prefix = ""
+        else:
+            lines.append(prefix + ("└─ " if last else "├─ ") + text)
+            child_prefix = prefix + ("   " if last else "│  ")
+        if repeated:
+            continue
+        shown = _shown_children(node)
+        stack.extend((child, child_prefix, i == len(shown) - 1, False) for i, child in reversed(list(enumerate(shown))))
     return lines
 
 
@@ -170,15 +188,16 @@ def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str
     out = [f"{plan.name} · {w['payee']} {result.payee} · {w['period']} {result.period}"]
     if line is None:
         out.append(f"{w['total']} = {show_value(result.total, money)} {plan.currency}")
+    seen: set = set()
     for item in lines_:
         out.append("")
         if item.trace is not None:
-            out += _tree_lines(item.trace, w, lang)
+            out += _tree_lines(item.trace, w, lang, seen)
         else:
             out.append(f"{item.label} = {show_value(item.value, money)}")
     for flag in flags:
         out.append("")
-        out += _tree_lines(flag.trace, w, lang) if flag.trace else [f"{flag.label} = {show_value(flag.value)}"]
+        out += _tree_lines(flag.trace, w, lang, seen) if flag.trace else [f"{flag.label} = {show_value(flag.value)}"]
     if line is None and result.balances:
         out += ["", w["balances"] + ":"] + [f"  {text}" for text in _balance_lines(result, w, money)]
     return "\n".join(out) + "\n"
@@ -194,17 +213,24 @@ def _balance_lines(result: PayeeResult, w: dict, money: str) -> list[str]:
     return lines
 
 
-def _md_lines(node: Trace, w, lang, depth=0) -> list[str]:
-    text = _one_line(describe(node, w, lang))
-    if text is None:
-        lines = []
-        for child in node.children:
-            lines += _md_lines(child, w, lang, depth)
-        return lines
-    where = f" <sub>{node.span.file}:{node.span.line}</sub>" if node.span is not None and node.span.line > 0 and depth == 0 else ""
-    lines = ["  " * depth + f"- `{text}`{where}"]
-    for child in _shown_children(node):
-        lines += _md_lines(child, w, lang, depth + 1)
+def _md_lines(root: Trace, w, lang, seen: set) -> list[str]:
+    """The nested list of one line, without recursion; shared derivations once (as _tree_lines)."""
+    lines: list[str] = []
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        text = _one_line(describe(node, w, lang))
+        if text is None:
+            stack.extend((child, depth) for child in reversed(node.children))
+            continue
+        key = derivation_key(node)
+        repeated = key is not None and key in seen
+        if key is not None:
+            seen.add(key)
+        where = f" <sub>{node.span.file}:{node.span.line}</sub>" if node.span is not None and node.span.line > 0 and depth == 0 else ""
+        lines.append("  " * depth + f"- `{text}`{where}" + (f" ({w['above']})" if repeated else ""))
+        if not repeated:
+            stack.extend((child, depth + 1) for child in reversed(_shown_children(node)))
     return lines
 
 
@@ -219,23 +245,28 @@ def render_markdown(plan, result: PayeeResult, line: Optional[str] = None, lang:
         out.append(f"| {label} | {show_value(item.value, money)} |")
     for flag in flags:
         out.append(f"| {flag.label} | {show_value(flag.value)} |")
+    seen: set = set()
     for item in lines_:
         if item.trace is None:
             continue
         out += ["", f"## {item.label}" + ("" if item.kind == "payout" else f" ({w.get(item.kind, item.kind)})"), ""]
-        out += _md_lines(item.trace, w, lang)
+        out += _md_lines(item.trace, w, lang, seen)
     for flag in flags:
         if flag.trace is not None:
-            out += ["", f"## {flag.label}", ""] + _md_lines(flag.trace, w, lang)
+            out += ["", f"## {flag.label}", ""] + _md_lines(flag.trace, w, lang, seen)
     if line is None and result.balances:
         out += ["", f"## {w['balances']}", ""] + [f"- {text}" for text in _balance_lines(result, w, money)]
     return "\n".join(out) + "\n"
 
 
 def explanation_json(plan, result: PayeeResult, line: Optional[str] = None) -> dict:
+    """The JSON form; each let's and computed cell's derivation is written once, under
+    `derivations`, and named by the nodes that read it (see `dsl.run.trace.shared_json`)."""
     lines_, flags = _selected(result, line)
+    traces, derivations = shared_json([l.trace for l in lines_] + [f.trace for f in flags])
+    line_traces, flag_traces = traces[: len(lines_)], traces[len(lines_):]
     return {
-        "schema": "plan-explain/1",
+        "schema": "plan-explain/2",
         "plan": plan.name,
         "file": plan.file,
         "period": str(result.period),
@@ -243,12 +274,10 @@ def explanation_json(plan, result: PayeeResult, line: Optional[str] = None) -> d
         "payee": result.payee,
         "total": json_value(result.total),
         "lines": [
-            {"label": l.label, "kind": l.kind, "value": json_value(l.value), "trace": l.trace.to_json() if l.trace else None}
-            for l in lines_
+            {"label": l.label, "kind": l.kind, "value": json_value(l.value), "trace": t} for l, t in zip(lines_, line_traces)
         ],
-        "flags": [
-            {"label": f.label, "value": json_value(f.value), "trace": f.trace.to_json() if f.trace else None} for f in flags
-        ],
+        "flags": [{"label": f.label, "value": json_value(f.value), "trace": t} for f, t in zip(flags, flag_traces)],
+        "derivations": derivations,
         **({"balances": [{"account": b.account, "kind": b.kind, "opening": json_value(b.opening), "closing": json_value(b.closing),
                           "from": [{"period": str(v.period), "line": v.label, "amount": json_value(v.amount)} for v in b.vintages]}
                          for b in result.balances]} if result.balances else {}),

@@ -7,6 +7,8 @@ so nothing between the evaluator and the file is a float. Text goes in as inline
 strings; money cells get a thousands-separated two-decimal format.
 
 Only what `plan run --format xlsx` needs: several sheets of rows, a bold header.
+The same results always give the same bytes (fixed member times), so a rerun
+can be compared with `cmp` and a workbook kept in version control diffs clean.
 """
 from __future__ import annotations
 
@@ -98,11 +100,26 @@ def write_workbook(path, sheets: dict[str, list[list]]) -> None:
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
         for i in range(1, len(names) + 1)
     )
+    members = [
+        ("[Content_Types].xml", CONTENT_TYPES.format(sheets=overrides)),
+        ("_rels/.rels", ROOT_RELS),
+        ("xl/workbook.xml", workbook),
+        ("xl/_rels/workbook.xml.rels", rels),
+        ("xl/styles.xml", STYLES),
+    ] + [(f"xl/worksheets/sheet{i}.xml", _sheet(sheets[name])) for i, name in enumerate(names, 1)]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
-        book.writestr("[Content_Types].xml", CONTENT_TYPES.format(sheets=overrides))
-        book.writestr("_rels/.rels", ROOT_RELS)
-        book.writestr("xl/workbook.xml", workbook)
-        book.writestr("xl/_rels/workbook.xml.rels", rels)
-        book.writestr("xl/styles.xml", STYLES)
-        for i, name in enumerate(names, 1):
-            book.writestr(f"xl/worksheets/sheet{i}.xml", _sheet(sheets[name]))
+        for member, text in members:
+            book.writestr(_entry(member), text)
+
+
+# Every member carries the same fixed time (the zip format's earliest, 1980-01-01)
+# and permissions, so the same results give the same bytes on every run and machine.
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    entry = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.create_system = 3  # Unix, whatever the writing machine
+    entry.external_attr = 0o644 << 16
+    return entry

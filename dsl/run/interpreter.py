@@ -19,6 +19,7 @@ computed.
 from __future__ import annotations
 
 import datetime
+import sys
 from decimal import Decimal
 from typing import Optional, Sequence
 
@@ -93,6 +94,7 @@ class PayeeEvaluator:
         self.timeline = timeline if timeline is not None else Timeline([context.period])
         self.position = position
         self.lets: dict[str, tuple] = {}
+        self.let_depth = 0  # how many lets are being evaluated, one inside another (see _let_value)
         self.computed: dict[tuple, tuple] = {}
         self.line_cache: dict[str, list[Line]] = {}
         self.let_exprs = {let.name: let.expr for let in plan.lets}
@@ -127,10 +129,35 @@ class PayeeEvaluator:
     def _let(self, node: ir.LetRef, row):
         cached = self.lets.get(node.name)
         if cached is None:
-            value, trace = self.eval(self.let_exprs[node.name])
-            cached = self.lets[node.name] = (value, trace)
+            cached = self._let_value(node.name)
         value, inner = cached
         return value, (self.node(K.LET, node, value, (inner,), name=node.name) if self.tracing else None)
+
+    def _let_value(self, name: str) -> tuple:
+        """Evaluate a let (not yet cached), however long the chain of lets below it.
+
+        Each let read inside another's evaluation nests Python calls, so a chain of a
+        few hundred lets used to run out of stack. Once the stack is deep, a let
+        still to evaluate is not entered but handed back (`_DeepLet`) to the
+        outermost let being evaluated, which evaluates it from there and then
+        retries. A let is still evaluated only when the path taken reads it: it is
+        handed back at the moment it is read, never guessed in advance.
+        """
+        if self.let_depth and _stack_deeper_than(_LET_STACK):
+            raise _DeepLet(name)
+        pending = [name]  # outermost: the lets handed back, the latest first
+        while pending:
+            self.let_depth += 1
+            try:
+                self.lets[pending[-1]] = self.eval(self.let_exprs[pending[-1]])
+                pending.pop()
+            except _DeepLet as deeper:
+                if self.let_depth > 1:
+                    raise
+                pending.append(deeper.name)
+            finally:
+                self.let_depth -= 1
+        return self.lets[name]
 
     def _record(self, node: ir.RecordRef, row):
         index = self.records.get(node.input)
@@ -550,6 +577,28 @@ class PayeeEvaluator:
             book = ledger_period(self.plan, state, self.period, self.position, total, self.eval, self.clawed, self.tracing)
             lines, total, postings, balances, state = lines + list(book.lines), book.paid, book.postings, book.balances, book.state
         return PayeeResult(self.payee, tuple(lines), tuple(flags), total, self.period, postings, balances), state
+
+
+class _DeepLet(Exception):
+    """A let read where the stack is already deep: the outermost let evaluates it first."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+# Frames in use beyond which a let is evaluated from the outermost one instead: well
+# inside Python's limit (1,000 by default) even with the deepest expressions the
+# parser admits (syntax.parser.MAX_NESTING levels, about two frames each) above it.
+_LET_STACK = 400
+
+
+def _stack_deeper_than(frames: int) -> bool:
+    try:
+        sys._getframe(frames)
+    except ValueError:
+        return False
+    return True
 
 
 # The one dispatch table of the interpreter: IR expression class -> its method.

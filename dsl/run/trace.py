@@ -6,8 +6,11 @@ value, where in the plan it stands, and its inputs as children: other steps,
 data cells (file, row, column), tier bands (amount × rate), caps, floors and
 rounding. Renderers (dsl/explain) only read this tree; they compute nothing.
 
-The JSON form (`Trace.to_json`) is the documented interchange format
-(docs/explain.md, docs/explain.schema.json): numbers are strings so no reader turns money into floats.
+The JSON form is the documented interchange format (docs/explain.md,
+docs/explain.schema.json): numbers are strings so no reader turns money into
+floats. `shared_json` writes it with each let's (and computed cell's)
+derivation once, in a table, because the evaluator shares those sub-trees
+between every place that reads them; `Trace.to_json` copies them.
 """
 from __future__ import annotations
 
@@ -86,9 +89,82 @@ class Trace:
         return data
 
     def walk(self):
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """Every node of the tree (a shared derivation as often as it is used), without recursion."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def head_json(self) -> dict:
+        """This node as JSON without its children."""
+        data = {"kind": self.kind, "text": self.text, "value": json_value(self.value), "type": self.type}
+        if self.span is not None and self.span.line > 0:
+            data["location"] = self.span.to_json()
+        if self.detail:
+            data["detail"] = {k: json_value(v) for k, v in self.detail.items()}
+        return data
+
+
+def derivation_key(node: Trace) -> Optional[str]:
+    """What names the derivation of a let or computed cell: the evaluator computes each
+    once per payee and period and hands the same trace to every place that reads it.
+
+    >>> derivation_key(Trace(TraceKind.LET, "sales", 1, detail={"name": "sales"}, children=(Trace(TraceKind.CONST, "1", 1),)))
+    'let sales'
+    """
+    if not node.children:
+        return None
+    if node.kind == TraceKind.LET:
+        return f"let {node.detail.get('name', node.text)}"
+    if node.kind == TraceKind.COMPUTED:
+        ref = node.detail.get("ref") or {}
+        return f"{node.detail.get('name', node.text)} {ref.get('file')}:{ref.get('row')}"
+    return None
+
+
+def shared_json(roots) -> tuple[list, dict]:
+    """The JSON of several traces with every let's and computed cell's derivation written
+    once, in a table, instead of under each node that reads it.
+
+    Returns (one JSON tree per root, None for a missing one; the table). A let or
+    computed node keeps its own facts and names its derivation (`"derivation": key`);
+    the table maps each key to the derivation's tree, in the order first read. So a
+    chain of lets that each read the one before twice is as long in JSON as in the
+    plan, not 2^n nodes, and a chain of any length nests no deeper than one expression.
+    Nothing here recurses.
+    """
+    table: dict[str, Optional[dict]] = {}
+    pending: list[tuple[str, Trace]] = []
+
+    def tree(root: Trace) -> dict:
+        top: dict = {}
+        stack = [(root, None)]
+        while stack:
+            node, siblings = stack.pop()
+            data = node.head_json()
+            key = derivation_key(node)
+            if key is not None:
+                data["derivation"] = key
+                if key not in table:
+                    table[key] = None
+                    pending.append((key, node.children[0]))
+            elif node.children:
+                kids = data["children"] = []
+                stack.extend((child, kids) for child in reversed(node.children))
+            if siblings is None:
+                top = data
+            else:
+                siblings.append(data)
+        return top
+
+    trees = [tree(root) if root is not None else None for root in roots]
+    done = 0
+    while done < len(pending):
+        key, body = pending[done]
+        done += 1
+        table[key] = tree(body)
+    return trees, table
 
 
 def json_value(value):

@@ -601,6 +601,53 @@ def _comments(source: SourceFile, start: int, end: int) -> Iterator[ast.Comment]
         at = text.find("#", stop, end)
 
 
+# How deeply one item's expressions may nest: each operator, call, field, `not`,
+# `if` and negation is one level (parentheses alone are none). Every later stage
+# (checker, IR passes, interpreter, lint rules, formatter, explanations) walks an
+# expression by recursion, and this bound keeps all of them far inside Python's
+# stack; a deeper expression is one E001 here, at the item it is in. A long sum
+# `a + b + …` nests one level per term, so it may have up to this many terms.
+MAX_NESTING = 100
+
+
+def _nodes(tree: lark.Tree) -> tuple[list[lark.Tree], tuple | None]:
+    """Every node of `tree`, parents before children, found without recursion; and, if
+    an item nests too deeply, (that item, the node at which it passes MAX_NESTING)."""
+    order, stack = [], [(tree, 0, None)]
+    while stack:
+        node, level, item = stack.pop()
+        if level - 1 > MAX_NESTING:
+            return order, (item, node)
+        order.append(node)
+        for child in node.children:
+            if isinstance(child, lark.Tree):
+                stack.append((child, level + 1, child if item is None else item))
+    return order, None
+
+
+def _build(builder: _Builder, order: list[lark.Tree]):
+    """The AST of the tree whose nodes are `order` (parents first), built bottom-up
+    without recursion: Lark's own Transformer recurses once per level, so a few
+    hundred nested `not`s ran out of stack before any limit could be stated."""
+    built: dict[int, object] = {}
+    for node in reversed(order):
+        children = [built.pop(id(c)) if isinstance(c, lark.Tree) else c for c in node.children]
+        built[id(node)] = builder._call_userfunc(node, children)
+    return built[id(order[0])]
+
+
+def _nesting_error(source: SourceFile, item: lark.Tree, node: lark.Tree) -> Diagnostic:
+    start = item.meta.start_pos if not getattr(item.meta, "empty", True) else 0
+    line_end = source.text.find("\n", start)
+    span = source.span(start, line_end if line_end != -1 else len(source.text))
+    notes = ()
+    if not getattr(node.meta, "empty", True):
+        notes = ((f"level {MAX_NESTING + 1} starts here", source.span(node.meta.start_pos, node.meta.end_pos)),)
+    return diagnostic(SYNTAX, f"expressions here nest more than {MAX_NESTING} levels deep (each operator, call, "
+                      "field, 'not' and 'if' is a level; a sum of N terms is N levels)", span, notes=notes,
+                      hint="split the expression into several lets")
+
+
 def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Diagnostic]]:
     """Parse plan text. Returns (PlanFile, []) or (None, [diagnostic]).
 
@@ -635,8 +682,11 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
     except lark.exceptions.LarkError as exc:  # pragma: no cover - any other parser failure
         return None, [diagnostic(SYNTAX, f"cannot parse: {exc}", source.span(0, 1))]
 
+    order, too_deep = _nodes(tree)
+    if too_deep is not None:
+        return None, [_nesting_error(source, *too_deep)]
     try:
-        items = _Builder(source).transform(tree)
+        items = _build(_Builder(source), order)
     except lark.exceptions.VisitError as exc:
         original = exc.orig_exc
         if isinstance(original, _LiteralError):

@@ -8,6 +8,11 @@ display width, so 万 counts as two columns); expressions with the fewest
 parentheses their precedence allows; literals exactly as written (`50万` stays
 `50万`); operators in their ASCII form (`×` → `*`, `≤` → `<=`).
 
+Line breaks: the output has LF line breaks only, whatever the input used
+(CRLF, CR, VT, FF, NEL, U+2028, U+2029 are line breaks in the source model,
+`dsl.core.source.LINE_BREAK`); a comment holding one of them is printed on one
+line, the break as a space.
+
 Comments are kept. The printed text is a list of units (an opening line, a
 row, a closing brace), each remembering the source lines it came from. A
 comment on a line of its own goes before the first unit that starts below it;
@@ -31,7 +36,7 @@ import attrs
 from dsl.syntax import ast
 from dsl.core.diagnostics import Diagnostic
 from dsl.syntax.parser import parse
-from dsl.core.source import display_width
+from dsl.core.source import LINE_BREAK, display_width
 
 INDENT = "  "
 CONTINUATION = "    "  # a wrapped statement's later lines
@@ -471,6 +476,13 @@ def _comment_block(entries, prefix: str, next_line: int, blank) -> list[str]:
     return out
 
 
+def _one_line(comment: str) -> str:
+    """A comment as printed: on one line. A comment runs to the next LF, so a CR, VT,
+    FF, NEL, U+2028 or U+2029 inside it (an old Mac file, pasted text) was part of the
+    comment; printed as a space, it still is, and now looks it in every editor."""
+    return LINE_BREAK.sub(" ", comment).rstrip()
+
+
 def format_plan(plan_file: ast.PlanFile) -> str:
     """Canonical text of a parsed plan, comments included (ends with a newline)."""
     comments = sorted((c.line, c.own_line) for c in plan_file.comments)
@@ -483,7 +495,7 @@ def format_plan(plan_file: ast.PlanFile) -> str:
     at_end = []
     for comment in plan_file.comments:
         at = _holder(lines, comment.line, comment.own_line) if lines else 0
-        entry = (comment.line, comment.text.rstrip())
+        entry = (comment.line, _one_line(comment.text))
         if at == len(lines):
             at_end.append(entry)
         else:

@@ -10,6 +10,9 @@ nothing.
 """
 from __future__ import annotations
 
+import bisect
+from decimal import Decimal
+
 from dsl.syntax import ast
 from dsl.lint.registry import WARNING, Finding, rule
 from dsl.ir.analysis.intervals import Interval, covers, gaps, low_key, union
@@ -71,9 +74,8 @@ def unsorted_bands(ctx):
 def unreachable_band(ctx):
     for decl in _tables(ctx):
         bands = table_bands(decl) or []
-        for index, band in enumerate(bands):
-            earlier = union(b.interval for b in bands[:index])
-            if any(covers(outer, band.interval) for outer in earlier):
+        for band, covered in zip(bands, _covered_by_earlier([b.interval for b in bands])):
+            if covered:
                 yield Finding(
                     f"band {_band_text(ctx, band)} can never be chosen: the bands above it already contain all its values",
                     band.span,
@@ -91,6 +93,39 @@ def unreachable_band(ctx):
                 )
             else:
                 seen[row.key] = row
+
+
+def _covered_by_earlier(intervals: list[Interval]) -> list[bool]:
+    """For each interval: do the ones before it, together, contain all its values?
+
+    The union of those before is kept as sorted, disjoint intervals and grown one
+    interval at a time; an interval lies inside the union exactly when it lies
+    inside the one piece that starts at or before it. Merging touches only that
+    piece's neighbours, so thousands of bands cost about n log n, not a union per band.
+
+    >>> d = Decimal
+    >>> _covered_by_earlier([Interval(d(0), True, d(10), False), Interval(d(10), True, None, False), Interval(d(5), True, d(20), False)])
+    [False, False, True]
+    """
+    merged: list[Interval] = []
+    keys: list = []
+    found = []
+    for interval in intervals:
+        key = _start(interval)
+        at = bisect.bisect_right(keys, key) - 1
+        found.append(at >= 0 and covers(merged[at], interval))
+        start = max(at, 0)
+        end = len(merged) if interval.hi is None else bisect.bisect_right(keys, (True, interval.hi, True))
+        piece = union(merged[start:max(end, start)] + [interval])
+        merged[start:max(end, start)] = piece
+        keys[start:max(end, start)] = [_start(p) for p in piece]
+    return found
+
+
+def _start(interval: Interval) -> tuple:
+    """low_key, except that every interval unbounded below sorts alike (its bound's
+    closedness means nothing)."""
+    return low_key(interval) if interval.lo is not None else (False, Decimal(0), False)
 
 
 @rule("L004", "else-not-last", WARNING, "A tier table's `else` row is not its last row.")

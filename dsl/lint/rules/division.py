@@ -37,6 +37,8 @@ def _safe_divisor(node) -> bool:
 class _Walker:
     def __init__(self, plan: ir.Plan):
         self.plan = plan
+        self.lets = {let.name: let for let in plan.lets}  # plan.let and plan.column are scans: n² over a long plan
+        self.columns = {(column.table, column.name): column for column in plan.columns}
         self.reads = Reads(plan)
         self.visited: set = set()
         self.findings: dict = {}
@@ -44,14 +46,14 @@ class _Walker:
     def visit(self, node, guards: frozenset) -> None:
         if isinstance(node, ir.LetRef):
             key = ("let", node.name, guards)
-            let = self.plan.let(node.name)
+            let = self.lets.get(node.name)
             if key not in self.visited and let is not None:
                 self.visited.add(key)
                 self.visit(let.expr, guards)
             return
         if isinstance(node, ir.ComputedRef):
             key = ("column", node.table, node.name, guards)
-            column = self.plan.column(node.table, node.name)
+            column = self.columns.get((node.table, node.name))
             if key not in self.visited and column is not None:
                 self.visited.add(key)
                 self.visit(column.expr, guards)

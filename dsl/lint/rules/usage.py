@@ -37,15 +37,27 @@ def _references(plan_file: ast.PlanFile):
     return result
 
 
-def _used_elsewhere(refs, item, name: str) -> bool:
-    return any(name in names for other, names, _ in refs if other is not item)
+class _Readers:
+    """How many items read each bare name, counted once, so asking whether an item's
+    name is read by another item is a lookup (asking every item each time was n² on
+    a plan of 10,000 lines)."""
+
+    def __init__(self, refs):
+        self.count: dict[str, int] = {}
+        self.names = {id(item): names for item, names, _ in refs}
+        for _, names, _ in refs:
+            for name in names:
+                self.count[name] = self.count.get(name, 0) + 1
+
+    def elsewhere(self, item, name: str) -> bool:
+        return self.count.get(name, 0) - (name in self.names.get(id(item), ())) > 0
 
 
 @rule("L014", "unused-input", WARNING, "A table or params input is declared but never read.")
 def unused_input(ctx):
-    refs = _references(ctx.file)
+    readers = _Readers(_references(ctx.file))
     for item in ctx.file.items:
-        if isinstance(item, ast.InputDecl) and item.kind != "record" and not _used_elsewhere(refs, item, item.name):
+        if isinstance(item, ast.InputDecl) and item.kind != "record" and not readers.elsewhere(item, item.name):
             yield Finding(
                 f"input '{item.name}' is declared but never read",
                 item.span,
@@ -56,14 +68,15 @@ def unused_input(ctx):
 @rule("L015", "unused-definition", WARNING, "A let, computed column or tier table is defined but never used.")
 def unused_definition(ctx):
     refs = _references(ctx.file)
+    readers = _Readers(refs)
     all_fields = set().union(*(fields for _, _, fields in refs)) if refs else set()
     for item in ctx.file.items:
-        if isinstance(item, ast.LetDecl) and not _used_elsewhere(refs, item, item.name):
+        if isinstance(item, ast.LetDecl) and not readers.elsewhere(item, item.name):
             yield Finding(f"'{item.name}' is defined but never used", item.span, hint="remove it, or use it in a payout line")
         elif isinstance(item, ast.ColumnDecl):
-            if (item.table, item.name) not in all_fields and not _used_elsewhere(refs, item, item.name):
+            if (item.table, item.name) not in all_fields and not readers.elsewhere(item, item.name):
                 yield Finding(f"computed column '{item.table}.{item.name}' is defined but never used", item.span)
-        elif isinstance(item, ast.TiersDecl) and not _used_elsewhere(refs, item, item.name):
+        elif isinstance(item, ast.TiersDecl) and not readers.elsewhere(item, item.name):
             yield Finding(f"tier table '{item.name}' is defined but never applied", item.name_span)
 
 
