@@ -165,6 +165,7 @@ def evaluate(
     trace: bool = False,
     payees: Optional[Sequence[str]] = None,
     progress: Optional[Callable[[int], None]] = None,
+    prior=None,
 ):
     """Compute every payee's lines: IR + data (a `Dataset` from `read_data`, or a data path) → `RunResult`.
 
@@ -179,6 +180,10 @@ def evaluate(
     are done. Data that cannot be read, and periods that cannot be run (R003) or
     rows outside them (D007), come back as a result with no payees and the diagnostics.
 
+    `prior` continues an earlier run: its `RunResult`, or the path of the JSON that
+    `plan run --format json` wrote. Its closing balances open this run, history reads of
+    lines see its periods, and the run must start after its last period (dsl/run/prior.py).
+
     >>> from pathlib import Path
     >>> plan = load(Path("plans/s1_big_account/plan.plan")).plan
     >>> result = evaluate(plan, "plans/s1_big_account/data", payees=["甲"])
@@ -188,7 +193,7 @@ def evaluate(
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; the engines are {', '.join(ENGINES)}")
     from dsl.core.diagnostics import RUN_PERIOD, diagnostic
-    from dsl.core.periods import PeriodError, parse_periods
+    from dsl.core.periods import PeriodError, parse_periods, shift
     from dsl.core.types import WHOLE_RUN, Period
     from dsl.data.dataset import Dataset
     from dsl.run.timeline import place_rows, run_periods
@@ -208,6 +213,15 @@ def evaluate(
             periods = [p for text in texts for p in parse_periods(text, plan.period.unit)]
         except PeriodError as exc:
             return RunResult(plan, (), read + (diagnostic(RUN_PERIOD, str(exc)),))
+    if prior is not None:
+        from dsl.run.prior import Prior, read_prior
+
+        if isinstance(prior, RunResult):
+            prior = Prior.of(prior)
+        elif not isinstance(prior, Prior):
+            prior, problems = read_prior(prior)
+            if prior is None:
+                return RunResult(plan, (), read + tuple(problems))
     if periods is not None or data.periods == (WHOLE_RUN,):
         chosen, problems = run_periods(plan, data, periods)
         if not has_errors(problems):
@@ -216,7 +230,12 @@ def evaluate(
         read += tuple(problems)
         if has_errors(problems):
             return RunResult(plan, (), read)
-    result = interpret(plan, data, trace=trace, payees=list(payees) if payees is not None else None, progress=progress)
+    if prior is not None and prior.periods and data.periods and data.periods[0] <= prior.periods[-1]:
+        after = prior.periods[-1]
+        hint = f"run from {shift(after, 1)}" if after.unit is not None else f"run the periods after {after}"
+        problem = diagnostic(RUN_PERIOD, f"the prior results end in {after}, so this run must start after it, not in {data.periods[0]}", hint=hint)
+        return RunResult(plan, (), read + (problem,))
+    result = interpret(plan, data, trace=trace, payees=list(payees) if payees is not None else None, progress=progress, prior=prior)
     return attrs.evolve(result, diagnostics=read + tuple(result.diagnostics)) if read else result
 
 

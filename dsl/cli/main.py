@@ -61,7 +61,7 @@ def check(paths):
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None):
+def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None):
     compilation = load_or_report(path)
     plan = compilation.plan
     if plan is None:
@@ -74,9 +74,9 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
     if sys.stderr.isatty() and payees is None:
         # Only on a terminal: CI logs and redirected output stay clean.
         with click.progressbar(length=len(dataset.payees), label="computing payees", file=sys.stderr, show_pos=True) as bar:
-            result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, progress=bar.update)
+            result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, progress=bar.update, prior=prior)
     else:
-        result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees)
+        result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, prior=prior)
     run_diags = list(read) + list(result.diagnostics)
     usage = [d for d in run_diags if d.code == "R002"]
     emit([d for d in run_diags if d.code != "R002"], sources)
@@ -94,11 +94,12 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of standard output (required for xlsx).")
 @click.option("--period", "period", help="Run one period: 2026-07, 2026-Q3, 2026 (default: the periods the data cover).")
 @click.option("--periods", "periods", help="Run a sequence of periods in order, carrying the ledger: 2026-01..2026-12.")
-def run(plan_file, data, fmt, out, period, periods):
+@click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote (its balances and lines).")
+def run(plan_file, data, fmt, out, period, periods, prior):
     """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
-    plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods))
+    plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior)
     if out:
         dsl.write_results(plan, result, out, fmt)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
@@ -115,9 +116,10 @@ def run(plan_file, data, fmt, out, period, periods):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--period", "period", help="Explain this period (default: the last period of the run).")
 @click.option("--periods", "periods", help="The periods to run before explaining (default: the periods the data cover).")
-def explain(plan_file, data, payee, line, fmt, lang, period, periods):
+@click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote.")
+def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior):
     """Explain one payee's payout line by line, down to the input rows."""
-    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods)
+    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior)
     if not result.payees:
         raise UsageError(f"payee '{payee}' has no computed period")
     payee_result = result.payees[-1]

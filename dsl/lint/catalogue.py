@@ -23,7 +23,7 @@ from typing import Mapping
 from dsl.core.diagnostics import CORE_CODES, Code, combine
 from dsl.lint import suppression
 from dsl.lint.registry import Catalogue, Rule
-from dsl.lint.rules import bands, cliff, division, limits, plan, rates, units, usage
+from dsl.lint.rules import bands, cliff, division, limits, plan, rates, time, units, usage
 
 __all__ = ["RULES", "CATALOGUE", "all_codes"]
 
@@ -50,6 +50,10 @@ RULES: tuple[Rule, ...] = (
     plan.plan_test_disagrees,
     suppression.WITHOUT_REASON,
     suppression.UNUSED,
+    time.hold_without_release,
+    time.clawback_without_window,
+    time.effective_gap,
+    time.history_beyond_run,
 )
 
 CATALOGUE = Catalogue.of(RULES)

@@ -46,10 +46,19 @@ def item_exprs(item) -> Iterator:
         for clause in item.clauses:
             if clause.expr is not None:
                 yield clause.expr
+    elif isinstance(item, (ast.HoldDecl, ast.ClawbackDecl, ast.DrawDecl)):
+        yield item.expr
+        for clause in getattr(item, "clauses", ()):
+            if clause.expr is not None:
+                yield clause.expr
     elif isinstance(item, ast.TestDecl):
-        for stmt in item.stmts:
+        stmts = list(item.stmts)
+        while stmts:  # a test's period blocks hold expectations too
+            stmt = stmts.pop(0)
             if isinstance(stmt, ast.TestExpect):
                 yield stmt.target
+            elif isinstance(stmt, ast.TestPeriod):
+                stmts[:0] = stmt.stmts
 
 
 def all_ast_nodes(plan_file: ast.PlanFile) -> Iterator:

@@ -605,18 +605,24 @@ def computed(node, operation, *operands):
         raise EvalError(f"cannot compute '{node.text}': {exc}", node.span) from None
 
 
-def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Optional[list[str]] = None, progress=None) -> RunResult:
+def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Optional[list[str]] = None, progress=None,
+             prior=None) -> RunResult:
     """Compute every payee's lines. `payees` limits the run (explain); unknown names are R002.
 
-    `progress`, if given, is called with 1 after each payee (for a progress bar).
+    `progress`, if given, is called with 1 after each payee (for a progress bar). `prior`
+    (a `prior.Prior`) is an earlier run this one continues: its balances open the run and
+    its lines are what history reads see in its periods; its payees are paid here too.
     """
     with paused_gc():
-        return _evaluate(plan, dataset, trace, payees, progress)
+        return _evaluate(plan, dataset, trace, payees, progress, prior)
 
 
-def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[list[str]], progress) -> RunResult:
+def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[list[str]], progress, prior=None) -> RunResult:
     diagnostics: list[Diagnostic] = []
-    roster = dataset.payees
+    roster = list(dataset.payees)
+    if prior is not None:
+        on_roster = set(roster)
+        roster += [p for p in prior.payees if p not in on_roster]
     if payees is not None:
         known = set(roster)
         for name in payees:
@@ -626,23 +632,29 @@ def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[lis
     by_period: list[list[PayeeResult]] = [[] for _ in dataset.periods]
     several = len(dataset.periods) > 1
     for payee in roster:
-        for index, result, _ in run_payee(plan, dataset, payee, trace, diagnostics, several):
+        for index, result, _ in run_payee(plan, dataset, payee, trace, diagnostics, several, prior):
             by_period[index].append(result)
         if progress is not None:
             progress(1)
     return RunResult(plan, tuple(r for results in by_period for r in results), tuple(diagnostics))
 
 
-def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnostics: list, several: bool = True):
+def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnostics: list, several: bool = True, prior=None):
     """One payee through every period of the run, in order, carrying the ledger:
     (period index, result, evaluator) triples; each period's evaluator is kept for the history reads of later ones.
 
     An evaluation error ends the payee's run at that period (what it carries forward is unknown): it
     becomes an R001 naming the payee and the period, and later periods of the payee are not computed."""
     timeline = Timeline(dataset.periods)
-    state = EMPTY
+    state, before = EMPTY, 0
+    if prior is not None:
+        from dsl.run.prior import PriorEvaluator
+
+        results = {r.period: r for r in prior.payees.get(payee, ())}
+        timeline = Timeline(prior.periods + tuple(dataset.periods), [PriorEvaluator(p, results.get(p)) for p in prior.periods])
+        state, before = prior.state(payee), len(prior.periods)
     for index, period in enumerate(dataset.periods):
-        evaluator = PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace, timeline, index)
+        evaluator = PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace, timeline, before + index)
         try:
             result, state = evaluator.run_period(state)
         except EvalError as exc:

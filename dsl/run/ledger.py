@@ -27,7 +27,7 @@ Every step that changes pay is a line of the period (so the lines add up to
 what is paid); forfeitures and clawed-back amounts are postings that change a
 balance only. Conservation, to the cent, over any run:
 
-    paid + held − owed = earned + scaled − forfeited − clawed back + non-recoverable draws
+    paid + held − owed = earned + scaled − forfeited − (clawed back − returned) + non-recoverable draws
 
 where `owed` is what the payee owes on clawbacks, recoverable draws and carried
 pay (tests/test_ledger_properties.py checks it for random runs).
