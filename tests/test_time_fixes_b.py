@@ -98,3 +98,27 @@ def test_a_balance_carries_over_a_month_off_the_roster_and_at_names_that_month(t
     assert [str(r.period) for r in at_plan.payees] == ["2026-11"]  # the error stops 丁 in January
     [error] = at_plan.diagnostics
     assert error.code == "R001" and "not on the roster in 2026-12" in error.message
+
+
+def test_a_release_names_the_rule_that_fired(tmp_path):
+    # Two release rules; the second fires in February. The posting (and so `plan explain`)
+    # named the first rule ("release at year end") whatever fired.
+    text = """
+plan "two releases" {
+  currency CNY
+  period month
+  payee staff
+}
+input staff: record by month { staff: payee, month: month, leaving: bool = false }
+payout "奖金" = 1000元
+hold "年终" = line("奖金") * 40% release at year end release when staff.leaving
+"""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "staff.csv").write_text("staff,month,leaving\n甲,2026-01,false\n甲,2026-02,true\n", encoding="utf-8")
+    plan = dsl.load(text, "two.plan").plan
+    result = dsl.evaluate(plan, str(data), periods="2026-01..2026-02", trace=True)
+    february = by_period(result, "甲")["2026-02"]
+    [released] = [p for p in february.postings if p.kind == "released"]
+    assert released.amount == Decimal("800.00")  # January's 400 + February's 400 (1000 × 40% each month)
+    assert released.trace.text == "release when staff.leaving"
