@@ -122,3 +122,26 @@ hold "年终" = line("奖金") * 40% release at year end release when staff.leav
     [released] = [p for p in february.postings if p.kind == "released"]
     assert released.amount == Decimal("800.00")  # January's 400 + February's 400 (1000 × 40% each month)
     assert released.trace.text == "release when staff.leaving"
+
+
+def test_the_steps_of_period_minus_n_are_shown_as_minus_n(tmp_path):
+    # `period - 2` moves back 2 periods; its explanation showed the step as "2 = -2".
+    text = """
+plan "shift" {
+  currency CNY
+  period month
+  payee staff
+}
+input staff: record by month { staff: payee, month: month, amount: money }
+payout "两月前" = at(staff.amount, period - 2) when month(period) == 3
+"""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "staff.csv").write_text("staff,month,amount\n甲,2026-01,100\n甲,2026-02,200\n甲,2026-03,300\n", encoding="utf-8")
+    plan = dsl.load(text, "shift.plan").plan
+    result = dsl.evaluate(plan, str(data), trace=True)
+    march = by_period(result, "甲")["2026-03"]
+    assert march.total == Decimal("100.00")  # January's amount, read from March
+    explanation = dsl.explain(plan, march, format="text", lang="en")
+    steps = [line.split("─ ")[-1] for line in explanation.splitlines() if line.endswith("= -2")]
+    assert steps == ["-2 = -2"]  # was "2 = -2"
