@@ -584,7 +584,8 @@ class ExprChecker:
             if not (right.type == INT or (isinstance(right, ir.Const) and right.value == right.value.to_integral_value())):
                 self.error(TYPE_MISMATCH, "a period moves by a whole number of periods, e.g. period - 1", node.right.span)
                 return self.bad(node)
-            steps = right if op == "+" else ir.Neg(right, right.type, right.span, right.text)
+            back = f"-{right.text}" if isinstance(right, ir.Const) else f"-({right.text})"  # the text a trace shows beside the value
+            steps = right if op == "+" else ir.Neg(right, right.type, right.span, back)
             return ir.Builtin("shift", (left, steps), PERIOD, node.span, self.text(node.span))
         if op in "+-":  # `x - 0` keeps x's unit; in `x * 0` the 0 is a plain factor
             left = self.coerce_zero(left, right.type)

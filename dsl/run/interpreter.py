@@ -32,7 +32,7 @@ from dsl.core import numeric
 from dsl.core.numeric import NumericError, round_money
 from dsl.core.perf import paused_gc
 from dsl.core import periods as calendar
-from dsl.core.types import MISSING, Period
+from dsl.core.types import MISSING, InputKind, Period
 from dsl.data.dataset import Dataset, Table
 from dsl.run.context import EvalContext, payee_context
 from dsl.run.errors import EvalError
@@ -464,21 +464,27 @@ class PayeeEvaluator:
     def at_period(self, index: int, expr):
         """`expr` evaluated in the period at `index` of this payee's run (this one, or an earlier one)."""
         evaluator = self if index == self.position else self.timeline.done[index]
+        if evaluator is None:
+            raise EvalError(f"payee '{self.payee}' is not on the roster in {self.timeline.periods[index]}, so nothing was computed there", expr.span)
         return evaluator.eval(expr)
+
+    def _present(self, index: int) -> bool:
+        """Was the payee on the roster in the period at `index` (this one always is)?"""
+        return index == self.position or self.timeline.done[index] is not None
 
     def _history(self, node: ir.History, row):
         fn, here = node.fn, self.position
         periods = self.timeline.periods
         if fn == ir.HistoryFn.PREVIOUS:
-            if here == 0:
+            if here == 0 or not self._present(here - 1):  # the run's first period, or the payee was not on the roster before this one
                 value, trace = self.eval(node.arg, row)
                 return value, (self.node(K.HISTORY, node, value, (trace,), fn=fn.value, periods=[], default=True) if self.tracing else None)
             read = [here - 1]
         elif fn in (ir.HistoryFn.SUM_LAST, ir.HistoryFn.COUNT_LAST):
-            read = list(range(max(0, here - int(node.arg.value) + 1), here + 1))
+            read = [i for i in range(max(0, here - int(node.arg.value) + 1), here + 1) if self._present(i)]
         elif fn == ir.HistoryFn.YTD:
             year = self.period.start.year if self.period.start is not None else None
-            read = [i for i in range(here + 1) if periods[i].start is not None and periods[i].start.year == year] or [here]
+            read = [i for i in range(here + 1) if periods[i].start is not None and periods[i].start.year == year and self._present(i)] or [here]
         elif fn == ir.HistoryFn.STREAK:
             read = None
         else:  # AT
@@ -493,7 +499,7 @@ class PayeeEvaluator:
         results = []
         if read is None:  # streak: back from this period while the condition holds
             index = here
-            while index >= 0:
+            while index >= 0 and self._present(index):  # a period off the roster ends the streak
                 value, trace = self.at_period(index, node.expr)
                 results.append((index, value, trace))
                 if not value:
@@ -693,7 +699,12 @@ def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnost
     (period index, result, evaluator) triples; each period's evaluator is kept for the history reads of later ones.
 
     An evaluation error ends the payee's run at that period (what it carries forward is unknown): it
-    becomes an R001 naming the payee and the period, and later periods of the payee are not computed."""
+    becomes an R001 naming the payee and the period, and later periods of the payee are not computed.
+
+    When the roster (the plan's first record input) is placed by period, a payee with no row in it in a
+    period is not on that period's roster (not yet hired, or gone): nothing is computed or paid there, its
+    balances carry unchanged to its next period, and history reads see no value there (a streak ends,
+    `previous` gives its default, sums and counts leave the period out, `at` is an error)."""
     timeline = Timeline(dataset.periods)
     state, before = EMPTY, 0
     if prior is not None:
@@ -702,7 +713,11 @@ def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnost
         results = {r.period: r for r in prior.payees.get(payee, ())}
         timeline = Timeline(prior.periods + tuple(dataset.periods), [PriorEvaluator(p, results.get(p)) for p in prior.periods])
         state, before = prior.state(payee), len(prior.periods)
+    roster = _period_roster(plan)
     for index, period in enumerate(dataset.periods):
+        if roster is not None and dataset.record_row(roster, payee, period) is None:
+            timeline.done.append(None)
+            continue
         evaluator = PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace, timeline, before + index)
         try:
             result, state = evaluator.run_period(state)
@@ -713,6 +728,12 @@ def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnost
             return
         timeline.done.append(evaluator)
         yield index, result, evaluator
+
+
+def _period_roster(plan: ir.Plan) -> Optional[str]:
+    """The roster input when its rows are placed by period (`input staff: record by month`), else None."""
+    first = next((schema for schema in plan.inputs if schema.kind == InputKind.RECORD), None)
+    return first.name if first is not None and first.period_field is not None else None
 
 
 def payee_evaluator(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool = False, period=None) -> PayeeEvaluator:

@@ -229,20 +229,22 @@ def _hold(book: _Period, hold: ir.Hold, evaluate: Evaluate) -> Decimal:
         break  # the first forfeit rule that applies is the one
     released_parts: tuple[Vintage, ...] = ()
     traces = []
+    rule = None  # the release rule that fired, named on the posting
     for release in hold.releases:
         fires, trace = _fires(release, book, evaluate)
         traces.append(trace)
         if fires:
             released_parts = book.take(label, book.balance(label))
+            rule = release
             break
     else:
         due = [v for v in book.accounts.get(label, []) for r in hold.releases if r.kind == ir.ReleaseKind.AFTER and book.index - v.index >= r.count]
         if due:
             released_parts = tuple(dict.fromkeys(due))
             book.accounts[label] = [v for v in book.accounts[label] if v not in released_parts]
+            rule = next(r for r in hold.releases if r.kind == ir.ReleaseKind.AFTER)
     released = sum((v.amount for v in released_parts), ZERO)
     if released:
-        rule = next((r for r in hold.releases), None)
         book.post(label, PostingKind.RELEASED, released, released, rule.text if rule else label, rule.span if rule else None,
                   tuple(traces), released_parts)
         change += released
