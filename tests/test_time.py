@@ -482,3 +482,30 @@ test "a receivable counted at 50%, one deducted and then returned when collected
 
 def test_a_receivable_counts_at_50_percent_and_a_late_one_is_deducted_then_returned():
     assert_passes(RECEIVABLES)
+
+
+def test_pay_below_zero_is_carried_and_recovered_next_period():
+    text = '''
+plan "冲减" { currency CNY  period month  payee rep }
+input sales: table by month { rep: payee, month: month, amount: money }
+payout "提成" = sum(sales.amount) * 10%
+hold "质保金" = max(line("提成"), 0元) * 10% release at year end
+test "a negative month" {
+  payee "甲"
+  period 2026-01 { sales = [{amount: -3000元}]  expect total = 0 }   # −300 earned, nothing held: paid 0, 300 carried as owed
+  period 2026-02 { sales = [{amount: 5000元}]   expect total = 150 }   # 500 earned − 50 held − the 300 carried
+}
+'''
+    assert_passes(text)
+    plan = dsl.load(text, "x.plan").plan
+    from dsl.run.testing import test_dataset
+
+    january = dsl.evaluate(plan, test_dataset(plan, plan.tests[0])).payees[0]
+    assert (str(january.total), january.balance("carried")) == ("0.00", Decimal("300.00"))  # paid at the cent, like every line
+
+
+def test_a_whole_number_beside_a_count_is_a_count():
+    # `1 - day(...)` is a count, so add_days takes it: the first day of the period's month
+    text = ('plan "x" { currency CNY  period month  payee rep }\ninput s: table by d { rep: payee, d: date, amount: money }\n'
+            'let first = add_days(period.end, 1 - day(period.end))\npayout "a" = 1元 when first == period.start\n')
+    assert dsl.load(text, "x.plan").ok

@@ -504,6 +504,12 @@ class ExprChecker:
             return ir.Const(Decimal(0) * expr.value, target, expr.span, expr.text)
         return expr
 
+    def whole(self, expr: ir.Expr, other: Type) -> ir.Expr:
+        """A whole-number literal beside a count is a count: `1 - day(d)` stays a count (add_days takes it)."""
+        if other == INT and isinstance(expr, ir.Const) and expr.type == NUMBER and expr.value == expr.value.to_integral_value():
+            return ir.Const(expr.value, INT, expr.span, expr.text)
+        return expr
+
     def unify_all(self, exprs: list[ir.Expr], span: Span, what: str):
         """Common type of several operands (min, max, clamp, if branches)."""
         money = [e.type for e in exprs if is_money(e.type)]
@@ -590,6 +596,7 @@ class ExprChecker:
         if op in "+-":  # `x - 0` keeps x's unit; in `x * 0` the 0 is a plain factor
             left = self.coerce_zero(left, right.type)
             right = self.coerce_zero(right, left.type)
+            left, right = self.whole(left, right.type), self.whole(right, left.type)
         lt, rt = left.type, right.type
         result = self.arith_type(op, lt, rt, node)
         if result is None:

@@ -177,7 +177,7 @@ def ledger_period(plan: ir.Plan, state: LedgerState, period: Period, index: int,
         book.kinds[CARRIED] = "carried"
         book.add("carried", CARRIED, -pay, CARRIED)
         book.post(CARRIED, PostingKind.CARRIED, -pay, -pay, CARRIED)
-        pay = ZERO
+        pay = book.round(ZERO)
     return LedgerResult(tuple(book.lines), tuple(book.postings), book.balances(), pay, book.state())
 
 

@@ -108,7 +108,7 @@ def _placed(table: Table, schema, field: str, periods: Sequence[Period], starts:
         inside = at >= 0 and contains(periods[at], value if isinstance(value, datetime.date) else value)
         if not inside:
             shown = value.isoformat() if isinstance(value, datetime.date) else str(value) if value is not MISSING else "(no value)"
-            run = f"{periods[0]}..{periods[-1]}" if len(periods) > 1 else str(periods[0])
+            run = ", ".join(str(p) for p in periods) if len(periods) <= 4 or periods[0].unit is None else f"{periods[0]} to {periods[-1]}"
             if len(diags) < 50:
                 diags.append(diagnostic(DATA_PERIOD, f"{table.file} row {table.row_numbers[index]}, column '{field}': {shown} is not in the run's periods ({run})",
                                         _cell(table, index, label), hint="run the periods the data cover (leave out --period), or remove the row"))
