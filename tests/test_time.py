@@ -509,3 +509,14 @@ def test_a_whole_number_beside_a_count_is_a_count():
     text = ('plan "x" { currency CNY  period month  payee rep }\ninput s: table by d { rep: payee, d: date, amount: money }\n'
             'let first = add_days(period.end, 1 - day(period.end))\npayout "a" = 1元 when first == period.start\n')
     assert dsl.load(text, "x.plan").ok
+
+
+def test_an_explanation_shows_what_was_forfeited():
+    plan = dsl.load(HOLD, "hold.plan").plan
+    from dsl.run.testing import test_dataset
+
+    test = next(t for t in plan.tests if t.name == "a forfeiture on leaving")
+    november = dsl.evaluate(plan, test_dataset(plan, test), trace=True).payees[-1]
+    text = dsl.explain(plan, november, lang="en")
+    # 1600 carried in, 800 held in November, all 2400 forfeited on leaving
+    assert "年终40% (hold): opening 1,600.00 → closing 0.00; forfeited 2,400.00" in text
