@@ -492,8 +492,8 @@ payout "提成" = sum(sales.amount) * 10%
 hold "质保金" = max(line("提成"), 0元) * 10% release at year end
 test "a negative month" {
   payee "甲"
-  period 2026-01 { sales = [{amount: -3000元}]  expect total = 0 }   # −300 earned, nothing held: paid 0, 300 carried as owed
-  period 2026-02 { sales = [{amount: 5000元}]   expect total = 150 }   # 500 earned − 50 held − the 300 carried
+  period 2026-01 { sales = [{amount: -3000元}]  expect total = 0  expect carried("carried") = 300  expect owed("carried") = 300 }  # −300 earned, nothing held
+  period 2026-02 { sales = [{amount: 5000元}]   expect total = 150  expect carry_recovered("carried") = 300  expect owed("carried") = 0 }  # 500 − 50 held − 300
 }
 '''
     assert_passes(text)

@@ -368,6 +368,8 @@ class PlanChecker:
         total_cap, total_floor = self.totals()
         holds, clawbacks, draws = self.ledger()
         self.accounts = {h.label: "hold" for h in holds} | {c.label: "clawback" for c in clawbacks} | {d.label: "draw" for d in draws}
+        if self.accounts:  # a plan with a ledger carries pay below zero in the account "carried"
+            self.accounts.setdefault("carried", "carried pay")
         tests = self.tests(payouts, flags)
         plan = ir.Plan(
             header["name"],
