@@ -115,7 +115,7 @@ class PlanChecker:
     # ---- header
     def header(self) -> dict:
         headers = [i for i in self.file.items if isinstance(i, ast.PlanHeader)]
-        result = {"name": "", "period": WHOLE_RUN, "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None, "stages": ()}
+        result = {"name": "", "period": WHOLE_RUN, "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None, "stages": (), "payees": ()}
         if not headers:
             self.error(BAD_HEADER, 'the file has no plan header; start it with: plan "名称" { currency CNY  period month  payee rep }', self.source.span(0, 1))
             return result
@@ -157,6 +157,16 @@ class PlanChecker:
                     result["stages"] = tuple(stages)
             elif setting.key == "payee":
                 result["payee"] = setting.values[0]
+            elif setting.key == "payees":
+                declared: list[str] = []
+                for name in setting.values:
+                    if not name.strip():
+                        self.error(BAD_HEADER, "a declared payee needs a name", setting.span)
+                    elif name in declared:
+                        self.error(DUPLICATE, f"payee '{name}' is declared twice", setting.span)
+                    else:
+                        declared.append(name)
+                result["payees"] = tuple(declared)
             elif setting.key == "rounding":
                 mode, unit, _ = setting.values
                 if unit <= 0:
@@ -393,6 +403,7 @@ class PlanChecker:
             header["stages"],
             {name: tuple((dates, table) for dates, table, _ in versions) for name, versions in self.tier_versions.items() if len(versions) > 1},
             {name: tuple(versions) for name, versions in self.let_version_exprs.items()},
+            header["payees"],
         )
         return SemanticModel(plan, dict(self.symbols), self.uses(), tuple(self.diagnostics))
 

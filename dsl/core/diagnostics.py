@@ -71,6 +71,7 @@ EVAL_ERROR = Code("R001", "evaluation-error", ERROR, "A value cannot be computed
 NO_PAYEE = Code("R002", "no-such-payee", ERROR, "The payee asked for does not appear in the data.", "data")
 DATA_PERIOD = Code("D007", "row-outside-run", ERROR, "A row's period is not one of the run's periods, or a per-period record repeats.", "data")
 RUN_PERIOD = Code("R003", "invalid-run-period", ERROR, "The periods asked for cannot be run: not periods of the plan's length, or outside its validity.", "data")
+NOBODY_PAID = Code("R004", "nobody-paid", ERROR, "The run has no payee: the roster is empty and the plan declares none.", "data")
 
 # Plan tests.
 TEST_FAILED = Code("T001", "test-failed", ERROR, "A plan test's expectation disagrees with the computed value.", "test")
@@ -78,7 +79,7 @@ TEST_FAILED = Code("T001", "test-failed", ERROR, "A plan test's expectation disa
 CORE_CODES: tuple[Code, ...] = (
     SYNTAX, BAD_LITERAL, UNKNOWN_NAME, TYPE_MISMATCH, MIXED_CURRENCY, ARGUMENT_COUNT, DUPLICATE, CYCLE,
     BAD_TIERS, TIER_OVERLAP, BAD_HEADER, BAD_TEST, BAD_INPUT, BAD_PERIOD, BAD_LEDGER, VERSION_OVERLAP,
-    DATA_MISSING, DATA_COLUMN, DATA_VALUE, DATA_PAYEE, DATA_DUPLICATE, DATA_FORMAT, DATA_PERIOD, EVAL_ERROR, NO_PAYEE, RUN_PERIOD,
+    DATA_MISSING, DATA_COLUMN, DATA_VALUE, DATA_PAYEE, DATA_DUPLICATE, DATA_FORMAT, DATA_PERIOD, EVAL_ERROR, NO_PAYEE, RUN_PERIOD, NOBODY_PAID,
     TEST_FAILED,
 )
 

@@ -540,6 +540,7 @@ class Plan:
     # effective-dated versions: name -> ((start, end), version) pairs, for tier tables and lets with more than one
     tier_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
     let_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
+    declared_payees: tuple[str, ...] = ()  # `payees "总监", "销售部"` in the header: paid even with no row in any input
 
     def input(self, name: str) -> Optional[InputSchema]:
         for schema in self.inputs:

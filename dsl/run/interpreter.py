@@ -26,7 +26,7 @@ from typing import Optional, Sequence
 import attrs
 
 from dsl import ir
-from dsl.core.diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic, did_you_mean
+from dsl.core.diagnostics import EVAL_ERROR, NO_PAYEE, NOBODY_PAID, Diagnostic, diagnostic, did_you_mean
 from dsl.core.display import show_value
 from dsl.core import numeric
 from dsl.core.numeric import NumericError, round_money
@@ -674,10 +674,9 @@ def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Option
 
 def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[list[str]], progress, prior=None) -> RunResult:
     diagnostics: list[Diagnostic] = []
-    roster = list(dataset.payees)
-    if prior is not None:
-        on_roster = set(roster)
-        roster += [p for p in prior.payees if p not in on_roster]
+    roster = run_roster(plan, dataset, prior)
+    if not roster:
+        return RunResult(plan, (), (diagnostic(NOBODY_PAID, _nobody_paid(plan)),))
     if payees is not None:
         known = set(roster)
         for name in payees:
@@ -692,6 +691,26 @@ def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[lis
         if progress is not None:
             progress(1)
     return RunResult(plan, tuple(r for results in by_period for r in results), tuple(diagnostics))
+
+
+def run_roster(plan: ir.Plan, dataset: Dataset, prior=None) -> list[str]:
+    """The payees a run pays, in order: the data's roster, then a prior run's payees not on it, then the
+    payees the plan declares (`payees "总监"`) not already there — those are paid even with no row anywhere."""
+    roster = list(dataset.payees)
+    on_roster = set(roster)
+    extra = list(prior.payees) if prior is not None else []
+    for payee in extra + list(plan.declared_payees):
+        if payee not in on_roster:
+            roster.append(payee)
+            on_roster.add(payee)
+    return roster
+
+
+def _nobody_paid(plan: ir.Plan) -> str:
+    first = next((schema for schema in plan.inputs if schema.kind == InputKind.RECORD), None)
+    where = (f"the roster (input '{first.name}') has no rows" if first is not None
+             else "no input row names a payee" if any(s.kind == InputKind.TABLE for s in plan.inputs) else "the plan has no input that names payees")
+    return f"the run pays nobody: {where}, and the plan declares no payees"
 
 
 def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnostics: list, several: bool = True, prior=None):
@@ -715,7 +734,7 @@ def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnost
         state, before = prior.state(payee), len(prior.periods)
     roster = _period_roster(plan)
     for index, period in enumerate(dataset.periods):
-        if roster is not None and dataset.record_row(roster, payee, period) is None:
+        if roster is not None and payee not in plan.declared_payees and dataset.record_row(roster, payee, period) is None:
             timeline.done.append(None)
             continue
         evaluator = PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace, timeline, before + index)
