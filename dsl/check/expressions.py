@@ -275,7 +275,7 @@ class ExprChecker:
             return self.history(name, node, row_table)
         if name in DATE_FUNCTIONS:
             return self.date_function(name, node, row_table)
-        if name in AGGREGATES and len(args) == 1 and _over_members(args[0]):
+        if name in AGGREGATES and len(args) == 1 and _over_members(args[0]) and MEMBERS not in self.scope.inputs:  # an input named members is that input
             return self.team_aggregate(name, args[0], node, row_table)
         if name in AGGREGATES and len(args) == 1 and (name in ("sum", "count", "avg") or self.row_table_of(args[0])):
             return self.aggregate(name, args[0], node, row_table)
