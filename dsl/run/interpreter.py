@@ -291,18 +291,7 @@ class PayeeEvaluator:
             values, matched = self._aggregate_values(node, table, indices)
             children = ()
         fn = node.fn
-        if fn == "count":
-            value = Decimal(matched)
-        elif fn == "sum":
-            value = computed(node, numeric.total, values)
-        elif not values:
-            raise EvalError(f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'", node.span)
-        elif fn == "avg":
-            value = computed(node, numeric.mean, values)
-        elif fn == "min":
-            value = min(values)
-        else:
-            value = max(values)
+        value = fold(node, values, matched, lambda: f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'")
         if not self.tracing:
             return value, None
         return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table=node.table, rows=len(indices), matched=matched)
@@ -484,16 +473,8 @@ class PayeeEvaluator:
                 # the member's own derivation is its explanation (plan explain --payee <member>), not repeated here
                 children.append(Trace(K.LET, member.payee, value, type_name(node.value.type), None, (), {"name": f"{member.payee}: {node.value.text}"}))
         fn = node.fn
-        if fn == "count":
-            value = Decimal(len(values))
-        elif fn == "sum":
-            value = computed(node, numeric.total, values)
-        elif not values:
-            raise EvalError(f"{fn} over no members: the team of '{self.payee}' has no {'matching ' if node.where is not None else ''}members in {self.period}", node.span)
-        elif fn == "avg":
-            value = computed(node, numeric.mean, values)
-        else:
-            value = min(values) if fn == "min" else max(values)
+        value = fold(node, values, len(values), lambda: f"{fn} over no members: the team of '{self.payee}' has no "
+                     f"{'matching ' if node.where is not None else ''}members in {self.period}")
         if not self.tracing:
             return value, None
         return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table="members", rows=len(self.members), matched=len(values))
@@ -688,6 +669,21 @@ _DATE_BUILTINS = {
 }
 
 _OPERATIONS = {"+": numeric.add, "-": numeric.sub, "*": numeric.mul, "/": numeric.div}
+
+
+def fold(node, values: list, matched: int, empty):
+    """An aggregate's value (`node.fn` over `values`, `matched` of them for count); `empty()` is the
+    message when min, max or avg has nothing to work on. Table and team aggregates share it."""
+    fn = node.fn
+    if fn == "count":
+        return Decimal(matched)
+    if fn == "sum":
+        return computed(node, numeric.total, values)
+    if not values:
+        raise EvalError(empty(), node.span)
+    if fn == "avg":
+        return computed(node, numeric.mean, values)
+    return min(values) if fn == "min" else max(values)
 
 
 def computed(node, operation, *operands):
