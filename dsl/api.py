@@ -27,7 +27,7 @@ from dsl.check.checker import check as _check
 from dsl.check.model import SemanticModel
 from dsl.ir.passes import run_passes
 from dsl.core.diagnostics import Diagnostic, has_errors
-from dsl.core.source import SourceFile
+from dsl.core.source import SourceFile, without_bom
 from dsl.syntax import ast
 from dsl.syntax.parser import parse as _parse
 from dsl.syntax.parser import parse_file as _parse_file
@@ -121,6 +121,7 @@ def load(plan: str | os.PathLike, name: Optional[str] = None) -> Compilation:
     """
     path: Optional[Path] = None
     if isinstance(plan, str):
+        plan = without_bom(plan)
         source = SourceFile(name or "<plan>", plan)
         syntax, diagnostics = _parse(plan, source.name)
     else:

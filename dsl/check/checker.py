@@ -437,10 +437,31 @@ class PlanChecker:
             return
         self.column_decls[key] = decl
 
+    def modeless_table(self, expr) -> Optional[ir.TierTable]:
+        """The banded tier table without a stated mode whose value `expr` is (directly, or
+        through a let defined as such a call), if any: applied to an amount it gives a rate."""
+        seen = 0
+        while isinstance(expr, ir.LetRef) and seen < 100:
+            let = next((let for let in self.let_order if let.name == expr.name), None)
+            expr, seen = (let.expr if let is not None else None), seen + 1
+        if isinstance(expr, ir.TierCall):
+            table = self.tiers.get(expr.tiers)
+            if table is not None and not table.mode_stated and table.bands and is_numeric(table.value_type):
+                return table
+        return None
+
     def money_expr(self, node, what: str) -> ir.Expr:
         expr = self.exprs.check(node)
         expr = self.exprs.coerce_zero(expr, MoneyType(self.currency))
         if expr.type != ERROR and not is_money(expr.type):
+            unstated = self.modeless_table(expr)
+            if unstated is not None:  # the mistake is at the table, not here: say so there
+                self.error(TYPE_MISMATCH, f"{what} must be money, but tier table '{unstated.name}' states no mode, so it is read as "
+                           f"lookup and gives the band's value itself ({describe(unstated.value_type)})", node.span,
+                           hint=f"write 'tiers {unstated.name} marginal' (each band's rate on the part inside it) or "
+                                f"'tiers {unstated.name} whole' (the reached band's rate on the whole amount)",
+                           notes=((f"tier table '{unstated.name}' is defined here", unstated.span),))
+                return ir.Const(None, ERROR, node.span)
             self.error(TYPE_MISMATCH, f"{what} must be money, got {describe(expr.type)}", node.span, hint="multiply an amount by a rate, e.g. sales * 2%" if is_numeric(expr.type) else None)
             return ir.Const(None, ERROR, node.span)
         if is_money(expr.type) and expr.type.currency != self.currency:

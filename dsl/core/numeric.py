@@ -57,7 +57,7 @@ _AMOUNT = re.compile(
     (?P<sign>[-+])?
     (?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)
     \s*(?P<mult>万|亿)?
-    \s*(?P<unit>元|块|%)?
+    \s*(?P<unit>元|块|%|％)?
     \s*(?P<cur2>[A-Z]{3})?
     \s*$""",
     re.VERBOSE,
@@ -109,7 +109,7 @@ def parse_amount(text: str) -> tuple[Decimal, str | None, bool]:
     num = match["num"]
     if "," in num and not _GROUPED.match(num):
         raise AmountError(f"'{_quoted(text)}' has misplaced thousands separators")
-    unit = match["unit"]
+    unit = "%" if match["unit"] == "％" else match["unit"]  # the full-width percent sign reads as %
     shift = MULTIPLIERS[match["mult"] or ""] - (2 if unit == "%" else 0)
     whole, _, fraction = num.replace(",", "").partition(".")
     places = len(fraction.rstrip("0")) - shift

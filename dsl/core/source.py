@@ -61,6 +61,15 @@ def display_width(text: str) -> int:
 # CR, CRLF as one, VT, FF, the file/group/record separators, NEL, U+2028, U+2029),
 # so line numbers, the line an excerpt shows and its caret always agree. A plan
 # written with old Mac CRs or pasted with U+2028 is numbered as an editor shows it.
+BOM = "\ufeff"
+
+
+def without_bom(text: str) -> str:
+    """Plan text without the byte-order mark some editors (Notepad) put first: it is
+    not part of the plan, and positions count from the character after it."""
+    return text[1:] if text.startswith(BOM) else text
+
+
 LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 

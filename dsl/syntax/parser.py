@@ -22,7 +22,7 @@ from lark import Token, Transformer, v_args
 from dsl.syntax import ast
 from dsl.syntax.lalr import GRAMMAR, build_parser, default_cache_dir
 from dsl.core.diagnostics import BAD_LITERAL, SYNTAX, Diagnostic, diagnostic
-from dsl.core.source import SourceFile, Span
+from dsl.core.source import SourceFile, Span, without_bom
 from dsl.core.numeric import AmountError, neg, parse_amount
 from dsl.core.periods import PeriodError, parse_period
 from dsl.core.types import Period
@@ -42,6 +42,7 @@ TERMINAL_WORDS = {
     "ROUND_MODE": "a rounding mode (half_up, half_even, down, up)",
     "INPUT_KIND": "table, record or params",
     "TIER_MODE": "marginal, whole or lookup",
+    "PERIOD_LIT": "a period like 2026-07 or 2026-Q3",
     "$END": "the end of the file",
 }
 
@@ -112,7 +113,8 @@ class _Builder(Transformer):
 
     @v_args(inline=True)
     def percent(self, token):
-        return ast.Percent(self._amount(token)[0], str(token), self._tspan(token))
+        # written `5％` (full width) it is the same literal as `5%`, and is printed so
+        return ast.Percent(self._amount(token)[0], str(token).replace("％", "%"), self._tspan(token))
 
     @v_args(inline=True)
     def amount(self, token):
@@ -465,7 +467,7 @@ class _Builder(Transformer):
     def forfeit_clause(self, meta, children):
         share = children[0] if len(children) == 2 else None
         number = self._amount(share)[0] if share is not None else None
-        return ast.LedgerClause("forfeit", children[-1], number, str(share) if share is not None else None, span=self._span(meta))
+        return ast.LedgerClause("forfeit", children[-1], number, str(share).replace("％", "%") if share is not None else None, span=self._span(meta))
 
     @v_args(meta=True, inline=True)
     def window_clause(self, meta, count, unit, expr):
@@ -566,6 +568,65 @@ def _expected(names) -> str:
     return ", ".join(words)
 
 
+# Characters a Chinese input method types in place of ASCII punctuation, and
+# look-alikes that paste in from documents: what each is, and its ASCII twin.
+# (× ÷ ≤ ≥ ≠ are not here: the grammar reads them as * / <= >= !=.)
+CONFUSABLES = {
+    "，": ("a full-width comma", ","), "、": ("an enumeration comma", ","),
+    "（": ("a full-width parenthesis", "("), "）": ("a full-width parenthesis", ")"),
+    "：": ("a full-width colon", ":"), "；": ("a full-width semicolon", ";"),
+    "％": ("a full-width percent sign", "%"), "＋": ("a full-width plus sign", "+"),
+    "－": ("a full-width minus sign", "-"), "—": ("a dash", "-"), "−": ("a minus sign (U+2212)", "-"),
+    "＊": ("a full-width asterisk", "*"),
+    "／": ("a full-width slash", "/"),
+    "＝": ("a full-width equals sign", "="), "＜": ("a full-width less-than sign", "<"),
+    "＞": ("a full-width greater-than sign", ">"),
+    "“": ("a curly double quote", '"'), "”": ("a curly double quote", '"'),
+    "‘": ("a curly single quote", "'"), "’": ("a curly single quote", "'"),
+    "「": ("a corner bracket", '"'), "」": ("a corner bracket", '"'),
+    "［": ("a full-width bracket", "["), "］": ("a full-width bracket", "]"),
+    "【": ("a lenticular bracket", "["), "】": ("a lenticular bracket", "]"),
+    "｛": ("a full-width brace", "{"), "｝": ("a full-width brace", "}"),
+    "．": ("a full-width full stop", "."), "。": ("an ideographic full stop", "."),
+    "＃": ("a full-width number sign", "#"), "！": ("a full-width exclamation mark", "!"),
+    "\u3000": ("an ideographic space (U+3000)", " "), "\u00a0": ("a no-break space (U+00A0)", " "),
+    "\u200b": ("a zero-width space (U+200B)", ""), "\u200c": ("a zero-width non-joiner (U+200C)", ""),
+    "\u200d": ("a zero-width joiner (U+200D)", ""), "\u2060": ("a word joiner (U+2060)", ""),
+    "\ufeff": ("a byte-order mark (U+FEFF) inside the text", ""),
+}
+
+
+# The words analysts use for the tier modes, and the mode each means.
+TIER_MODE_WORDS = {
+    "全额": ("whole", "the rate of the band the amount reaches, on the whole amount (全额累进)"),
+    "全额累进": ("whole", "the rate of the band the amount reaches, on the whole amount"),
+    "超额累进": ("marginal", "each band's rate on the part of the amount inside it"),
+    "超额": ("marginal", "each band's rate on the part of the amount inside it (超额累进)"),
+    "查表": ("lookup", "the value of the band the amount falls in, itself"),
+    "对照": ("lookup", "the value of the band the amount falls in, itself"),
+}
+
+
+def confusable_hint(char: str) -> str | None:
+    """What to write instead of `char`, when it is a known look-alike of ASCII punctuation.
+
+    >>> confusable_hint("，")
+    "this is a full-width comma: write ',' (its ASCII twin); switch the input method to half-width punctuation"
+    >>> confusable_hint("\u200b")
+    'this is a zero-width space (U+200B): delete it (it is invisible in most editors)'
+    >>> confusable_hint("a") is None
+    True
+    """
+    if char not in CONFUSABLES:
+        return None
+    what, twin = CONFUSABLES[char]
+    if not twin:
+        return f"this is {what}: delete it (it is invisible in most editors)"
+    shown = "' ' (a space)" if twin == " " else f"'{twin}'"
+    advice = "; switch the input method to half-width punctuation" if ord(char) >= 0x3000 else ""
+    return f"this is {what}: write {shown} (its ASCII twin){advice}"
+
+
 def _found(token: Token) -> str:
     if token.type == "$END":
         return "end of file"
@@ -663,6 +724,7 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
     >>> plan.header().name, diags
     ('x', [])
     """
+    text = without_bom(text)
     source = SourceFile(file, text)
     try:
         tree, comments = _parse_tree(source)
@@ -674,12 +736,22 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
         if token.type == "$END":
             span = _end_span(source, text)
         message = f"unexpected {_found(token)}; expected {_expected(exc.expected)}"
-        return None, [diagnostic(SYNTAX, message, span)]
+        hint = None
+        if "TIER_MODE" in exc.expected and str(token) in TIER_MODE_WORDS:
+            mode, meaning = TIER_MODE_WORDS[str(token)]
+            hint = f"'{token}' is written '{mode}' here: {meaning}"
+        elif "TIER_MODE" in exc.expected and str(token) == "累进":
+            hint = ("'累进' alone is ambiguous: 超额累进 is 'marginal' (each band's rate on the part inside it), "
+                    "全额累进 is 'whole' (the reached band's rate on the whole amount)")
+        return None, [diagnostic(SYNTAX, message, span, hint=hint)]
     except lark.exceptions.UnexpectedCharacters as exc:
         span = source.span(exc.pos_in_stream, exc.pos_in_stream + 1)
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         shown = repr(char) if not char.isprintable() else f"'{char}'"
         allowed = getattr(exc, "allowed", None) or ()
+        hint = confusable_hint(char)
+        if hint is not None:  # the look-alike is the news; the list of expected tokens is noise
+            return None, [diagnostic(SYNTAX, f"unexpected character {shown}, {CONFUSABLES[char][0]}", span, hint=hint)]
         message = f"unexpected character {shown}"
         if allowed:
             message += f"; expected {_expected(allowed)}"
@@ -726,5 +798,6 @@ def parse_file(path: str | Path, display: str | None = None) -> tuple[ast.PlanFi
         span = Span(name, line, column, line, column)
         message = f"{name} is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be read (save the plan as UTF-8)"
         return None, [diagnostic(SYNTAX, message, span)], SourceFile(name, "")
+    text = without_bom(text)
     plan, diags = parse(text, name)
     return plan, diags, SourceFile(name, text)
