@@ -121,3 +121,8 @@ def test_the_site_builds_strictly_with_highlighted_plans_and_real_output(tmp_pat
     assert "$ plan run docs/examples/first/plan.plan" in home and "plan-output" not in home
     assert "plan check" in (site / "cli" / "index.html").read_text(encoding="utf-8")
     assert "E001" in (site / "rules" / "index.html").read_text(encoding="utf-8")
+    # the Chinese site: its own pages where translated, the cookbook explained in Chinese
+    zh = (site / "zh" / "cookbook" / "s1_big_account" / "index.html").read_text(encoding="utf-8")
+    assert "档 [0, 50万): 500,000.00 × 2% = 10,000.00" in zh and 'lang="zh"' in zh
+    assert "销售薪酬方案即代码" in (site / "zh" / "index.html").read_text(encoding="utf-8")
+    assert (site / "zh" / "language" / "index.html").is_file()  # untranslated: the English page

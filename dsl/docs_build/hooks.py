@@ -15,8 +15,11 @@ name plan files relative to it, as a reader types them.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
+
+from mkdocs.plugins import event_priority
 
 log = logging.getLogger("mkdocs.hooks.plan")
 
@@ -59,6 +62,18 @@ def _fill(item, entries):
     return item
 
 
+def _language(config) -> tuple[str, str]:
+    """(language, folder) of the build under way: the i18n plugin builds the site once per
+    language, the default one at the top of the site and each other under its code (zh/)."""
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        return "en", ""
+    if i18n.is_default_language_build:
+        return i18n.current_language, ""
+    return i18n.current_language, i18n.current_language
+
+
+@event_priority(-110)  # after the i18n plugin (-100) has chosen each language's pages: these are added as they are
 def on_files(files, config):
     from mkdocs.structure.files import File
 
@@ -69,21 +84,27 @@ def on_files(files, config):
     root = _root(config)
     if Path.cwd().resolve() != root:
         raise RuntimeError(f"build the docs from the repository root ({root}): the cookbook runs the plans there")
+    language, folder_of_language = _language(config)
     started = time.perf_counter()
     pages = {}
     index = []
     for folder in _folders(config):
-        pages[f"cookbook/{folder.name}.md"] = cookbook_page(folder.relative_to(root), root)
+        pages[f"cookbook/{folder.name}.md"] = cookbook_page(folder.relative_to(root), root, language)
         index.append((title(folder), f"{folder.name}.md"))
-    pages[COOKBOOK_INDEX] = index_page(index)
+    pages[COOKBOOK_INDEX] = index_page(index, language)
     cookbook_seconds = time.perf_counter() - started
     pages["cli.md"] = cli_page()
     pages["rules/index.md"] = rules_page()
     for uri, content in pages.items():
-        if files.get_file_from_path(uri) is not None:
+        if (Path(config.docs_dir) / uri).exists():
             raise RuntimeError(f"docs/{uri} exists, but the build generates it: remove the file")
-        files.append(File.generated(config, uri, content=content))
-    log.info("generated %d pages (cookbook: %d plan folders in %.2f s)", len(pages), len(index), cookbook_seconds)
+        page = File.generated(config, uri, content=content)
+        if folder_of_language:  # where the i18n plugin puts this language's pages
+            page.dest_path = f"{folder_of_language}/{page.dest_path}"
+            page.abs_dest_path = os.path.normpath(os.path.join(config.site_dir, page.dest_path))
+            page.url = page._get_url(config.use_directory_urls)
+        files.append(page)
+    log.info("generated %d %s pages (cookbook: %d plan folders in %.2f s)", len(pages), language, len(index), cookbook_seconds)
     return files
 
 
