@@ -36,10 +36,6 @@ ROLE_TOKENS = {
 }
 
 
-def _words(words) -> str:
-    return r"(?:%s)(?!\w)" % "|".join(re.escape(w) for w in words)
-
-
 def token_rules(v: Vocabulary) -> list[tuple[str, object]]:
     """(regular expression, token) pairs in the order they are tried.
 
@@ -56,13 +52,13 @@ def token_rules(v: Vocabulary) -> list[tuple[str, object]]:
         if name in ("COMMENT", "WS", "STRING", "NAME"):
             continue
         rules.append((pattern, ROLE_TOKENS[LITERALS[name]]))
-    rules.append((r"(?<!\w)" + _words(v.constants), Keyword.Constant))
-    rules.append((r"(?<!\w)" + _words(v.keywords), Keyword))
-    rules.append((r"(?<!\w)" + _words(v.kinds), Keyword.Type))
+    rules.append((v.whole_words(v.constants), Keyword.Constant))
+    rules.append((v.whole_words(v.keywords), Keyword))
+    rules.append((v.whole_words(v.kinds), Keyword.Type))
     if "NAME" in literals:
         rules.append((literals["NAME"], Name))
-    rules.append(("|".join(re.escape(o) for o in v.operators), Operator))
-    rules.append(("[%s]" % re.escape("".join(v.punctuation)), Punctuation))
+    rules.append((v.operator_pattern(), Operator))
+    rules.append((v.punctuation_pattern(), Punctuation))
     return rules
 
 

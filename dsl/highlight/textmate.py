@@ -18,7 +18,6 @@ module generates (a keyword added to grammar.lark, say).
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -40,10 +39,6 @@ ROLE_SCOPES = {
 }
 
 
-def _words(words) -> str:
-    return r"(?<!\w)(?:%s)(?!\w)" % "|".join(re.escape(w) for w in words)
-
-
 def grammar(v: Vocabulary | None = None) -> dict:
     """The TextMate grammar as a JSON-ready dict (patterns in the order they are tried)."""
     v = v or vocabulary()
@@ -58,12 +53,12 @@ def grammar(v: Vocabulary | None = None) -> dict:
             continue
         patterns.append({"name": scope, "match": pattern})
     patterns += [
-        {"name": "constant.language.plan", "match": _words(v.constants)},
-        {"name": "keyword.control.plan", "match": _words(v.keywords)},
-        {"name": "storage.modifier.plan", "match": _words(v.kinds)},
+        {"name": "constant.language.plan", "match": v.whole_words(v.constants)},
+        {"name": "keyword.control.plan", "match": v.whole_words(v.keywords)},
+        {"name": "storage.modifier.plan", "match": v.whole_words(v.kinds)},
         *([{"name": ROLE_SCOPES["name"], "match": literals["NAME"]}] if "NAME" in literals else []),
-        {"name": "keyword.operator.plan", "match": "|".join(re.escape(o) for o in v.operators)},
-        {"name": "punctuation.plan", "match": "[%s]" % re.escape("".join(v.punctuation))},
+        {"name": "keyword.operator.plan", "match": v.operator_pattern()},
+        {"name": "punctuation.plan", "match": v.punctuation_pattern()},
     ]
     return {
         "$schema": "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",

@@ -67,6 +67,24 @@ class Vocabulary:
         """The regular expression of a named terminal, as the grammar states it."""
         return dict(self.literals)[terminal]
 
+    # The patterns both highlighters use (Python's re and TextMate's Oniguruma read them alike).
+
+    @staticmethod
+    def whole_words(words) -> str:
+        r"""Any of `words` as a whole word: `payout` but not the start of `payouts`.
+
+        >>> print(Vocabulary.whole_words(["if", "in"]))
+        (?<!\w)(?:if|in)(?!\w)
+        """
+        return r"(?<!\w)(?:%s)(?!\w)" % "|".join(re.escape(w) for w in words)
+
+    def operator_pattern(self) -> str:
+        """Any operator, the longest first (`->` before `-`)."""
+        return "|".join(re.escape(o) for o in self.operators)
+
+    def punctuation_pattern(self) -> str:
+        return "[%s]" % re.escape("".join(self.punctuation))
+
 
 def _choice(pattern: str) -> list[str] | None:
     r"""`(?:a|b|\*)` → ['a', 'b', '*'] when the pattern is nothing but a choice of fixed texts.
