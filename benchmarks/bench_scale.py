@@ -3,8 +3,9 @@
 Plans of 1k, 10k and 100k lines (lets and payout lines over one input) and a
 tier table of 1k and 8k bands, generated here; each stage is timed in-process
 through the public API (dsl.load, dsl.lint, dsl.format), --runs times, and the
-median is printed with the min and max, and the time per line (or band), so
-near-linear growth shows as a flat per-line figure. The machine is printed
+median is printed with the min and max, the CPU time, and the CPU time per line
+(or band), so near-linear growth shows as a flat per-line figure even on a
+machine other work shares. The machine is printed
 first (benchmarks/machine.py).
 
     python benchmarks/bench_scale.py                 # 3 runs each
@@ -41,13 +42,15 @@ def bands_plan(bands: int) -> str:
     return HEADER + f"tiers 大表 marginal {{\n{rows}  [{bands * 1000}元, ..) -> 1%\n}}\npayout \"提成\" = 大表(sales)\n"
 
 
-def timed(action, runs: int) -> list[float]:
-    times = []
+def timed(action, runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of each run (on a shared machine the CPU figure is the steadier one)."""
+    wall, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         action()
-        times.append(time.perf_counter() - started)
-    return times
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return wall, cpu
 
 
 def measure(name: str, text: str, units: int, unit: str, runs: int) -> None:
@@ -59,10 +62,10 @@ def measure(name: str, text: str, units: int, unit: str, runs: int) -> None:
         "fmt": lambda: dsl.format(text, "bench.plan"),
     }
     for stage, action in stages.items():
-        times = timed(action, runs)
-        median = statistics.median(times)
+        times, cpu = timed(action, runs)
+        median, median_cpu = statistics.median(times), statistics.median(cpu)
         print(f"{name:<18} {stage:<6} median {median:8.3f} s  (min {min(times):.3f}, max {max(times):.3f})  "
-              f"{median / units * 1e6:8.1f} µs per {unit}", flush=True)
+              f"cpu {median_cpu:8.3f} s  {median_cpu / units * 1e6:8.1f} µs cpu per {unit}", flush=True)
 
 
 def main() -> None:

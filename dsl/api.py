@@ -365,7 +365,7 @@ def lint(compilation: Compilation, config=None) -> list[Diagnostic]:
     # The rules read the plan as written (a division is an Arith node, not part of a
     # Quotient); those that evaluate apply the IR passes themselves.
     checked = compilation.model.plan if compilation.ok else None
-    return run_rules(compilation.syntax, checked, compilation.source, config)
+    return run_rules(compilation.syntax, checked, compilation.source, config, evaluable=compilation.evaluable if checked is not None else None)
 
 
 def lint_report(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -34,16 +36,44 @@ def plan_dir(tmp_path: Path, deals: bytes | str | None = DEALS, reps: str = REPS
     return tmp_path
 
 
+# Runs `plan ARGS` as a child of a small Python process that then prints the child's
+# peak resident memory (its own RUSAGE_CHILDREN, so exactly that one command) on the
+# file descriptor given as its first argument.
+_MEASURED = (
+    "import os, resource, subprocess, sys\n"
+    "code = subprocess.call([sys.executable, '-m', 'dsl.cli', *sys.argv[2:]])\n"
+    "os.write(int(sys.argv[1]), str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss).encode())\n"
+    "sys.exit(code)\n"
+)
+MEGABYTES = 200  # the most one hostile-data run may hold resident (docs/hardening.md)
+
+
+def measured_cli(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
+    """`plan ARGS` in `cwd`: its result and its peak resident memory in MB."""
+    read_end, write_end = os.pipe()
+    try:
+        result = subprocess.run([sys.executable, "-c", _MEASURED, str(write_end), *args], cwd=cwd, capture_output=True,
+                                text=True, encoding="utf-8", env=dict(os.environ, PYTHONIOENCODING="utf-8"), timeout=300,
+                                pass_fds=(write_end,))
+    finally:
+        os.close(write_end)
+    with os.fdopen(read_end) as peak:
+        kilobytes = int(peak.read() or 0)  # Linux reports ru_maxrss in kilobytes
+    return result, kilobytes / 1024
+
+
 def run(tmp_path: Path, *extra: str):
     started = time.monotonic()
-    result = run_plan_cli("run", "plan.plan", *extra, cwd=tmp_path)
+    result, megabytes = measured_cli("run", "plan.plan", *extra, cwd=tmp_path)
     elapsed = time.monotonic() - started
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert 0 < megabytes < MEGABYTES, f"held {megabytes:.0f} MB"
     return result, elapsed
 
 
 def refused(tmp_path: Path, *extra: str, seconds: float = 10.0) -> str:
-    """Run; expect exit 1 with diagnostics and no results, within `seconds`. Returns the diagnostics."""
+    """Run; expect exit 1 with diagnostics and no results, within `seconds` (generous: the
+    machine may be shared; the point is that nothing hangs) and MEGABYTES. Returns the diagnostics."""
     result, elapsed = run(tmp_path, *extra)
     assert result.returncode == 1, result.stdout + result.stderr
     assert elapsed < seconds, f"took {elapsed:.1f} s"

@@ -106,3 +106,30 @@ def test_a_failing_let_deep_in_a_chain_is_an_evaluation_error(tmp_path):
     result = cli(tmp_path, "run", "plan.plan")
     assert result.returncode == 1
     assert "[R001 evaluation-error]" in result.stderr and "division by zero" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "lint", "test", "run", "explain"])
+def test_a_chain_of_1500_lets_goes_through_every_command(tmp_path, command):
+    # The checker's line-circle search, the lint rules that follow definitions (L011's
+    # bounds, L013's guards, L018's measures) and the evaluator all walk the chain
+    # without recursion. 甲: c1499 = 2,000,000 + 1,499 × 1 = 2,001,499.00.
+    plan_with(tmp_path, let_chain(1500) + 'payout "z" = c1499\n')
+    extra = {"explain": ["--payee", "甲", "--line", "z"]}.get(command, [])
+    result = cli(tmp_path, command, "plan.plan", *extra)
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    if command == "run":
+        assert result.returncode == 0 and "甲,quarter,z,payout,2001499.00" in result.stdout
+    if command == "explain":
+        assert result.returncode == 0 and ("2001499.00" in result.stdout or "2,001,499.00" in result.stdout)
+
+
+def test_a_chain_of_1500_computed_columns_runs_and_explains(tmp_path):
+    # deals.k0 = amount, each later column adds 1元 per deal: k1499 = amount + 1,499.
+    # 甲 has two deals (1,200,000 and 800,000): 2,000,000 + 2 × 1,499 = 2,002,998.00.
+    chain = "let deals.k0 = amount\n" + "".join(f"let deals.k{i} = k{i - 1} + 1元\n" for i in range(1, 1500))
+    plan_with(tmp_path, chain + 'payout "z" = sum(deals.k1499)\n')
+    result = cli(tmp_path, "run", "plan.plan")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "甲,quarter,z,payout,2002998.00" in result.stdout
+    explained = cli(tmp_path, "explain", "plan.plan", "--payee", "甲", "--line", "z")
+    assert explained.returncode == 0, explained.stderr[-2000:]

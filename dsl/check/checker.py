@@ -465,53 +465,56 @@ class PlanChecker:
                            self.name_span(decl.span, decl.by, " by "))
 
     def line_cycles(self, payouts: list[ir.Payout]) -> None:
-        """A line that reads itself through other lines (and the definitions between) is an E107 naming the circle."""
+        """A line that reads itself through other lines (and the definitions between) is an E107 naming the circle.
+
+        Without recursion: the lets are in dependency order, so each let's lines are known
+        when a later let reads it, and the search for a circle keeps its own stack."""
         from dsl.ir.walk import walk
 
-        let_exprs = {let.name: let.expr for let in self.let_order}
-        let_lines: dict[str, set[str]] = {}
+        let_lines: dict[str, frozenset[str]] = {}
 
-        def lines_of(expr, seen: set[str]) -> set[str]:
+        def lines_of(expr) -> set[str]:
             found: set[str] = set()
             for node in walk(expr):
                 if isinstance(node, ir.LineRef):
                     found.add(node.label)
-                elif isinstance(node, ir.LetRef) and node.name not in seen:
-                    if node.name not in let_lines:
-                        seen.add(node.name)
-                        let_lines[node.name] = lines_of(let_exprs.get(node.name, ir.Const(None, ERROR)), seen)
-                    found |= let_lines[node.name]
+                elif isinstance(node, ir.LetRef):
+                    found |= let_lines.get(node.name, frozenset())
             return found
 
+        for let in self.let_order:
+            let_lines[let.name] = frozenset(lines_of(let.expr))
         reads = {}
         for payout in payouts:
             found: set[str] = set()
             for expr in (payout.expr, payout.gate, payout.cap, payout.floor):
                 if expr is not None:
-                    found |= lines_of(expr, set())
-            reads[payout.label] = found
+                    found |= lines_of(expr)
+            reads[payout.label] = sorted(found)
         spans = {p.label: p.span for p in payouts}
-        state: dict[str, int] = {}
-        path: list[str] = []
-
-        def visit(label: str) -> bool:
-            state[label] = 1
-            path.append(label)
-            for other in sorted(reads.get(label, ())):
-                if state.get(other) == 1:
+        state: dict[str, int] = {}  # 1: on the path being searched, 2: done
+        for payout in payouts:
+            if payout.label in state:
+                continue
+            path = [payout.label]
+            pending = [iter(reads.get(payout.label, ()))]
+            state[payout.label] = 1
+            while pending:
+                label = path[-1]
+                other = next(pending[-1], None)
+                if other is None:
+                    state[label] = 2
+                    path.pop()
+                    pending.pop()
+                elif state.get(other) == 1:
                     circle = path[path.index(other):] + [other]
                     self.error(CYCLE, f'the line "{other}" depends on itself: ' + " → ".join(f'"{c}"' for c in circle), spans[label],
                                notes=((f'"{other}" is defined here', spans[other]),))
-                    return True
-                if other not in state and visit(other):
-                    return True
-            path.pop()
-            state[label] = 2
-            return False
-
-        for payout in payouts:
-            if payout.label not in state and visit(payout.label):
-                return
+                    return
+                elif other not in state:
+                    state[other] = 1
+                    path.append(other)
+                    pending.append(iter(reads.get(other, ())))
 
     def ledger(self) -> tuple[tuple, tuple, tuple]:
         checker = LedgerChecker(self)

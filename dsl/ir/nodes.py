@@ -557,18 +557,20 @@ class Plan:
     let_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
     declared_payees: tuple[str, ...] = ()
     hierarchy: Optional[tuple[str, str]] = None  # `team by staff.manager`: (record input, payee field naming the manager)  # `payees "总监", "销售部"` in the header: paid even with no row in any input
+    # name → definition, built once: lookups by name stay constant-time on plans of 100,000 lines
+    _by_name: dict = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self):
+        index = {("input", schema.name): schema for schema in reversed(self.inputs)}
+        index.update({("column", column.table, column.name): column for column in reversed(self.columns)})
+        index.update({("let", let.name): let for let in reversed(self.lets)})
+        object.__setattr__(self, "_by_name", index)
 
     def input(self, name: str) -> Optional[InputSchema]:
-        for schema in self.inputs:
-            if schema.name == name:
-                return schema
-        return None
+        return self._by_name.get(("input", name))
 
     def column(self, table: str, name: str) -> Optional[ComputedColumn]:
-        for column in self.columns:
-            if column.table == table and column.name == name:
-                return column
-        return None
+        return self._by_name.get(("column", table, name))
 
     @property
     def has_ledger(self) -> bool:
@@ -579,7 +581,4 @@ class Plan:
         return self.total_labels.get(kind, "total")
 
     def let(self, name: str) -> Optional[Let]:
-        for let in self.lets:
-            if let.name == name:
-                return let
-        return None
+        return self._by_name.get(("let", name))

@@ -62,10 +62,12 @@ def lint(
     source: SourceFile,
     config: Optional[Config] = None,
     catalogue: Catalogue = CATALOGUE,
+    evaluable: Optional[ir.Plan] = None,
 ) -> list[Diagnostic]:
-    """Run the enabled rules of `catalogue`; returns lint findings only (not checker diagnostics)."""
+    """Run the enabled rules of `catalogue`; returns lint findings only (not checker diagnostics).
+    `evaluable` is `plan` after the IR passes, when the caller has it (else the rules that need it apply them)."""
     config = config or Config()
-    context = LintContext(plan_file, plan, source, _currency(plan_file, plan))
+    context = LintContext(plan_file, plan, source, _currency(plan_file, plan), evaluable)
     found: list[Diagnostic] = []
     enabled: set[str] = set()
     for entry in catalogue:

@@ -29,6 +29,7 @@ import attrs
 
 from dsl.syntax import ast
 from dsl import ir
+from dsl.ir.passes import run_passes
 from dsl.core.diagnostics import ERROR, NOTE, WARNING, Code
 from dsl.core.source import SourceFile, Span
 
@@ -71,12 +72,20 @@ class Rule:
 @attrs.frozen
 class LintContext:
     """Everything a rule may read: the syntax tree, the typed IR (None when the
-    plan does not check), the source text, the plan's currency."""
+    plan does not check), the source text, the plan's currency, and the IR after
+    its passes (what `plan run` evaluates) when the caller already has it."""
 
     file: ast.PlanFile
     plan: Optional[ir.Plan]
     source: SourceFile
     currency: str = "CNY"
+    passed: Optional[ir.Plan] = None
+
+    def evaluable(self) -> Optional[ir.Plan]:
+        """The plan as `plan run` and `plan test` compute it (the IR passes applied, once per caller)."""
+        if self.passed is not None or self.plan is None:
+            return self.passed
+        return run_passes(self.plan)
 
     def slice(self, span: Span) -> str:
         return self.source.slice(span)

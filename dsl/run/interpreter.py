@@ -96,7 +96,7 @@ class PayeeEvaluator:
         self.timeline = timeline if timeline is not None else Timeline([context.period])
         self.position = position
         self.lets: dict[str, tuple] = {}
-        self.let_depth = 0  # how many lets are being evaluated, one inside another (see _let_value)
+        self.definition_depth = 0  # lets and computed columns being evaluated, one inside another (see _definition)
         self.computed: dict[tuple, tuple] = {}
         self.line_cache: dict[str, list[Line]] = {}
         self.let_exprs = {let.name: let.expr for let in plan.lets}
@@ -131,35 +131,43 @@ class PayeeEvaluator:
     def _let(self, node: ir.LetRef, row):
         cached = self.lets.get(node.name)
         if cached is None:
-            cached = self._let_value(node.name)
+            cached = self._definition(("let", node.name))
         value, inner = cached
         return value, (self.node(K.LET, node, value, (inner,), name=node.name) if self.tracing else None)
 
-    def _let_value(self, name: str) -> tuple:
-        """Evaluate a let (not yet cached), however long the chain of lets below it.
+    def _definition(self, key: tuple) -> tuple:
+        """Evaluate a let (key ("let", name)) or a computed column's cell (key ("column",
+        table, name, row)) not yet cached, however long the chain of definitions below it.
 
-        Each let read inside another's evaluation nests Python calls, so a chain of a
-        few hundred lets used to run out of stack. Once the stack is deep, a let
-        still to evaluate is not entered but handed back (`_DeepLet`) to the
-        outermost let being evaluated, which evaluates it from there and then
-        retries. A let is still evaluated only when the path taken reads it: it is
-        handed back at the moment it is read, never guessed in advance.
+        Each definition read inside another's evaluation nests Python calls, so a chain
+        of a few hundred used to run out of stack. Once the stack is deep, a definition
+        still to evaluate is not entered but handed back (`_Deep`) to the outermost one
+        being evaluated, which evaluates it from there and then retries. A definition is
+        still evaluated only when the path taken reads it: it is handed back at the
+        moment it is read, never guessed in advance.
         """
-        if self.let_depth and _stack_deeper_than(_LET_STACK):
-            raise _DeepLet(name)
-        pending = [name]  # outermost: the lets handed back, the latest first
+        if self.definition_depth and _stack_deeper_than(_DEFINITION_STACK):
+            raise _Deep(key)
+        pending = [key]  # outermost: the definitions handed back, the latest first
         while pending:
-            self.let_depth += 1
+            self.definition_depth += 1
             try:
-                self.lets[pending[-1]] = self.eval(self.let_exprs[pending[-1]])
+                self._store(pending[-1])
                 pending.pop()
-            except _DeepLet as deeper:
-                if self.let_depth > 1:
+            except _Deep as deeper:
+                if self.definition_depth > 1:
                     raise
-                pending.append(deeper.name)
+                pending.append(deeper.key)
             finally:
-                self.let_depth -= 1
-        return self.lets[name]
+                self.definition_depth -= 1
+        return self.lets[key[1]] if key[0] == "let" else self.computed[key[1:]]
+
+    def _store(self, key: tuple) -> None:
+        if key[0] == "let":
+            self.lets[key[1]] = self.eval(self.let_exprs[key[1]])
+        else:
+            _, table, name, row = key
+            self.computed[(table, name, row)] = self.eval(self.column_exprs[(table, name)], row)
 
     def _record(self, node: ir.RecordRef, row):
         index = self.records.get(node.input)
@@ -198,7 +206,7 @@ class PayeeEvaluator:
         key = (node.table, node.name, row)
         cached = self.computed.get(key)
         if cached is None:
-            cached = self.computed[key] = self.eval(self.column_exprs[(node.table, node.name)], row)
+            cached = self._definition(("column", *key))
         value, inner = cached
         if not self.tracing:
             return value, None
@@ -603,18 +611,18 @@ class PayeeEvaluator:
         return PayeeResult(self.payee, tuple(lines), tuple(flags), total, self.period, postings, balances), state
 
 
-class _DeepLet(Exception):
-    """A let read where the stack is already deep: the outermost let evaluates it first."""
+class _Deep(Exception):
+    """A definition read where the stack is already deep: the outermost one evaluates it first."""
 
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.name = name
+    def __init__(self, key: tuple):
+        super().__init__(key)
+        self.key = key
 
 
-# Frames in use beyond which a let is evaluated from the outermost one instead: well
-# inside Python's limit (1,000 by default) even with the deepest expressions the
+# Frames in use beyond which a definition is evaluated from the outermost one instead:
+# well inside Python's limit (1,000 by default) even with the deepest expressions the
 # parser admits (syntax.parser.MAX_NESTING levels, about two frames each) above it.
-_LET_STACK = 400
+_DEFINITION_STACK = 400
 
 
 def _stack_deeper_than(frames: int) -> bool:

@@ -25,7 +25,7 @@ from typing import Optional
 from dsl.ir.analysis.fold import arith, negate
 from dsl.ir.nodes import Arith, Builtin, Cond, Const, FieldOf, LetRef, Neg, Payout, Plan, TierCall, TierTable
 
-__all__ = ["Bounds", "UNKNOWN", "bounds", "table_bounds", "constant", "line_top"]
+__all__ = ["Bounds", "UNKNOWN", "bounds", "let_bounds", "table_bounds", "constant", "line_top"]
 
 Bounds = tuple[Optional[Decimal], Optional[Decimal]]
 UNKNOWN: Bounds = (None, None)
@@ -94,21 +94,37 @@ def table_bounds(table: TierTable, field: Optional[str] = None) -> Bounds:
     return None, max([ZERO, *(pay(x) for x in points)])
 
 
-def bounds(expr, plan: Optional[Plan]) -> Bounds:
+def let_bounds(plan: Plan) -> dict[str, Bounds]:
+    """Each let's bounds, in the plan's dependency order: a let reads only lets before it,
+    so a chain of any length is followed without recursion, and each let once."""
+    known: dict[str, Bounds] = {}
+    for let in plan.lets:
+        if let.name not in known:
+            known[let.name] = _bounds(let.expr, plan, known)
+    return known
+
+
+def bounds(expr, plan: Optional[Plan], lets: Optional[dict[str, Bounds]] = None) -> Bounds:
     """Lower and upper limits of an expression's value (None: not known).
 
-    Without a plan, definitions and tier tables are not followed.
+    Without a plan, definitions and tier tables are not followed. `lets` is
+    `let_bounds(plan)` when the caller asks about many expressions of one plan.
     """
+    if plan is not None and lets is None:
+        lets = let_bounds(plan)
+    return _bounds(expr, plan, lets or {})
+
+
+def _bounds(expr, plan: Optional[Plan], lets: dict[str, Bounds]) -> Bounds:
     if isinstance(expr, Const):
         return (expr.value, expr.value) if isinstance(expr.value, Decimal) else UNKNOWN
-    if isinstance(expr, LetRef) and plan is not None:
-        let = plan.let(expr.name)
-        return bounds(let.expr, plan) if let else UNKNOWN
+    if isinstance(expr, LetRef):
+        return lets.get(expr.name, UNKNOWN)
     if isinstance(expr, Neg):
-        lo, hi = bounds(expr.operand, plan)
+        lo, hi = _bounds(expr.operand, plan, lets)
         return (negate(hi) if hi is not None else None, negate(lo) if lo is not None else None)
     if isinstance(expr, Arith) and expr.op in "+-*":
-        (a, b), (c, d) = bounds(expr.left, plan), bounds(expr.right, plan)
+        (a, b), (c, d) = _bounds(expr.left, plan, lets), _bounds(expr.right, plan, lets)
         if expr.op == "+":
             return _add(a, c), _add(b, d)
         if expr.op == "-":
@@ -121,7 +137,7 @@ def bounds(expr, plan: Optional[Plan]) -> Bounds:
                 return _mul(lo, k1), _mul(hi, k1)
         return UNKNOWN
     if isinstance(expr, Builtin):
-        parts = [bounds(arg, plan) for arg in expr.args]
+        parts = [_bounds(arg, plan, lets) for arg in expr.args]
         los, his = [p[0] for p in parts], [p[1] for p in parts]
         if expr.fn == "min":
             known = [h for h in his if h is not None]
@@ -133,7 +149,7 @@ def bounds(expr, plan: Optional[Plan]) -> Bounds:
             return los[1], his[2]
         return UNKNOWN
     if isinstance(expr, Cond):
-        (a, b), (c, d) = bounds(expr.then, plan), bounds(expr.otherwise, plan)
+        (a, b), (c, d) = _bounds(expr.then, plan, lets), _bounds(expr.otherwise, plan, lets)
         return (min(a, c) if None not in (a, c) else None, max(b, d) if None not in (b, d) else None)
     if plan is not None and isinstance(expr, TierCall):
         return table_bounds(plan.tiers[expr.tiers], None)
@@ -142,21 +158,21 @@ def bounds(expr, plan: Optional[Plan]) -> Bounds:
     return UNKNOWN
 
 
-def constant(expr, plan: Optional[Plan] = None) -> Optional[Decimal]:
+def constant(expr, plan: Optional[Plan] = None, lets: Optional[dict[str, Bounds]] = None) -> Optional[Decimal]:
     """The one value an expression can have, or None.
 
     >>> from dsl.core.types import NUMBER
     >>> constant(Builtin("max", (Const(Decimal(3), NUMBER), Const(Decimal(5), NUMBER)), NUMBER))
     Decimal('5')
     """
-    lo, hi = bounds(expr, plan)
+    lo, hi = bounds(expr, plan, lets)
     return lo if lo is not None and lo == hi else None
 
 
-def line_top(payout: Payout, plan: Plan) -> Optional[Decimal]:
+def line_top(payout: Payout, plan: Plan, lets: Optional[dict[str, Bounds]] = None) -> Optional[Decimal]:
     """The most a payout line can pay before its cap (None: not known): its value's
     upper bound, raised to a constant floor."""
-    top = bounds(payout.expr, plan)[1]
+    top = bounds(payout.expr, plan, lets)[1]
     if top is not None and payout.floor is not None:
         floor = constant(payout.floor)
         top = max(top, floor) if floor is not None else None

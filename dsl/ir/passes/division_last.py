@@ -13,9 +13,16 @@ left as it is (its products are already exact up to the 18th place).
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import attrs
 
+from dsl.core.source import Span
+from dsl.core.types import InputSchema, Period, Type
 from dsl.ir.nodes import EXPR_CLASSES, Arith, Plan, Quotient
+
+# values that hold no expression: returned as they are without looking inside
+_LEAVES = (str, int, Decimal, type(None), Span, Type, Period, InputSchema)
 
 _CHAIN_OPS = ("*", "/")
 

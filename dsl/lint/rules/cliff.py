@@ -33,7 +33,6 @@ from dsl.core.numeric import NumericError
 from dsl.core.types import INT, PERCENT, is_money, is_numeric
 from dsl.core.display import format_number
 from dsl.lint.registry import WARNING, Finding, rule
-from dsl.ir.passes import run_passes
 from dsl.ir.walk import children as ir_children, plan_exprs, walk as walk_ir
 
 DATA_NODES = (ir.RecordRef, ir.ParamRef, ir.ColumnRef, ir.ComputedRef, ir.Aggregate, ir.LetRef)
@@ -104,26 +103,28 @@ def _measures(plan: ir.Plan) -> list[tuple[object, list[ir.TierTable]]]:
     seen_lets: set[str] = set()
     lets = {let.name: let for let in plan.lets}  # plan.let is a scan: n² over a long plan
 
-    def visit(node):
-        if isinstance(node, ir.LetRef):
-            let = lets.get(node.name)
-            if let is not None and node.name not in seen_lets:
-                seen_lets.add(node.name)
-                visit(let.expr)
-            return
-        if isinstance(node, ir.TierCall):
-            table = plan.tiers[node.tiers]
-            reads_data = any(isinstance(n, DATA_NODES) for n in walk_ir(node.arg))
-            if table.bands and reads_data and (is_money(node.arg.type) or is_numeric(node.arg.type)):
-                for measure, tables in found:
-                    if measure == node.arg:
-                        if table not in tables:
-                            tables.append(table)
-                        break
-                else:
-                    found.append((node.arg, [table]))
-        for child in ir_children(node):
-            visit(child)
+    def visit(root):  # depth first in the order of use, with its own stack (a chain of lets may be long)
+        pending = [root]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ir.LetRef):
+                let = lets.get(node.name)
+                if let is not None and node.name not in seen_lets:
+                    seen_lets.add(node.name)
+                    pending.append(let.expr)
+                continue
+            if isinstance(node, ir.TierCall):
+                table = plan.tiers[node.tiers]
+                reads_data = any(isinstance(n, DATA_NODES) for n in walk_ir(node.arg))
+                if table.bands and reads_data and (is_money(node.arg.type) or is_numeric(node.arg.type)):
+                    for measure, tables in found:
+                        if measure == node.arg:
+                            if table not in tables:
+                                tables.append(table)
+                            break
+                    else:
+                        found.append((node.arg, [table]))
+            pending.extend(reversed(list(ir_children(node))))
 
     for payout in plan.payouts:
         for expr in (payout.expr, payout.gate, payout.cap, payout.floor):
@@ -201,7 +202,7 @@ def _where(plan, tables, values, a: Decimal, b: Decimal):
 
 @rule("L018", "payout-cliff", WARNING, "Total pay falls as a measure rises: crossing a band bound pays less.", needs_plan=True)
 def payout_cliff(ctx):
-    plan = run_passes(ctx.plan)  # probed as `plan run` computes it (division last)
+    plan = ctx.evaluable()  # probed as `plan run` computes it (division last)
     payers = {name: pay for name, table in plan.tiers.items() if (pay := _marginal_payer(table)) is not None}
     for measure, tables in _measures(plan):
         points = _probes(plan, measure, tables)

@@ -43,44 +43,42 @@ class _Walker:
         self.visited: set = set()
         self.findings: dict = {}
 
-    def visit(self, node, guards: frozenset) -> None:
-        if isinstance(node, ir.LetRef):
-            key = ("let", node.name, guards)
-            let = self.lets.get(node.name)
-            if key not in self.visited and let is not None:
-                self.visited.add(key)
-                self.visit(let.expr, guards)
-            return
-        if isinstance(node, ir.ComputedRef):
-            key = ("column", node.table, node.name, guards)
-            column = self.columns.get((node.table, node.name))
-            if key not in self.visited and column is not None:
-                self.visited.add(key)
-                self.visit(column.expr, guards)
-            return
-        if isinstance(node, ir.Arith) and node.op == "/":
-            self.division(node, guards)
-        if isinstance(node, ir.Cond):
-            self.visit(node.condition, guards)
-            tested = guards | self.reads.of(node.condition)
-            self.visit(node.then, tested)
-            self.visit(node.otherwise, tested)
-            return
-        if isinstance(node, ir.Logic) and node.op in ("and", "or"):
-            left, right = node.operands
-            self.visit(left, guards)
-            self.visit(right, guards | self.reads.of(left))
-            return
-        if isinstance(node, ir.Aggregate):
-            inner = guards
-            if node.where is not None:
-                self.visit(node.where, guards)
-                inner = guards | self.reads.of(node.where)
-            if node.expr is not None:
-                self.visit(node.expr, inner)
-            return
-        for child in children(node):
-            self.visit(child, guards)
+    def visit(self, root, guards: frozenset) -> None:
+        """Every division reachable from `root` under the guards that hold there (its own
+        stack, not recursion: a chain of a thousand lets is followed like a short one)."""
+        pending = [(root, guards)]
+        while pending:
+            node, guards = pending.pop()
+            if isinstance(node, ir.LetRef):
+                key = ("let", node.name, guards)
+                let = self.lets.get(node.name)
+                if key not in self.visited and let is not None:
+                    self.visited.add(key)
+                    pending.append((let.expr, guards))
+                continue
+            if isinstance(node, ir.ComputedRef):
+                key = ("column", node.table, node.name, guards)
+                column = self.columns.get((node.table, node.name))
+                if key not in self.visited and column is not None:
+                    self.visited.add(key)
+                    pending.append((column.expr, guards))
+                continue
+            if isinstance(node, ir.Arith) and node.op == "/":
+                self.division(node, guards)
+            if isinstance(node, ir.Cond):
+                tested = guards | self.reads.of(node.condition)
+                pending += [(node.otherwise, tested), (node.then, tested), (node.condition, guards)]
+            elif isinstance(node, ir.Logic) and node.op in ("and", "or"):
+                left, right = node.operands
+                pending += [(right, guards | self.reads.of(left)), (left, guards)]
+            elif isinstance(node, ir.Aggregate):
+                inner = guards | self.reads.of(node.where) if node.where is not None else guards
+                if node.expr is not None:
+                    pending.append((node.expr, inner))
+                if node.where is not None:
+                    pending.append((node.where, guards))
+            else:
+                pending += [(child, guards) for child in reversed(list(children(node)))]
 
     def division(self, node: ir.Arith, guards: frozenset) -> None:
         divisor = node.right

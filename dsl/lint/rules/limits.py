@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from dsl.syntax import ast
 from dsl.core.display import format_number
-from dsl.ir.analysis.bounds import constant, line_top
+from dsl.ir.analysis.bounds import constant, let_bounds, line_top
 from dsl.ir.analysis.fold import arith, fold_money
 from dsl.lint.registry import ERROR, WARNING, Finding, rule
 
@@ -60,8 +60,9 @@ def cap_never_binds(ctx):
     plan = ctx.plan
     total_cap = constant(plan.total_cap) if plan.total_cap is not None else None
     tops = []
+    lets = let_bounds(plan)  # once for the plan: every line reads the same lets
     for payout in plan.payouts:
-        top = line_top(payout, plan)
+        top = line_top(payout, plan, lets)
         cap = constant(payout.cap) if payout.cap is not None else None
         if payout.cap is not None:
             limited = min(top, cap) if top is not None and cap is not None else None

@@ -14,7 +14,6 @@ still catches an edit that changes the pay the tests pinned down.
 """
 from __future__ import annotations
 
-from dsl.ir.passes import run_passes
 from dsl.run.testing import run_test
 from dsl.lint.registry import ERROR, WARNING, Finding, rule
 
@@ -32,7 +31,7 @@ def missing_rounding(ctx):
 
 @rule("L019", "plan-test-disagrees", ERROR, "A test written in the plan fails: an expectation disagrees with the computed value.", needs_plan=True)
 def plan_test_disagrees(ctx):
-    plan = run_passes(ctx.plan)  # the tests run on the plan as `plan test` runs it
+    plan = ctx.evaluable()  # the tests run on the plan as `plan test` runs it
     for test in plan.tests:
         for failure in run_test(plan, test).failures:  # each one a T001 with its own notes
             yield Finding(failure.message, failure.span, notes=failure.notes)
