@@ -28,7 +28,7 @@ _TITLE = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 
 @attrs.frozen
 class Invocation:
-    """One run of the `plan` command: its arguments, exit code and standard output."""
+    """One run of the `plan` command: its arguments, exit code, standard output and standard error."""
 
     args: tuple[str, ...]
     exit_code: int
