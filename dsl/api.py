@@ -28,11 +28,12 @@ from dsl.check.model import SemanticModel
 from dsl.ir.passes import run_passes
 from dsl.core.diagnostics import Diagnostic, has_errors
 from dsl.core.source import SourceFile
+from dsl.sql.errors import NotLowered  # noqa: F401  (raised by evaluate(engine="duckdb"); light: no SQL library loads)
 from dsl.syntax import ast
 from dsl.syntax.parser import parse as _parse
 from dsl.syntax.parser import parse_file as _parse_file
 
-ENGINES = ("interpreter",)
+ENGINES = ("interpreter", "duckdb")
 EXPLAIN_FORMATS = ("text", "md", "json")
 LINT_FORMATS = ("text", "json", "sarif", "github")
 
@@ -174,7 +175,10 @@ def evaluate(
     periods, else every period the data's period columns reach, else the plan's one
     period (dsl/run/timeline.py). Periods run in order, each payee carrying its
     ledger and history from one to the next; results come per payee and period.
-    `engine` is the traced interpreter (the only one so far). `trace=True` keeps
+    `engine` is "interpreter" (the traced reference, the default) or "duckdb" (the
+    plan lowered to SQL and run on embedded DuckDB, untraced, the same results
+    value for value; it raises `NotLowered` naming what it does not compute yet,
+    see docs/engines.md). `trace=True` keeps
     every value's trace (what `explain` renders); `payees` limits the run to those
     payees (an unknown one is diagnostic R002); `progress(n)` is called as payees
     are done. Data that cannot be read, and periods that cannot be run (R003) or
@@ -235,7 +239,13 @@ def evaluate(
         hint = f"run from {shift(after, 1)}" if after.unit is not None else f"run the periods after {after}"
         problem = diagnostic(RUN_PERIOD, f"the prior results end in {after}, so this run must start after it, not in {data.periods[0]}", hint=hint)
         return RunResult(plan, (), read + (problem,))
-    result = interpret(plan, data, trace=trace, payees=list(payees) if payees is not None else None, progress=progress, prior=prior)
+    chosen_payees = list(payees) if payees is not None else None
+    if engine == "duckdb":
+        from dsl.sql import evaluate as run_sql
+
+        result = run_sql(plan, data, trace=trace, payees=chosen_payees, progress=progress, prior=prior)
+    else:
+        result = interpret(plan, data, trace=trace, payees=chosen_payees, progress=progress, prior=prior)
     return attrs.evolve(result, diagnostics=read + tuple(result.diagnostics)) if read else result
 
 

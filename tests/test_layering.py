@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dsl"
 
-STAGES = ("core", "syntax", "check", "ir", "data", "run", "explain", "render", "lint")
+STAGES = ("core", "syntax", "check", "ir", "data", "run", "explain", "render", "lint", "sql")
 
 # package → the packages it may import (besides itself)
 ALLOWED: dict[str, frozenset[str]] = {
@@ -34,6 +34,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "explain": frozenset({"core", "ir", "run"}),
     "render": frozenset({"core", "ir", "run"}),
     "lint": frozenset({"core", "syntax", "check", "ir", "data", "run"}),
+    "sql": frozenset({"core", "ir", "data", "run"}),  # of run, only dsl.run.results (checked below)
     "api": frozenset(STAGES),
     "cli": frozenset({"api", "core"}),
 }
@@ -183,6 +184,14 @@ def test_no_import_cycle_between_modules():
 def test_packages_import_only_allowed_edges():
     wrong = wrong_edges(module_graph())
     assert wrong == [], "imports against the layering:\n" + "\n".join(wrong)
+
+
+def test_the_sql_backend_reads_only_the_results_of_run():
+    """The columnar backend builds the interpreter's RunResult, and computes nothing with the interpreter."""
+    graph = module_graph()
+    wrong = sorted(f"{module} imports {target}" for module, targets in graph.items() if package_of(module) == "sql"
+                   for target in targets if package_of(target) == "run" and target != "dsl.run.results")
+    assert wrong == [], "the sql package may import dsl.run.results only:\n" + "\n".join(wrong)
 
 
 def test_benchmarks_call_only_the_public_api():
