@@ -392,9 +392,9 @@ def lint_report(
 
     >>> broken = load('plan "x" {', "x.plan")
     >>> print(lint_report(broken.diagnostics, "github"))
-    ::error file=x.plan,line=1,col=11,endLine=1,endColumn=11,title=E001 syntax-error::unexpected end of file; expected 'currency', 'effective', 'payee', 'period', 'rounding', '}'
+    ::error file=x.plan,line=1,col=11,endLine=1,endColumn=11,title=E001 syntax-error::unexpected end of file; expected 'currency', 'effective', 'payee', 'payees', 'period', 'rounding', 'team', '}'
     >>> print(lint_report(broken.diagnostics, sources={broken.source.name: broken.source}))
-    x.plan:1:11: error: unexpected end of file; expected 'currency', 'effective', 'payee', 'period', 'rounding', '}' [E001 syntax-error]
+    x.plan:1:11: error: unexpected end of file; expected 'currency', 'effective', 'payee', 'payees', 'period', 'rounding', 'team', '}' [E001 syntax-error]
      1 | plan "x" {
        |           ^
     """

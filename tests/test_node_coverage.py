@@ -9,9 +9,9 @@ from dsl.check.expressions import ExprChecker
 from dsl import SymbolKind, load
 
 ALL_CONSTRUCTS = '''
-plan "all" { currency CNY  period month  payee rep  rounding half_up to 0.01 }
+plan "all" { currency CNY  period month  payee rep  rounding half_up to 0.01  team by reps.manager  payees "部门" }
 input deals: table { rep: payee, amount: money, channel: text, units: int }
-input reps: record { rep: payee, rate: percent }
+input reps: record { rep: payee, rate: percent, manager: payee = "" }
 input company: params { target: money }
 tiers band marginal { [0, 10万) -> 1%  [10万, ..) -> 2% }
 tiers grade lookup { (.., 10万] -> {base: 100元, bonus: 1%}  (10万, ..) -> {base: 200元, bonus: 2%} }
@@ -20,7 +20,7 @@ let sales = sum(deals.net where units > 0 and not (channel == "y"))
 let ratio = sales / company.target
 payout "a" = band(sales) + grade(sales).base + -max(sales, 1元) * 0 + clamp(sales, 0, 1元) + abs(sales) * reps.rate
 payout "held part" = line("a") * 10% + previous(sales, 0元) * 0 + (if month(period.start) >= 1 then 0元 else 1元)
-flag "f" = count(deals) > 0 or ratio >= 100%
+flag "f" = count(deals) > 0 or ratio >= 100% or sum(members.line("a") where ratio > 0) > 0元
 test "t" { deals = [{amount: 1元, channel: "x", units: 1}]  reps = {rate: 1%}  company = {target: 1元}  expect 1 = 1 }
 '''
 
@@ -146,6 +146,7 @@ TRACE_KIND = {
     ir.Aggregate: "aggregate", ir.Builtin: "builtin", ir.TierCall: "tiers", ir.FieldOf: "field",
     ir.Quotient: "arith",  # a chain computed division last is explained as the chain written
     ir.PeriodRef: "period", ir.LineRef: "line", ir.History: "history",
+    ir.TeamAggregate: "aggregate",  # over the members of the team rather than the rows of a table
 }
 
 

@@ -492,8 +492,8 @@ payout "提成" = sum(sales.amount) * 10%
 hold "质保金" = max(line("提成"), 0元) * 10% release at year end
 test "a negative month" {
   payee "甲"
-  period 2026-01 { sales = [{amount: -3000元}]  expect total = 0 }   # −300 earned, nothing held: paid 0, 300 carried as owed
-  period 2026-02 { sales = [{amount: 5000元}]   expect total = 150 }   # 500 earned − 50 held − the 300 carried
+  period 2026-01 { sales = [{amount: -3000元}]  expect total = 0  expect carried("carried") = 300  expect owed("carried") = 300 }  # −300 earned, nothing held
+  period 2026-02 { sales = [{amount: 5000元}]   expect total = 150  expect carry_recovered("carried") = 300  expect owed("carried") = 0 }  # 500 − 50 held − 300
 }
 '''
     assert_passes(text)
@@ -509,3 +509,14 @@ def test_a_whole_number_beside_a_count_is_a_count():
     text = ('plan "x" { currency CNY  period month  payee rep }\ninput s: table by d { rep: payee, d: date, amount: money }\n'
             'let first = add_days(period.end, 1 - day(period.end))\npayout "a" = 1元 when first == period.start\n')
     assert dsl.load(text, "x.plan").ok
+
+
+def test_an_explanation_shows_what_was_forfeited():
+    plan = dsl.load(HOLD, "hold.plan").plan
+    from dsl.run.testing import test_dataset
+
+    test = next(t for t in plan.tests if t.name == "a forfeiture on leaving")
+    november = dsl.evaluate(plan, test_dataset(plan, test), trace=True).payees[-1]
+    text = dsl.explain(plan, november, lang="en")
+    # 1600 carried in, 800 held in November, all 2400 forfeited on leaving
+    assert "年终40% (hold): opening 1,600.00 → closing 0.00; forfeited 2,400.00" in text

@@ -31,6 +31,7 @@ from dsl.check.expressions import FUNCTION_NAMES, ExprChecker, Scope, const_valu
 from dsl.check.model import SemanticModel, Symbol, SymbolKind, Use
 from dsl.check.ledger import LedgerChecker
 from dsl.check.tests import check_test
+from dsl.check.levels import level_cycles, team_hierarchy
 from dsl.core.periods import overlaps
 from dsl.check.tiers import TierTableChecker
 from dsl.core.source import SourceFile, Span
@@ -115,7 +116,7 @@ class PlanChecker:
     # ---- header
     def header(self) -> dict:
         headers = [i for i in self.file.items if isinstance(i, ast.PlanHeader)]
-        result = {"name": "", "period": WHOLE_RUN, "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None, "stages": ()}
+        result = {"name": "", "period": WHOLE_RUN, "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None, "stages": (), "payees": (), "team": None}
         if not headers:
             self.error(BAD_HEADER, 'the file has no plan header; start it with: plan "名称" { currency CNY  period month  payee rep }', self.source.span(0, 1))
             return result
@@ -157,6 +158,18 @@ class PlanChecker:
                     result["stages"] = tuple(stages)
             elif setting.key == "payee":
                 result["payee"] = setting.values[0]
+            elif setting.key == "payees":
+                declared: list[str] = []
+                for name in setting.values:
+                    if not name.strip():
+                        self.error(BAD_HEADER, "a declared payee needs a name", setting.span)
+                    elif name in declared:
+                        self.error(DUPLICATE, f"payee '{name}' is declared twice", setting.span)
+                    else:
+                        declared.append(name)
+                result["payees"] = tuple(declared)
+            elif setting.key == "team":
+                result["team"] = setting
             elif setting.key == "rounding":
                 mode, unit, _ = setting.values
                 if unit <= 0:
@@ -214,7 +227,10 @@ class PlanChecker:
         payees = [f for f in fields if f.type == PAYEE]
         if decl.kind == "record" and not payees:
             self.error(BAD_INPUT, f"record input '{decl.name}' has one row per payee, so it needs a field of type payee", decl.span)
-        if len(payees) > 1:
+        team = self.team_setting.values if self.team_setting is not None else None
+        if len(payees) == 2 and team == (decl.name, payees[1].name):
+            pass  # the hierarchy: the row's payee, then the payee who manages it
+        elif len(payees) > 1:
             self.error(BAD_INPUT, f"input '{decl.name}' has {len(payees)} payee fields; a row belongs to one payee", decl.span)
         if decl.kind == "params" and payees:
             self.error(BAD_INPUT, f"params input '{decl.name}' holds plan-wide values and cannot have a payee field", decl.span)
@@ -324,10 +340,12 @@ class PlanChecker:
     # ---- the whole plan
     def run(self) -> SemanticModel:
         header = self.header()
+        self.team_setting = header["team"]
         items = self.file.items
         for item in items:
             if isinstance(item, ast.InputDecl):
                 self.input_decl(item)
+        self.hierarchy = team_hierarchy(header["team"], self.inputs, self.error)
         for item in items:
             if isinstance(item, ast.TiersDecl):
                 self.tiers_decl(item)
@@ -353,6 +371,7 @@ class PlanChecker:
             lambda table: [n for (t, n) in self.column_decls if t == table],
             self.use,
             lambda: list(self.payout_labels),
+            lambda: self.hierarchy is not None,
         )
         self.exprs = ExprChecker(scope, self.source, self.currency, self.diagnostics)
         for item in items:
@@ -365,9 +384,12 @@ class PlanChecker:
         self.check_periods(header)
         payouts, flags = self.outputs(header)
         self.line_cycles(payouts)
+        self.diagnostics += level_cycles(self.let_order, payouts, flags)
         total_cap, total_floor = self.totals()
         holds, clawbacks, draws = self.ledger()
         self.accounts = {h.label: "hold" for h in holds} | {c.label: "clawback" for c in clawbacks} | {d.label: "draw" for d in draws}
+        if self.accounts:  # a plan with a ledger carries pay below zero in the account "carried"
+            self.accounts.setdefault("carried", "carried pay")
         tests = self.tests(payouts, flags)
         plan = ir.Plan(
             header["name"],
@@ -393,6 +415,8 @@ class PlanChecker:
             header["stages"],
             {name: tuple((dates, table) for dates, table, _ in versions) for name, versions in self.tier_versions.items() if len(versions) > 1},
             {name: tuple(versions) for name, versions in self.let_version_exprs.items()},
+            header["payees"],
+            self.hierarchy,
         )
         return SemanticModel(plan, dict(self.symbols), self.uses(), tuple(self.diagnostics))
 

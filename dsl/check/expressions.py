@@ -24,6 +24,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable, Optional
 
+import attrs
+
 from dsl.syntax import ast
 from dsl import ir
 from dsl.core.diagnostics import ARGUMENT_COUNT, MIXED_CURRENCY, TYPE_MISMATCH, UNKNOWN_NAME, Diagnostic, diagnostic, did_you_mean
@@ -77,6 +79,7 @@ class Scope:
         computed_names: Callable[[str], list[str]],
         use: Callable[[str, Span], None] = lambda key, span: None,
         line_labels: Callable[[], list[str]] = lambda: [],
+        has_team: Callable[[], bool] = lambda: False,
     ):
         self.inputs = inputs
         self.tiers = tiers
@@ -86,6 +89,7 @@ class Scope:
         self.computed_names = computed_names
         self.use = use  # records a resolved reference: (symbol key as in check/model.py, span)
         self.line_labels = line_labels  # the labels of the plan's payout lines (what line("…") may read)
+        self.has_team = has_team  # does the header name a hierarchy (`team by staff.manager`), so `members` means the team?
 
 
 class ExprChecker:
@@ -271,6 +275,8 @@ class ExprChecker:
             return self.history(name, node, row_table)
         if name in DATE_FUNCTIONS:
             return self.date_function(name, node, row_table)
+        if name in AGGREGATES and len(args) == 1 and _over_members(args[0]) and MEMBERS not in self.scope.inputs:  # an input named members is that input
+            return self.team_aggregate(name, args[0], node, row_table)
         if name in AGGREGATES and len(args) == 1 and (name in ("sum", "count", "avg") or self.row_table_of(args[0])):
             return self.aggregate(name, args[0], node, row_table)
         if name in ("sum", "count", "avg"):
@@ -465,6 +471,44 @@ class ExprChecker:
         if fn == "avg" and result == INT:
             result = NUMBER
         return ir.Aggregate(fn, table, expr, where, result, span, self.text(span))
+
+    def team_aggregate(self, fn: str, arg, node: ast.Call, row_table):
+        """`sum(members.业绩)`, `count(members where 达成率 < 100%)`, `sum(members.line("提成"))`: an aggregate
+        over the payee's team, whose value and condition are payee-level expressions evaluated as each member."""
+        span = node.span
+        if not self.scope.has_team():
+            self.error(UNKNOWN_NAME, "'members' is the payee's team, and the plan names no hierarchy", span,
+                       hint="name the roster's manager field in the header, e.g. team by staff.manager")
+            return self.bad(node)
+        if row_table is not None:
+            self.error(TYPE_MISMATCH, f"{fn}(members…) cannot be nested inside a row expression over '{row_table}'", span)
+            return self.bad(node)
+        value_node, where_node = (arg.expr, arg.where) if isinstance(arg, ast.Filtered) else (arg, None)
+        where = None
+        if where_node is not None:
+            where = self.check(where_node)
+            if where.type == ERROR:
+                return self.bad(node)
+            if where.type != BOOL:
+                self.error(TYPE_MISMATCH, f"'where' needs a true/false condition, got {describe(where.type)}", where_node.span)
+                return self.bad(node)
+        if isinstance(value_node, ast.Name):  # the bare team: only count counts it
+            if fn != "count":
+                self.error(TYPE_MISMATCH, f"{fn} needs a value of each member, e.g. {fn}(members.业绩) or {fn}(members.line(\"提成\"))", value_node.span)
+                return self.bad(node)
+            return ir.TeamAggregate(fn, None, where, INT, span, self.text(span))
+        if fn == "count":
+            self.error(TYPE_MISMATCH, "count counts members: write count(members) or count(members where …)", value_node.span)
+            return self.bad(node)
+        member = _member_value(value_node)
+        value = self.check(member)
+        if value.type == ERROR:
+            return self.bad(node)
+        if not (is_money(value.type) or is_numeric(value.type)):
+            self.error(TYPE_MISMATCH, f"{fn} needs money or numbers, got {describe(value.type)}", value_node.span)
+            return self.bad(node)
+        result = NUMBER if fn == "avg" and value.type == INT else value.type
+        return ir.TeamAggregate(fn, value, where, result, span, self.text(span))
 
     def tier_call(self, name: str, arg_node, node: ast.Call, row_table):
         table: ir.TierTable = self.scope.tiers[name]
@@ -769,6 +813,28 @@ _DISPATCH = {
     ast.Binary: ExprChecker._binary,
     ast.Compare: ExprChecker._compare,
 }
+
+
+def _over_members(arg) -> bool:
+    """Does an aggregate's argument range over the team: `members`, `members.x`, `members.line("…")`, each maybe with `where`?"""
+    node = arg.expr if isinstance(arg, ast.Filtered) else arg
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Field):
+        node = node.target
+    return isinstance(node, ast.Name) and node.name == MEMBERS
+
+
+def _member_value(node):
+    """The payee-level expression a member contributes: `members.业绩` → `业绩`; `members.line("提成")` → `line("提成")`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Field):
+        return attrs.evolve(node, func=ast.Name(node.func.name, span=node.func.span))
+    if isinstance(node, ast.Field):
+        return ast.Name(node.name, span=node.span)
+    return node
+
+
+MEMBERS = "members"  # in an aggregate: the payee's team in this period (the header's `team by …`)
 
 
 def const_value(node, currency: str) -> tuple[object, Type]:

@@ -37,6 +37,7 @@ POSTINGS = {
     "hold": ("held", "released", "scaled", "forfeited", "balance"),
     "clawback": ("clawed_back", "recovered", "returned", "owed"),
     "draw": ("draw_paid", "draw_recovered", "owed"),
+    "carried pay": ("carried", "carry_recovered", "owed"),  # the account named "carried": pay below zero, owed
 }
 
 

@@ -59,6 +59,7 @@ BAD_INPUT = Code("E112", "invalid-input", ERROR, "An input declaration names an 
 BAD_PERIOD = Code("E113", "invalid-period", ERROR, "A period, a period column or a date range of the plan is invalid.")
 BAD_LEDGER = Code("E114", "invalid-ledger", ERROR, "A hold, clawback or draw, or one of its rules, does not fit.")
 VERSION_OVERLAP = Code("E115", "overlapping-versions", ERROR, "Two versions of the same tier table or definition are in force on the same day.")
+LEVEL_CYCLE = Code("E116", "level-cycle", ERROR, "A team aggregate reads back a team-level value: members' values would depend on their manager's team.")
 
 # Data binding and evaluation.
 DATA_MISSING = Code("D001", "missing-input", ERROR, "A declared input has no file, sheet or key in the data.", "data")
@@ -71,14 +72,16 @@ EVAL_ERROR = Code("R001", "evaluation-error", ERROR, "A value cannot be computed
 NO_PAYEE = Code("R002", "no-such-payee", ERROR, "The payee asked for does not appear in the data.", "data")
 DATA_PERIOD = Code("D007", "row-outside-run", ERROR, "A row's period is not one of the run's periods, or a per-period record repeats.", "data")
 RUN_PERIOD = Code("R003", "invalid-run-period", ERROR, "The periods asked for cannot be run: not periods of the plan's length, or outside its validity.", "data")
+DATA_HIERARCHY = Code("D008", "bad-hierarchy", ERROR, "The hierarchy's data cannot be ordered: a team contains its own manager, or names a manager who is not a payee.", "data")
+NOBODY_PAID = Code("R004", "nobody-paid", ERROR, "The run has no payee: the roster is empty and the plan declares none.", "data")
 
 # Plan tests.
 TEST_FAILED = Code("T001", "test-failed", ERROR, "A plan test's expectation disagrees with the computed value.", "test")
 
 CORE_CODES: tuple[Code, ...] = (
     SYNTAX, BAD_LITERAL, UNKNOWN_NAME, TYPE_MISMATCH, MIXED_CURRENCY, ARGUMENT_COUNT, DUPLICATE, CYCLE,
-    BAD_TIERS, TIER_OVERLAP, BAD_HEADER, BAD_TEST, BAD_INPUT, BAD_PERIOD, BAD_LEDGER, VERSION_OVERLAP,
-    DATA_MISSING, DATA_COLUMN, DATA_VALUE, DATA_PAYEE, DATA_DUPLICATE, DATA_FORMAT, DATA_PERIOD, EVAL_ERROR, NO_PAYEE, RUN_PERIOD,
+    BAD_TIERS, TIER_OVERLAP, BAD_HEADER, BAD_TEST, BAD_INPUT, BAD_PERIOD, BAD_LEDGER, VERSION_OVERLAP, LEVEL_CYCLE,
+    DATA_MISSING, DATA_COLUMN, DATA_VALUE, DATA_PAYEE, DATA_DUPLICATE, DATA_FORMAT, DATA_PERIOD, EVAL_ERROR, NO_PAYEE, RUN_PERIOD, NOBODY_PAID, DATA_HIERARCHY,
     TEST_FAILED,
 )
 

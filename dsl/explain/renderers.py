@@ -208,8 +208,11 @@ def _balance_lines(result: PayeeResult, w: dict, money: str) -> list[str]:
     lines = []
     for b in result.balances:
         parts = ", ".join(f"{v.period} \"{v.label}\" {show_value(v.amount, money)}" for v in b.vintages)
+        # what moved the balance without being paid: forfeited, or clawed back (now owed)
+        moved = "".join(f"; {w[p.kind]} {show_value(p.amount, money)}" for p in result.postings
+                        if p.account == b.account and p.kind in ("forfeited", "clawed_back"))
         lines.append(f"{b.account} ({b.kind}): {w['opening']} {show_value(b.opening, money)} → {w['closing']} {show_value(b.closing, money)}"
-                     + (f"  ({w['from']} {parts})" if parts else ""))
+                     + moved + (f"  ({w['from']} {parts})" if parts else ""))
     return lines
 
 

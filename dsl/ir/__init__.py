@@ -23,6 +23,7 @@ from dsl.ir.nodes import (
     PeriodRef,
     LineRef,
     History,
+    TeamAggregate,
     HistoryFn,
     Band,
     TierTable,
@@ -45,7 +46,7 @@ from dsl.ir.nodes import (
     EXPR_CLASSES,
 )
 
-__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'PeriodRef', 'LineRef', 'History', 'HistoryFn', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Hold', 'Release', 'ReleaseKind', 'Forfeit', 'Clawback', 'Window', 'Draw', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
+__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'PeriodRef', 'LineRef', 'History', 'TeamAggregate', 'HistoryFn', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Hold', 'Release', 'ReleaseKind', 'Forfeit', 'Clawback', 'Window', 'Draw', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
 from dsl.ir.nodes import WHOLE_RUN, ExpectationKind, FrozenDict, Period, PeriodUnit, TierMode, frozen  # noqa: E402
 
 __all__ += ['WHOLE_RUN', 'ExpectationKind', 'FrozenDict', 'Period', 'PeriodUnit', 'TierMode', 'frozen']

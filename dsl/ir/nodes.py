@@ -290,6 +290,21 @@ class LineRef:
     text: str = _text()
 
 
+@attrs.frozen
+class TeamAggregate:
+    """sum/count/avg/min/max over the members of the payee's team in this period (`sum(members.业绩)`).
+
+    `value` (None for count) and `where` (None for every member) are payee-level expressions, each
+    evaluated as the member: its lets and lines, computed before the manager (run/teams.py)."""
+
+    fn: str
+    value: Optional["Expr"]
+    where: Optional["Expr"]
+    type: Type
+    span: Span = _meta()
+    text: str = _text()
+
+
 class HistoryFn(enum.StrEnum):
     """The reads of a payee's earlier periods (DESIGN.md: history reads read earlier results)."""
 
@@ -318,8 +333,8 @@ class History:
     text: str = _text()
 
 
-Expr = Union[Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient, PeriodRef, LineRef, History]
-EXPR_CLASSES = (Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient, PeriodRef, LineRef, History)
+Expr = Union[Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient, PeriodRef, LineRef, History, TeamAggregate]
+EXPR_CLASSES = (Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient, PeriodRef, LineRef, History, TeamAggregate)
 
 
 # ---- plan-level constructs ------------------------------------------------------
@@ -540,6 +555,8 @@ class Plan:
     # effective-dated versions: name -> ((start, end), version) pairs, for tier tables and lets with more than one
     tier_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
     let_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
+    declared_payees: tuple[str, ...] = ()
+    hierarchy: Optional[tuple[str, str]] = None  # `team by staff.manager`: (record input, payee field naming the manager)  # `payees "总监", "销售部"` in the header: paid even with no row in any input
 
     def input(self, name: str) -> Optional[InputSchema]:
         for schema in self.inputs:

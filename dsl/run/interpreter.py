@@ -26,7 +26,7 @@ from typing import Optional, Sequence
 import attrs
 
 from dsl import ir
-from dsl.core.diagnostics import EVAL_ERROR, NO_PAYEE, Diagnostic, diagnostic, did_you_mean
+from dsl.core.diagnostics import EVAL_ERROR, NO_PAYEE, NOBODY_PAID, Diagnostic, diagnostic, did_you_mean
 from dsl.core.display import show_value
 from dsl.core import numeric
 from dsl.core.numeric import NumericError, round_money
@@ -39,6 +39,7 @@ from dsl.run.errors import EvalError
 from dsl.run.ledger import EMPTY, LedgerState, ledger_period
 from dsl.run.lines import payee_lines, payout_lines
 from dsl.run.results import FlagValue, Line, PayeeResult, RunResult
+from dsl.run.teams import build_teams
 from dsl.run.trace import Trace, TraceKind as K
 
 ZERO = Decimal(0)
@@ -82,8 +83,9 @@ class PayeeEvaluator:
     history reads reach the same payee's earlier periods."""
 
     def __init__(self, plan: ir.Plan, dataset: Dataset, context: EvalContext, tracing: bool,
-                 timeline: Optional[Timeline] = None, position: int = 0):
+                 timeline: Optional[Timeline] = None, position: int = 0, members: Sequence["PayeeEvaluator"] = ()):
         self.plan = plan
+        self.members = members  # this period's evaluators of the payee's team (already run: run/teams.py)
         self.dataset = dataset
         self.context = context
         self.payee = context.payee
@@ -289,18 +291,7 @@ class PayeeEvaluator:
             values, matched = self._aggregate_values(node, table, indices)
             children = ()
         fn = node.fn
-        if fn == "count":
-            value = Decimal(matched)
-        elif fn == "sum":
-            value = computed(node, numeric.total, values)
-        elif not values:
-            raise EvalError(f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'", node.span)
-        elif fn == "avg":
-            value = computed(node, numeric.mean, values)
-        elif fn == "min":
-            value = min(values)
-        else:
-            value = max(values)
+        value = fold(node, values, matched, lambda: f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'")
         if not self.tracing:
             return value, None
         return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table=node.table, rows=len(indices), matched=matched)
@@ -460,6 +451,33 @@ class PayeeEvaluator:
     def _line(self, node: ir.LineRef, row):
         value = sum((line.value for line in self.payout(self.payouts[node.label])), ZERO)
         return value, (self.node(K.LINE, node, value, label=node.label) if self.tracing else None)
+
+    def _team(self, node: ir.TeamAggregate, row):
+        """An aggregate over the team: each member's value of `node.value` (and `node.where`), as that member."""
+        values, children = [], []
+        for member in self.members:
+            if node.where is not None:
+                keep, _ = member.eval(node.where)
+                if not keep:
+                    if self.tracing:
+                        children.append(Trace(K.LET, member.payee, False, "bool", None, (), {"name": f"{member.payee}: {node.where.text}"}))
+                    continue
+            if node.value is None:
+                values.append(Decimal(1))
+                if self.tracing:
+                    children.append(Trace(K.LET, member.payee, True, "bool", None, (), {"name": f"{member.payee}: {node.where.text if node.where is not None else 'members'}"}))
+                continue
+            value, _ = member.eval(node.value)
+            values.append(value)
+            if self.tracing:
+                # the member's own derivation is its explanation (plan explain --payee <member>), not repeated here
+                children.append(Trace(K.LET, member.payee, value, type_name(node.value.type), None, (), {"name": f"{member.payee}: {node.value.text}"}))
+        fn = node.fn
+        value = fold(node, values, len(values), lambda: f"{fn} over no members: the team of '{self.payee}' has no "
+                     f"{'matching ' if node.where is not None else ''}members in {self.period}")
+        if not self.tracing:
+            return value, None
+        return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table="members", rows=len(self.members), matched=len(values))
 
     def at_period(self, index: int, expr):
         """`expr` evaluated in the period at `index` of this payee's run (this one, or an earlier one)."""
@@ -628,6 +646,7 @@ _DISPATCH = {
     ir.PeriodRef: PayeeEvaluator._period,
     ir.LineRef: PayeeEvaluator._line,
     ir.History: PayeeEvaluator._history,
+    ir.TeamAggregate: PayeeEvaluator._team,
 }
 
 
@@ -652,6 +671,21 @@ _DATE_BUILTINS = {
 _OPERATIONS = {"+": numeric.add, "-": numeric.sub, "*": numeric.mul, "/": numeric.div}
 
 
+def fold(node, values: list, matched: int, empty):
+    """An aggregate's value (`node.fn` over `values`, `matched` of them for count); `empty()` is the
+    message when min, max or avg has nothing to work on. Table and team aggregates share it."""
+    fn = node.fn
+    if fn == "count":
+        return Decimal(matched)
+    if fn == "sum":
+        return computed(node, numeric.total, values)
+    if not values:
+        raise EvalError(empty(), node.span)
+    if fn == "avg":
+        return computed(node, numeric.mean, values)
+    return min(values) if fn == "min" else max(values)
+
+
 def computed(node, operation, *operands):
     """`operation(*operands)` under the numeric policy; an overflow names the expression."""
     try:
@@ -674,27 +708,81 @@ def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Option
 
 def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[list[str]], progress, prior=None) -> RunResult:
     diagnostics: list[Diagnostic] = []
-    roster = list(dataset.payees)
-    if prior is not None:
-        on_roster = set(roster)
-        roster += [p for p in prior.payees if p not in on_roster]
+    roster = run_roster(plan, dataset, prior)
+    if not roster:
+        return RunResult(plan, (), (diagnostic(NOBODY_PAID, _nobody_paid(plan)),))
+    teams, problems = build_teams(plan, dataset, roster)
+    if teams is None:
+        return RunResult(plan, (), tuple(problems))
+    wanted = None
     if payees is not None:
         known = set(roster)
         for name in payees:
             if name not in known:
                 diagnostics.append(diagnostic(NO_PAYEE, f"payee '{name}' does not appear in the data", None, hint=did_you_mean(name, roster)))
+        wanted = set(payees) & known
         roster = [p for p in payees if p in known]
     by_period: list[list[PayeeResult]] = [[] for _ in dataset.periods]
     several = len(dataset.periods) > 1
-    for payee in roster:
-        for index, result, _ in run_payee(plan, dataset, payee, trace, diagnostics, several, prior):
-            by_period[index].append(result)
-        if progress is not None:
+    if plan.hierarchy is None:
+        for payee in roster:
+            for index, result, _ in run_payee(plan, dataset, payee, trace, diagnostics, several, prior):
+                by_period[index].append(result)
+            if progress is not None:
+                progress(1)
+        return RunResult(plan, tuple(r for results in by_period for r in results), tuple(diagnostics))
+    # with a hierarchy every payee runs, members first, so a manager's team aggregates read its members'
+    # evaluators of the same period; a limited run (explain) reports only the payees asked for
+    done: dict[str, dict[int, PayeeEvaluator]] = {}
+    results: dict[str, list[tuple[int, PayeeResult]]] = {}
+
+    def team(payee: str, index: int) -> list[PayeeEvaluator]:
+        period = dataset.periods[index]
+        found = []
+        for member in teams.of(payee, period):
+            evaluator = done.get(member, {}).get(index)
+            if evaluator is None:
+                raise EvalError(f"'{member}', in the team of '{payee}', has no computed values in {period} (see its error)", None)
+            found.append(evaluator)
+        return found
+
+    for payee in teams.order:
+        evaluators = done[payee] = {}
+        for index, result, evaluator in run_payee(plan, dataset, payee, trace, diagnostics, several, prior, team):
+            evaluators[index] = evaluator
+            results.setdefault(payee, []).append((index, result))
+        if progress is not None and (wanted is None or payee in wanted):
             progress(1)
-    return RunResult(plan, tuple(r for results in by_period for r in results), tuple(diagnostics))
+    for payee in (roster if wanted is not None else teams.order):
+        for index, result in results.get(payee, ()):
+            by_period[index].append(result)
+    if wanted is None:  # results in roster order, as without a hierarchy
+        by_period = [sorted(results_, key=lambda r, at={p: i for i, p in enumerate(roster)}: at[r.payee]) for results_ in by_period]
+    return RunResult(plan, tuple(r for results_ in by_period for r in results_), tuple(diagnostics))
 
 
-def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnostics: list, several: bool = True, prior=None):
+def run_roster(plan: ir.Plan, dataset: Dataset, prior=None) -> list[str]:
+    """The payees a run pays, in order: the data's roster, then a prior run's payees not on it, then the
+    payees the plan declares (`payees "总监"`) not already there — those are paid even with no row anywhere."""
+    roster = list(dataset.payees)
+    on_roster = set(roster)
+    extra = list(prior.payees) if prior is not None else []
+    for payee in extra + list(plan.declared_payees):
+        if payee not in on_roster:
+            roster.append(payee)
+            on_roster.add(payee)
+    return roster
+
+
+def _nobody_paid(plan: ir.Plan) -> str:
+    first = next((schema for schema in plan.inputs if schema.kind == InputKind.RECORD), None)
+    where = (f"the roster (input '{first.name}') has no rows" if first is not None
+             else "no input row names a payee" if any(s.kind == InputKind.TABLE for s in plan.inputs) else "the plan has no input that names payees")
+    return f"the run pays nobody: {where}, and the plan declares no payees"
+
+
+def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnostics: list, several: bool = True, prior=None,
+              team=None):
     """One payee through every period of the run, in order, carrying the ledger:
     (period index, result, evaluator) triples; each period's evaluator is kept for the history reads of later ones.
 
@@ -704,7 +792,10 @@ def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnost
     When the roster (the plan's first record input) is placed by period, a payee with no row in it in a
     period is not on that period's roster (not yet hired, or gone): nothing is computed or paid there, its
     balances carry unchanged to its next period, and history reads see no value there (a streak ends,
-    `previous` gives its default, sums and counts leave the period out, `at` is an error)."""
+    `previous` gives its default, sums and counts leave the period out, `at` is an error).
+
+    `team(payee, index)`, given when the plan has a hierarchy, is the evaluators of the payee's members in
+    the period at `index` (computed before it); a member that could not be computed makes it an R001 too."""
     timeline = Timeline(dataset.periods)
     state, before = EMPTY, 0
     if prior is not None:
@@ -715,11 +806,12 @@ def run_payee(plan: ir.Plan, dataset: Dataset, payee: str, trace: bool, diagnost
         state, before = prior.state(payee), len(prior.periods)
     roster = _period_roster(plan)
     for index, period in enumerate(dataset.periods):
-        if roster is not None and dataset.record_row(roster, payee, period) is None:
+        if roster is not None and payee not in plan.declared_payees and dataset.record_row(roster, payee, period) is None:
             timeline.done.append(None)
             continue
-        evaluator = PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace, timeline, before + index)
         try:
+            members = team(payee, index) if team is not None else ()
+            evaluator = PayeeEvaluator(plan, dataset, payee_context(plan.inputs, dataset, payee, period), trace, timeline, before + index, members)
             result, state = evaluator.run_period(state)
         except EvalError as exc:
             where = f" in {period}" if several else ""

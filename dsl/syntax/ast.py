@@ -169,7 +169,7 @@ EXPR_CLASSES = (Number, Percent, Money, String, Date, Bool, PeriodLit, Name, Tot
 class Setting:
     """One line of the plan header: `currency CNY`, `period quarter`, `rounding half_up to 0.01`, ..."""
 
-    key: str  # currency | period | period_range | payee | rounding | effective
+    key: str  # currency | period | period_range | payee | payees | team | rounding | effective
     values: tuple  # strings, Decimals or dates, in source order
     span: Span = span_field()
 

@@ -244,6 +244,14 @@ class _Builder(Transformer):
         return ast.Setting("payee", (str(name),), self._span(meta))
 
     @v_args(meta=True)
+    def payees_setting(self, meta, names):
+        return ast.Setting("payees", tuple(self._string(name) for name in names), self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def team_setting(self, meta, record, field):
+        return ast.Setting("team", (str(record), str(field)), self._span(meta))
+
+    @v_args(meta=True)
     def rounding_setting(self, meta, children):
         mode = str(children[0]) if len(children) == 2 else "half_up"
         unit = children[-1]

@@ -150,6 +150,10 @@ def _setting(setting: ast.Setting) -> str:
             return "period " + ", ".join(f"{a.isoformat()} .. {b.isoformat()}" for a, b in zip(dates[::2], dates[1::2]))
         case "effective", (start, end):
             return f"effective {start.isoformat()} .. {end.isoformat()}"
+        case "team", (record, field):
+            return f"team by {record}.{field}"
+        case "payees", names:
+            return "payees " + ", ".join(quote(name) for name in names)
         case key, (value, *_):
             return f"{key} {value}"
         case key, _:
