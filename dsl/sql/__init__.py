@@ -6,9 +6,9 @@
     lower.py     IR → bindings per stage (rows, payees), errors as values in evaluation order
     query.py     the stages put together as one query, planned backward from its outputs
     load.py      a Dataset's needed columns into DuckDB relations
-    engine.py    run it; rows → the interpreter's RunResult and R001 diagnostics
+    engine.py    run it period by period; rows → the interpreter's RunResult (the ledger: dsl/run/ledger.py) and R001s
 
-docs/engines.md describes the representation and what is lowered so far. Nothing
+docs/engines.md describes the representation, what is lowered and how to choose an engine. Nothing
 here is imported by `import dsl`: sqlglot and DuckDB load when the engine runs.
 """
 from dsl.sql.errors import NotLowered

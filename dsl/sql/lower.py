@@ -20,9 +20,12 @@ Stages (DESIGN.md: row → payee):
 An aggregate whose rows read only row data and records is in round 1; one
 whose rows read a value built on a round-1 aggregate is in round 2, and so on.
 
+One lowering is one period of the run: `period` and what is computed from it
+are constants; a history read's earlier part is read from the relation `hist`
+the engine fills (`_history`), its current part computed here; `line("…")` is
+the line's value after its gate, rounding, floor and cap (`line_parts`).
 What is not lowered yet raises `NotLowered` naming the construct (the engine
-then refuses the plan): the time constructs (history reads, `line(…)`,
-`period`, date functions, effective-dated versions) and the ledger.
+then refuses the plan): clawbacks, `at` of a row's date.
 """
 from __future__ import annotations
 
@@ -40,9 +43,10 @@ from dsl.ir.walk import children
 from dsl.sql import numeric as N
 from dsl.sql.errors import NotLowered
 from dsl.sql.numeric import Num
-from dsl.sql.program import Block, X
+from dsl.sql.program import DATE as DATE_TYPE, HUGEINT, INTEGER, Block, X
 
 MASK64 = 2**64 - 1
+TEAM = "~team"  # the rows of a team aggregate: one per (manager, member) of the period (no input can have this name)
 _Q38, _R38 = divmod(10**38, 2**64)  # 10^38 = Q·2^64 + R: the bounds of an exact sum kept as (high, low) halves
 
 
@@ -64,7 +68,7 @@ def kind_of(t) -> str:
         if t == DATE:
             return "date"
         if t == PERIOD:
-            raise NotLowered("period values (the time constructs)")
+            return "period"  # a Python constant while lowering: one query computes one period
     raise NotLowered(f"values of type {t}")
 
 
@@ -108,7 +112,7 @@ def when(condition, error: Optional[X]) -> Optional[X]:
 class Site:
     """Where an evaluation error can happen, and what its message is made of (engine.message renders it)."""
 
-    kind: str  # div0 overflow no_rows no_record missing_record params_no_row missing_cell round_unit clamp no_band no_category fatal wide
+    kind: str  # div0 overflow no_rows no_record missing_record params_no_row missing_cell round_unit clamp no_band no_category fatal wide message past
     node: object  # the IR node whose text and span the message names
     detail: tuple = ()  # static parts: (input, field), (op,), (fn, table), …
 
@@ -148,10 +152,8 @@ class Lowering:
     """
 
     def __init__(self, plan: ir.Plan, facts, wide_digits: bool = False):
-        if plan.tier_versions or plan.let_versions:
-            raise NotLowered("effective-dated versions of tier tables or lets")
-        if plan.has_ledger:
-            raise NotLowered("the ledger (holds, clawbacks, draws)")
+        if plan.clawbacks:
+            raise NotLowered("clawbacks (the ledger's reversals of earlier sales)")
         self.plan = plan
         self.facts = facts
         self.wide_digits = wide_digits
@@ -163,6 +165,16 @@ class Lowering:
         self.table_columns: dict[tuple[str, str], str] = {}  # (table, field) -> base column name in the table
         self.tables_with_row: set[str] = set()  # tables whose row index some error message needs
         self.lets = {let.name: let.expr for let in plan.lets}
+        for name, versions in plan.let_versions.items():
+            # in a period no version covers, reading the definition is an error naming it (as in the interpreter)
+            self.lets[name] = self.in_force(versions) or ir.Builtin("not_in_force", (), plan.let(name).expr.type, text=name)
+        self.history: list = []  # (History node, its columns' base, what the engine feeds: previous/sum/count/streak/at, at's index)
+        self._history_index: dict[int, int] = {}
+        self.past_errors: list = []  # (message, span) of errors met in earlier periods, read by the `past` site
+        self._past_site: Optional[int] = None
+        self._lines: dict[str, dict] = {}
+        self.payouts = {p.label: p for p in plan.payouts}
+        self._teams: dict[int, ir.Aggregate] = {}
         self.columns_of = {(c.table, c.name): c.expr for c in plan.columns}
         self._payee_memo: dict[int, V] = {}
         self._row_memo: dict[tuple, V] = {}
@@ -178,7 +190,7 @@ class Lowering:
     def row_stage(self, table: str, round_: int) -> RowStage:
         key = (table, round_)
         if key not in self.row_stages:
-            if self.plan.input(table) is None:
+            if table != TEAM and self.plan.input(table) is None:
                 raise NotLowered(f"aggregates over '{table}', which is not an input")
             self.row_stages[key] = RowStage(table, round_, Block(f"row{len(self.row_stages)}", f"rsrc{len(self.row_stages)}", ["pid", "_row", N.P10]))
         return self.row_stages[key]
@@ -188,10 +200,15 @@ class Lowering:
         key = id(node)
         if key in self._round_memo:
             return self._round_memo[key]
-        if isinstance(node, ir.Aggregate):
+        if isinstance(node, ir.TeamAggregate):
+            result = self.round_of(self.team_aggregate(node))
+        elif isinstance(node, ir.Aggregate):
             result = 1 + max((self.round_of(n) for n in self._imports_of(node)), default=0)
         elif isinstance(node, ir.LetRef):
             result = self.round_of(self.lets[node.name])
+        elif isinstance(node, ir.LineRef):
+            payout = self.payouts[node.label]
+            result = max(self.round_of(e) for e in (payout.gate, payout.expr, payout.floor, payout.cap) if e is not None)
         else:
             result = max((self.round_of(c) for c in children(node)), default=0)
         self._round_memo[key] = result
@@ -283,6 +300,8 @@ class Lowering:
             if not isinstance(value, datetime.date):
                 raise NotLowered("a date value that is not a date")
             return V("date", x=X(value))
+        if kind == "period":
+            return V("period", x=X(value))
         return V("text", x=X(str(value)))
 
     def record_id(self, value) -> int:
@@ -356,6 +375,9 @@ class Lowering:
 
     def _arith(self, node: ir.Arith, block, stage) -> V:
         left, right = self.sub(node.left, stage), self.sub(node.right, stage)
+        if node.op == "/" and left.num.is_const and right.num.is_const:
+            zero = when(X(right.num.value() == 0), self.error("div0", node.right))
+            return self._constant_quotient(node, [left.num], [right.num], first(left.err, right.err, zero))
         if node.op == "/":
             result, overflow, wide = N.quotient(block, [left.num], [right.num], self.wide_digits)
             zero = N.scaled(block, right.num).eq(0)
@@ -388,9 +410,24 @@ class Lowering:
 
     def _quotient(self, node: ir.Quotient, block, stage) -> V:
         numerators, denominators, err = self._chain(node.chain, stage, block)
+        if all(v.is_const for v in list(numerators) + list(denominators)):
+            return self._constant_quotient(node, numerators, denominators, err)
         result, overflow, wide = N.quotient(block, numerators, denominators, self.wide_digits)
         overflow_err = self.error("overflow", node, "quotient", len(numerators), payload=self._payload(*numerators, *denominators))
         return V("num", result, err=first(err, when(overflow, overflow_err), when(wide, self.error("wide", node))))
+
+    def _constant_quotient(self, node, numerators, denominators, err: Optional[X]) -> V:
+        """A quotient of constants (a period's month ÷ 3), folded as the interpreter computes it."""
+        from dsl.core import numeric
+
+        tops, bottoms = [v.value() for v in numerators], [v.value() for v in denominators]
+        if any(b == 0 for b in bottoms):
+            return V("num", N.ZERO, err=err)  # the division by zero is `err`
+        try:
+            value = numeric.quotient(tops, bottoms)
+        except numeric.NumericError as exc:
+            return V("num", N.ZERO, err=first(err, X(str(self.site("message", None, f"cannot compute '{node.text}': {exc}", node.span)))))
+        return V("num", Num.const(value), err=err)
 
     def _neg(self, node: ir.Neg, block, stage) -> V:
         value = self.sub(node.operand, stage)
@@ -431,6 +468,8 @@ class Lowering:
             raise NotLowered(f"an if whose branches are {then.kind} and {otherwise.kind}")
         if then.kind == "num":
             return V("num", N.choose(block, condition, then.num, otherwise.num), err=err)
+        if then.kind == "period" and not condition.is_const:
+            raise NotLowered("a period value that differs from payee to payee")
         return V(then.kind, x=block.bind(X.case(condition, then.x, otherwise.x), "if"), err=err)
 
     # ---- aggregates
@@ -504,8 +543,10 @@ class Lowering:
     # ---- functions
     def _builtin(self, node: ir.Builtin, block, stage) -> V:
         fn = node.fn
+        if fn == "not_in_force":
+            return self.message(kind_of(node.type), f"no version of '{node.text}' is in force in {self.facts.period}", node.span)
         if fn not in ("min", "max", "clamp", "abs", "round"):
-            raise NotLowered(f"the function {fn}() (the time constructs)" if fn != "not_in_force" else "effective-dated versions")
+            return self._date_function(node, block, stage)
         args = [self.sub(a, stage) for a in node.args]
         errs = first(*(a.err for a in args))
         if any(a.kind != "num" for a in args):
@@ -564,6 +605,10 @@ class Lowering:
 
     def _tiers(self, node: ir.TierCall, block, stage) -> V:
         table: ir.TierTable = self.plan.tiers[node.tiers]
+        if node.tiers in self.plan.tier_versions:
+            table = self.in_force(self.plan.tier_versions[node.tiers])
+            if table is None:
+                return self.message(kind_of(node.type), f"no version of tier table '{node.tiers}' is in force in {self.facts.period}", node.span)
         arg = self.sub(node.arg, stage)
         if table.mode == ir.TierMode.MARGINAL:
             return self._marginal(node, table, arg, block)
@@ -635,16 +680,209 @@ class Lowering:
             return V("num", Num(*parts), err=target.err)
         return V(kind, x=block.bind(X.cases([(target.x.eq(i), v.x) for i, v in lowered]), "fv"), err=target.err)
 
+    # ---- teams
+    def team_aggregate(self, node: ir.TeamAggregate) -> ir.Aggregate:
+        """A team aggregate as an aggregate over the rows of TEAM: the member's values (payee level, each
+        computed in the member's own row of the payee stage) joined onto its row in its manager's team."""
+        key = id(node)
+        if key not in self._teams:
+            self._teams[key] = ir.Aggregate(node.fn, TEAM, node.value, node.where, node.type, span=node.span, text=node.text)
+        return self._teams[key]
+
+    def _team(self, node: ir.TeamAggregate, block, stage) -> V:
+        if stage is not None:
+            return self.row(node, stage)
+        return self._aggregate(self.team_aggregate(node), block, None)
+
+    # ---- time: the period, dated versions, date functions, history reads, lines read by lines
+    def in_force(self, versions):
+        """The version (of ((start, end), thing) pairs) in force on the first day of the run's period, or None."""
+        day = self.facts.period.start
+        if day is None:
+            raise NotLowered("dated versions in a run without dated periods")
+        for (start, end), version in versions:
+            if start <= day <= end:
+                return version
+        return None
+
+    def message(self, kind: str, message: str, span) -> V:
+        """A value whose evaluation is an error with this message wherever it is evaluated (known while lowering)."""
+        site = self.site("message", None, message, span)
+        return self._failing(kind, X(str(site)))
+
+    def _period(self, node: ir.PeriodRef, block, stage) -> V:
+        period = self.facts.period
+        if period.start is None:
+            return self.message("period", "this run has no dated period: give --period, or place an input's rows by period", node.span)
+        return V("period", x=X(period))
+
+    def _date_function(self, node: ir.Builtin, block, stage) -> V:
+        from dsl.run.interpreter import _DATE_BUILTINS  # the interpreter's table: each date function has one meaning
+
+        args = [self.sub(a, stage) for a in node.args]
+        errs = first(*(a.err for a in args))
+        kind = kind_of(node.type)
+        if all(a.x.is_const if a.kind != "num" else a.num.is_const for a in args):
+            values = [a.num.value() if a.kind == "num" else a.x.const for a in args]
+            if any(v is None for v in values):  # an argument that failed: its error is the value's
+                return self._failing(kind, errs)
+            try:
+                value = _DATE_BUILTINS[node.fn](*values)
+            except Exception as exc:  # the interpreter's (PeriodError, OverflowError, ValueError)
+                failed = self.message(kind, f"cannot compute '{node.text}': {exc}", node.span)
+                return attrs.evolve(failed, err=first(errs, failed.err))
+            return attrs.evolve(self.constant(value, node.type), err=errs)
+        fn = node.fn
+        if fn in ("year", "month", "day", "quarter") and args[0].kind == "date":
+            part = X.func(fn, args[0].x).cast(HUGEINT)
+            return V("num", Num(block.bind(part, fn), X(0), X(False)), err=errs)
+        if fn in ("add_days", "add_months") and args[0].kind == "date":
+            n = self._whole(block, args[1].num)
+            moved = args[0].x + n if fn == "add_days" else X.func("to_months", n.cast(INTEGER))
+            if fn == "add_months":
+                moved = X(node=exp.Add(this=args[0].x.sql(), expression=moved.sql())).cast(DATE_TYPE)
+            return V("date", x=block.bind(moved, fn), err=errs)
+        if fn == "days_between" and all(a.kind == "date" for a in args):
+            days = X.func("date_diff", "day", args[0].x, args[1].x).cast(HUGEINT)
+            c = block.bind(days, "days")
+            return V("num", Num(c, X(0), block.bind(c < 0, "s")), err=errs)
+        if fn == "months_between" and all(a.kind == "date" for a in args):
+            a, b = args[0].x, args[1].x
+            later, earlier = X.greatest(a, b), X.least(a, b)
+            months = ((X.func("year", later) - X.func("year", earlier)) * 12 + X.func("month", later) - X.func("month", earlier)
+                      - X.case(X.func("day", later) < X.func("day", earlier), 1, 0))
+            c = block.bind(X.case(b < a, -months, months).cast(HUGEINT), "months")
+            return V("num", Num(c, X(0), block.bind(c < 0, "s")), err=errs)
+        raise NotLowered(f"the date function {fn}() of values that differ from payee to payee")
+
+    def _whole(self, block: Block, n: Num) -> X:
+        """int(n): a number's whole part, toward zero (as Python's int of a Decimal)."""
+        if n.is_const:
+            return X(int(n.value()))
+        return block.bind(X.case(n.e >= 0, n.c * N.pow10(N.clip(n.e, 0, 38)), n.c // N.pow10(N.clip(-n.e, 0, 38))), "whole")
+
+    def _line(self, node: ir.LineRef, block, stage) -> V:
+        """A payout line's value after its gate, rounding, floor and cap: the sum of the line and its adjustments."""
+        parts = self.line_parts(self.payouts[node.label])
+        multiple = parts["multiple"]
+        rounding = self.payouts[node.label].rounding
+        places = N.unit_places(rounding.unit)
+        factor = int(rounding.unit.scaleb(-places)) if places < 0 else int(rounding.unit)
+        target = self.payee_block(parts["round"])
+        c = target.bind(multiple * factor, "line_c")
+        return V("num", Num(c, X(min(places, 0)), target.bind(c < 0, "line_s")), err=parts["err"])
+
+    def line_parts(self, payout: ir.Payout) -> dict:
+        """A payout line lowered once: its gate, the multiples of its rounding unit (value, floor, cap), the
+        final multiple after them, and its error, as dsl/run/lines.py evaluates a line."""
+        if payout.label in self._lines:
+            return self._lines[payout.label]
+        round_ = max(self.round_of(e) for e in (payout.gate, payout.expr, payout.floor, payout.cap) if e is not None)
+        block = self.payee_block(round_)
+        gate, value, floor, cap = (self.payee(e) if e is not None else None for e in (payout.gate, payout.expr, payout.floor, payout.cap))
+        parts: dict = {"round": round_}
+        multiple, fatal = self.rounded(block, value, payout.rounding, payout)
+        parts["value"] = multiple = block.bind(multiple, "lv", force=True)
+        steps = [value.err, fatal]
+        final = multiple
+        for key, limit in (("floor", floor), ("cap", cap)):
+            if limit is not None:
+                limit_multiple, limit_fatal = self.rounded(block, limit, payout.rounding, payout)
+                parts[key] = limit_multiple = block.bind(limit_multiple, "lm", force=True)
+                final = X.greatest(final, limit_multiple) if key == "floor" else X.least(final, limit_multiple)
+                steps += [limit.err, limit_fatal]
+        if gate is not None:
+            parts["gate"] = block.bind(gate.x, "g", force=True)
+            parts["err"] = first(gate.err, when(gate.x, first(*steps)))
+            final = X.case(gate.x, final, 0)
+        else:
+            parts["err"] = first(*steps)
+        parts["multiple"] = block.bind(final, "lf")
+        self._lines[payout.label] = parts
+        return parts
+
+    def rounded(self, block: Block, value: V, rounding: ir.Rounding, node) -> tuple[X, Optional[X]]:
+        """`value` rounded as round_money does it, as a multiple of the unit, and where round_money fails."""
+        multiple = N.multiple_of(block, value.num, Num.const(rounding.unit), rounding.mode)
+        places = N.unit_places(rounding.unit)
+        factor = int(rounding.unit.scaleb(-places))
+        threshold = -(-(10 ** (20 - places)) // factor)
+        fatal = when(block.bind(multiple.abs() >= threshold, "fat"),
+                     self.error("fatal", node, rounding.mode, str(rounding.unit), payload=self._payload(value.num)))
+        return multiple, fatal
+
+    def past_site(self) -> int:
+        if self._past_site is None:
+            self._past_site = self.site("past", None)
+        return self._past_site
+
+    def _history(self, node: ir.History, block, stage) -> V:
+        """A history read: this period's part computed here, the earlier periods' part fed by the engine as
+        columns `hist<i>_*` (engine.past_part computes it from the earlier periods' values)."""
+        fn = node.fn
+        kind = kind_of(node.type)
+        index = self._history_index.get(id(node))
+        if fn == ir.HistoryFn.AT:
+            when_ = self.payee(node.arg) if _payee_level(node.arg, self._level_memo) else None
+            if when_ is None or not when_.x.is_const or when_.err is not None:
+                raise NotLowered("at(…) of a date or period that is not the same for every payee")
+            from dsl.core.display import show_value
+            from dsl.run.interpreter import Timeline
+
+            periods = self.facts.timeline
+            here = self.facts.position
+            read = Timeline(periods).index_of(when_.x.const)
+            shown = show_value(when_.x.const, "")
+            if read is None:
+                return self.message(kind, f"at(…, {shown}): {shown} is not in this run's periods ({periods[0]}..{periods[-1]})", node.arg.span)
+            if read > here:
+                return self.message(kind, f"at(…, {shown}) reads {periods[read]}, which comes after the period being computed ({self.facts.period})", node.arg.span)
+            if read == here:
+                return self.payee(node.expr)
+            feed = ("at", read)
+        else:
+            feed = (fn.value, None)
+        if index is None:
+            index = self._history_index[id(node)] = len(self.history)
+            self.history.append((node, f"hist{index}", feed))
+        base = f"hist{index}"
+        block.columns.add(base + "_r")
+        past_err = X.col(base + "_r")
+        if fn in (ir.HistoryFn.AT, ir.HistoryFn.PREVIOUS):
+            past = self._source(kind, base, block)
+            if fn == ir.HistoryFn.AT:
+                return attrs.evolve(past, err=past_err)
+            block.columns.add(base + "_u")
+            use = X.col(base + "_u")
+            default = self.payee(node.arg)
+            err = X.case(use, past_err, default.err if default.err is not None else X(None))
+            return self.choose(block, use, past, default, err)
+        current = self.payee(node.expr)
+        block.columns.add(base + "_k")
+        if fn in (ir.HistoryFn.SUM_LAST, ir.HistoryFn.YTD):
+            past = Num(X.col(base + "_k"), X.col(base + "_e"), X.col(base + "_s"))
+            block.columns.update({base + "_e", base + "_s"})
+            summed, overflow = N.add(block, past, current.num)
+            over = when(overflow, self.error("overflow", node, "add", payload=self._payload(past, current.num)))
+            return V("num", N.bind(block, summed), err=first(past_err, current.err, over))
+        count = X.col(base + "_k")
+        if fn == ir.HistoryFn.COUNT_LAST:
+            c = block.bind(count + X.case(current.x, 1, 0), "cnt")
+            return V("num", Num(c, X(0), X(False)), err=first(past_err, current.err))
+        # streak: this period first; the earlier periods only when it holds
+        c = block.bind(X.case(current.x, count + 1, 0), "streak")
+        return V("num", Num(c, X(0), X(False)), err=first(current.err, when(current.x, past_err)))
+
     # ---- lines, flags, the whole plan
-    def outputs(self) -> "Outputs":
-        """Lower every line, limit and flag; the columns the engine reads per payee."""
+    def outputs(self, extra: Sequence = ()) -> "Outputs":
+        """Lower every line, limit and flag, and the `extra` expressions (what the ledger and later periods'
+        history reads evaluate, each with its own error); the columns the engine reads per payee."""
         plan = self.plan
         final_round = 0
         lowered = []
         for payout in plan.payouts:
-            parts = [self.payee(e) if e is not None else None for e in (payout.gate, payout.expr, payout.floor, payout.cap)]
-            lowered.append((payout, parts))
-            final_round = max([final_round] + [self.round_of(e) for e in (payout.gate, payout.expr, payout.floor, payout.cap) if e is not None])
+            lowered.append((payout, self.line_parts(payout)))
+            final_round = max(final_round, self.round_of(payout.expr), *(self.round_of(e) for e in (payout.gate, payout.floor, payout.cap) if e is not None))
         totals = []
         for kind, expr in (("total_floor", plan.total_floor), ("total_cap", plan.total_cap)):
             if expr is not None:
@@ -654,49 +892,41 @@ class Lowering:
         for flag in plan.flags:
             flags.append((flag, self.payee(flag.expr)))
             final_round = max(final_round, self.round_of(flag.expr))
+        others = []
+        for node in extra:
+            others.append((node, self.payee(node)))
+            final_round = max(final_round, self.round_of(node))
         block = self.payee_block(final_round)
         for r in range(final_round + 1):
             self.payee_block(r)
         out = Outputs(final_round)
         errors = []
-
-        def rounded(value: V, rounding: ir.Rounding, node) -> tuple[X, Optional[X]]:
-            multiple = N.multiple_of(block, value.num, Num.const(rounding.unit), rounding.mode)
-            places = N.unit_places(rounding.unit)
-            factor = int(rounding.unit.scaleb(-places))
-            threshold = -(-(10 ** (20 - places)) // factor)
-            fatal = when(block.bind(multiple.abs() >= threshold, "fat"),
-                         self.error("fatal", node, rounding.mode, str(rounding.unit), payload=self._payload(value.num)))
-            return multiple, fatal
-
-        for payout, (gate, value, floor, cap) in lowered:
+        for payout, parts in lowered:
             line = {"label": payout.label}
-            multiple, fatal = rounded(value, payout.rounding, payout)
-            line["value"] = block.bind(multiple, "lv", force=True).column
-            steps = [value.err, fatal]
-            for kind, limit in (("floor", floor), ("cap", cap)):
-                if limit is not None:
-                    limit_multiple, limit_fatal = rounded(limit, payout.rounding, payout)
-                    line[kind] = block.bind(limit_multiple, "lm", force=True).column
-                    steps += [limit.err, limit_fatal]
-            if gate is not None:
-                line["gate"] = block.bind(gate.x, "g", force=True).column
-                errors.append(first(gate.err, when(gate.x, first(*steps))))
-            else:
-                errors.append(first(*steps))
+            for key in ("gate", "value", "floor", "cap"):
+                if key in parts:
+                    line[key] = block.bind(parts[key], "o" + key[0], force=True).column
+            errors.append(parts["err"])
             out.lines.append(line)
         for kind, expr, value in totals:
-            multiple, fatal = rounded(value, plan.rounding, expr)
+            multiple, fatal = self.rounded(block, value, plan.rounding, expr)
             out.totals.append((kind, block.bind(multiple, "tm", force=True).column))
             errors.append(first(value.err, fatal))
         for flag, value in flags:
-            parts = (value.num.c, value.num.e, value.num.s) if value.kind == "num" else (value.x,)
-            columns = [block.bind(p, "fl", force=True).column for p in parts]
-            out.flags.append((flag.label, value.kind, columns))
+            out.flags.append((flag.label, value.kind, self._value_columns(block, value, "fl")))
             errors.append(value.err)
+        for node, value in others:
+            err = block.bind(value.err, "xerr", force=True).column if value.err is not None else None
+            out.extra.append((node, value.kind, self._value_columns(block, value, "xv"), err))
         err = first(*errors)
         out.error = block.bind(err, "err", force=True).column if err is not None else None
         return out
+
+    def _value_columns(self, block: Block, value: V, hint: str) -> list:
+        if value.kind == "period":
+            raise NotLowered("a period value as a flag or a ledger value")
+        parts = (value.num.c, value.num.e, value.num.s) if value.kind == "num" else (value.x,)
+        return [block.bind(p, hint, force=True).column for p in parts]
 
 
 @attrs.define
@@ -707,6 +937,7 @@ class Outputs:
     lines: list = attrs.field(factory=list)  # {"label", "value", "floor"?, "cap"?, "gate"?} column names
     totals: list = attrs.field(factory=list)  # (kind, column)
     flags: list = attrs.field(factory=list)  # (label, kind, [columns or constant X])
+    extra: list = attrs.field(factory=list)  # (IR node, kind, [columns], error column or None)
     error: Optional[str] = None
 
     def columns(self) -> list[str]:
@@ -716,16 +947,14 @@ class Outputs:
         names += [c for _, c in self.totals]
         for _, _, columns in self.flags:
             names += columns
+        for _, _, columns, err in self.extra:
+            names += columns + ([err] if err is not None else [])
         if self.error is not None:
             names.append(self.error)
         return list(dict.fromkeys(names))
 
 
-_CONSTRUCT_NAMES = {
-    ir.History: "history reads (previous, sum_last, count_last, streak, ytd, at)",
-    ir.LineRef: "line(…), a payout line read by another expression",
-    ir.PeriodRef: "period, the period being computed",
-}
+_CONSTRUCT_NAMES: dict = {}  # IR classes not lowered yet → how NotLowered names them
 
 _HANDLERS: dict[type, Callable] = {
     ir.Const: Lowering._const,
@@ -744,6 +973,10 @@ _HANDLERS: dict[type, Callable] = {
     ir.Builtin: Lowering._builtin,
     ir.TierCall: Lowering._tiers,
     ir.FieldOf: Lowering._field,
+    ir.PeriodRef: Lowering._period,
+    ir.LineRef: Lowering._line,
+    ir.History: Lowering._history,
+    ir.TeamAggregate: Lowering._team,
 }
 
 
@@ -755,25 +988,13 @@ def not_lowered(plan: ir.Plan) -> list[str]:
     []
     """
     found: list[str] = []
-    if plan.tier_versions or plan.let_versions:
-        found.append("effective-dated versions of tier tables or lets")
-    if plan.has_ledger:
-        found.append("the ledger (holds, clawbacks, draws)")
+    if plan.clawbacks:
+        found.append("clawbacks (the ledger's reversals of earlier sales)")
     from dsl.ir.walk import plan_exprs, walk
 
-    functions: list[str] = []
     for root in plan_exprs(plan):
         for node in walk(root):
-            name = None
-            if type(node) in _CONSTRUCT_NAMES:
-                name = _CONSTRUCT_NAMES[type(node)]
-            elif isinstance(node, ir.Const) and node.type == PERIOD:
-                name = "period values (the time constructs)"
-            elif isinstance(node, ir.Builtin) and node.fn not in ("min", "max", "clamp", "abs", "round", "not_in_force"):
-                if node.fn + "()" not in functions:
-                    functions.append(node.fn + "()")
+            name = _CONSTRUCT_NAMES.get(type(node))
             if name is not None and name not in found:
                 found.append(name)
-    if functions:
-        found.append("the date functions " + ", ".join(functions))
     return found

@@ -277,7 +277,10 @@ def quotient(block: Block, numerators: Sequence[Num], denominators: Sequence[Num
     floor_exponent = block.bind(X.greatest(-SCALE, ideal), "fe")
     nonzero_exact = block.bind(exact & magnitude.ne(0), "nze")
     text = X.case(nonzero_exact, magnitude.cast(exp.DataType.build("VARCHAR")))
-    zeros = block.bind(X.case(nonzero_exact, X.func("LENGTH", text) - X.func("LENGTH", X.func("RTRIM", text, "0"))), "tz")
+    if nonzero_exact.is_const and not nonzero_exact.const:  # a constant zero factor: the quotient is 0, no digits to count
+        zeros = X(0)
+    else:
+        zeros = block.bind(X.case(nonzero_exact, X.func("LENGTH", text) - X.func("LENGTH", X.func("RTRIM", text, "0"))), "tz")
     # Python: inexact → exponent −18; zero → max(−18, ideal); else min(max(−18, ideal), trailing zeros − 18)
     e = block.bind(X.cases([(~exact, X(-SCALE)), (magnitude.eq(0), floor_exponent)], X.least(floor_exponent, zeros - SCALE)), "e")
     coefficient = block.bind(X.case(nonzero_exact, magnitude // pow10(clip(e + SCALE, 0, 38)), magnitude), "cm")

@@ -246,8 +246,10 @@ class X:
         return X(node=exp.cast(self.sql(), to))
 
     def double(self) -> "X":
+        """The value as a DOUBLE, for magnitude estimates only (whether a HUGEINT product fits), never for a
+        value: a constant is written as its exact decimal text and cast in SQL, with no Python float."""
         if self.is_const:
-            return X(float(self.const))
+            return X(node=exp.cast(exp.Literal.number(str(self.const)), DOUBLE))
         return X(node=exp.cast(self.sql(), DOUBLE))
 
     def huge(self) -> "X":

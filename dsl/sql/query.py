@@ -17,7 +17,7 @@ import attrs
 from sqlglot import exp
 
 from dsl.sql import numeric as N
-from dsl.sql.lower import Lowering, Outputs
+from dsl.sql.lower import TEAM, Lowering, Outputs
 
 
 POWERS = "p10"  # the one-row relation holding the P10 column (numeric.power_list), made by the engine
@@ -34,6 +34,13 @@ class Query:
     payee_columns: set  # columns of the `payees` relation (records) the query reads
     table_columns: dict  # input name -> the columns of its relation the query reads
     tables: dict  # input name -> the relation's name
+    history_columns: set = attrs.field(factory=set)  # columns of the `hist` relation (history reads' earlier part) it reads
+    teams: bool = False  # whether it reads the relation `team`
+    text: str = ""  # the SQL, once rendered (a query reused over periods is rendered once)
+
+
+TEAMS = "team"  # the relation of the period's teams, made by the engine: (pid: the manager, mid: the member, _row: its place)
+HISTORY = "hist"  # the relation of history reads' earlier part, made by the engine (columns hist<i>_…)
 
 
 def table_name(lowering: Lowering, input_name: str) -> str:
@@ -60,6 +67,8 @@ def assemble(lowering: Lowering, outputs: Outputs) -> Query:
     needed = set(outputs.columns())
     per_round_ctes: list[list] = [[] for _ in range(final + 1)]
     payee_reads: set = set()
+    history_reads: set = set()
+    uses_teams = False
     table_columns: dict[str, set] = {}
     tables: dict[str, str] = {}
     for r in range(final, -1, -1):
@@ -71,8 +80,15 @@ def assemble(lowering: Lowering, outputs: Outputs) -> Query:
         carried = sorted(n for n in reads - own_aggregates if n != N.P10)
         pieces: list = []
         if r == 0:
-            payee_reads |= set(carried)
-            source = exp.select(*[exp.column(c) for c in carried], exp.column(N.P10)).from_(exp.to_table("payees"), copy=False).join(exp.to_table(POWERS), join_type="CROSS", copy=False)
+            history = {c for c in carried if c.startswith(HISTORY)}
+            history_reads |= history
+            payee_reads |= set(carried) - history
+            source = exp.select(*[exp.column(c, table="h" if c in history else "payees") for c in carried], exp.column(N.P10))
+            source = source.from_(exp.to_table("payees"), copy=False)
+            if history:
+                source = source.join(exp.alias_(exp.to_table(HISTORY), "h"), on=exp.EQ(
+                    this=exp.column("pid", table="h"), expression=exp.column("pid", table="payees")), join_type="LEFT", copy=False)
+            source = source.join(exp.to_table(POWERS), join_type="CROSS", copy=False)
             pieces.append((f"psrc0", source))
             needed = set()
         else:
@@ -83,10 +99,14 @@ def assemble(lowering: Lowering, outputs: Outputs) -> Query:
                 names = [(n, e) for n, e in stage.aggregates if n in own_aggregates]
                 if not names:
                     continue
-                grouped = lowering.facts.payee_field(stage.table) is not None or bool(stage.imports & _read_by(stage, names))
+                team = stage.table == TEAM
+                grouped = team or lowering.facts.payee_field(stage.table) is not None or bool(stage.imports & _read_by(stage, names))
                 stage_ctes, imports, columns, row_reads = _row_stage(lowering, stage, names, grouped, previous)
-                tables[stage.table] = table_name(lowering, stage.table)
-                table_columns.setdefault(stage.table, set()).update(columns)
+                if team:
+                    uses_teams = True
+                else:
+                    tables[stage.table] = table_name(lowering, stage.table)
+                    table_columns.setdefault(stage.table, set()).update(columns)
                 needed_before |= imports
                 pieces.extend(stage_ctes)
                 alias = f"a{index}"
@@ -105,7 +125,7 @@ def assemble(lowering: Lowering, outputs: Outputs) -> Query:
     select = exp.select(*[exp.column(c) for c in dict.fromkeys(outputs.columns())]).from_(exp.to_table(f"pay{final}"), copy=False).order_by(exp.column("pid"), copy=False)
     for name, cte in ctes:
         select = select.with_(name, as_=cte, copy=False)
-    return Query(select, payee_reads, table_columns, tables)
+    return Query(select, payee_reads, table_columns, tables, history_reads, teams=uses_teams)
 
 
 def _read_by(stage, names) -> set:
@@ -123,6 +143,16 @@ def _row_stage(lowering: Lowering, stage, names, grouped: bool, previous: str):
     reads = block.reads(direct)
     imports = {n for n in reads if n in stage.imports}
     columns = {n for n in reads if n not in stage.imports and n != N.P10 and (n != "pid" or not imports)}
+    if stage.table == TEAM:  # a member's values, joined onto its row in its manager's team
+        source = exp.select(exp.column("pid", table="t"), exp.column("_row", table="t"), *[exp.column(c, table="p") for c in sorted(imports)],
+                            exp.column(N.P10, table=POWERS))
+        source = source.from_(exp.alias_(exp.to_table(TEAMS), "t")).join(exp.alias_(exp.to_table(previous), "p"), on=exp.EQ(
+            this=exp.column("mid", table="t"), expression=exp.column("pid", table="p")), copy=False)
+        source = source.join(exp.to_table(POWERS), join_type="CROSS", copy=False)
+        layers = block.ctes(direct)
+        aggregate = exp.select(exp.column("pid"), *[exp.alias_(e, n, copy=False) for n, e in names], copy=False).from_(exp.to_table(block.name), copy=False)
+        aggregate = aggregate.group_by(exp.column("pid"), copy=False)
+        return [(block.source, source)] + layers + [(f"{block.name}_agg", aggregate)], imports, {"pid", "_row"}, reads
     table = table_name(lowering, stage.table)
     if imports:
         own = [exp.column(c, table="t") for c in sorted(columns - {"pid"})]

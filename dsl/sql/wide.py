@@ -102,7 +102,7 @@ def select(condition: X, a: Sequence[X], b: Sequence[X], block: Block) -> list[X
 def to_double(number: Sequence[X]) -> X:
     total = X(0.0)
     for i, limb in enumerate(number):
-        total = total + limb.double() * X(float(BASE**i))
+        total = total + limb.double() * X(BASE**i).double()  # a magnitude estimate (see X.double)
     return total
 
 
