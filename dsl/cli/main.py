@@ -1,7 +1,7 @@
 """The `plan` command line.
 
     plan check FILE|DIR...                 static checks
-    plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx (--engine duckdb|interpreter)
+    plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx (--engine auto|duckdb|interpreter)
     plan explain FILE --payee ID           one payee's lines, traced to the data
     plan test PATH...                      run the tests written inside plans
     plan lint / plan fmt                   (lint.py)
@@ -99,8 +99,9 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
 @click.option("--period", "period", help="Run one period: 2026-07, 2026-Q3, 2026 (default: the periods the data cover).")
 @click.option("--periods", "periods", help="Run a sequence of periods in order, carrying the ledger: 2026-01..2026-12.")
 @click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote (its balances and lines).")
-@click.option("--engine", type=click.Choice(["interpreter", "duckdb"]), default="interpreter", show_default=True,
-              help="Compute with the reference interpreter or with the plan lowered to SQL on embedded DuckDB (the same results).")
+@click.option("--engine", type=click.Choice(["auto", "interpreter", "duckdb"]), default="auto", show_default=True,
+              help="Compute with the reference interpreter or with the plan lowered to SQL on embedded DuckDB (the same results); "
+                   "auto runs DuckDB on large data when the plan lowers.")
 def run(plan_file, data, fmt, out, period, periods, prior, engine):
     """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
