@@ -91,7 +91,7 @@ class X:
     >>> (X(2) * X(3) + X(1)).const
     7
     >>> (X.col("c") * X(10) + X(1)).sql().sql("duckdb")
-    'c * 10 + 1'
+    '(c * 10) + 1'
     >>> X.case(X(True), X.col("a"), X.col("b")).sql().sql("duckdb")
     'a'
     """
