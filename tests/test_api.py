@@ -44,7 +44,7 @@ def test_evaluate_reads_a_data_path_and_reports_an_unknown_payee():
 def test_evaluate_accepts_only_what_exists_today():
     plan = dsl.load(S1).plan
     with pytest.raises(ValueError, match="unknown engine"):
-        dsl.evaluate(plan, S1.parent / "data", engine="duckdb")
+        dsl.evaluate(plan, S1.parent / "data", engine="spreadsheet")
     wrong = dsl.evaluate(plan, S1.parent / "data", periods="2024-07")  # S1 is paid by quarter, not by month
     assert wrong.payees == () and [d.code for d in wrong.diagnostics] == ["R003"]
     quarter = dsl.evaluate(plan, S1.parent / "data", periods=["2024-Q1"], payees=["甲"])

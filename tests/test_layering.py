@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dsl"
 
-STAGES = ("core", "syntax", "check", "ir", "data", "run", "explain", "render", "lint")
+STAGES = ("core", "syntax", "check", "ir", "data", "run", "explain", "render", "lint", "sql")
 
 # package → the packages it may import (besides itself)
 ALLOWED: dict[str, frozenset[str]] = {
@@ -34,6 +34,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "explain": frozenset({"core", "ir", "run"}),
     "render": frozenset({"core", "ir", "run"}),
     "lint": frozenset({"core", "syntax", "check", "ir", "data", "run"}),
+    "sql": frozenset({"core", "ir", "data", "run"}),  # of run, only dsl.run.results (checked below)
     "api": frozenset(STAGES),
     "cli": frozenset({"api", "core"}),
     # highlighting reads the grammar's terminals from the parser (syntax) so its keywords cannot drift
@@ -188,6 +189,36 @@ def test_no_import_cycle_between_modules():
 def test_packages_import_only_allowed_edges():
     wrong = wrong_edges(module_graph())
     assert wrong == [], "imports against the layering:\n" + "\n".join(wrong)
+
+
+# The modules of run the columnar backend may import, each for one rule it must not implement twice.
+SQL_READS_OF_RUN = {
+    "dsl.run.results": "it builds the interpreter's RunResult",
+    "dsl.run.ledger": "the ledger's steps, fed values computed in SQL, period by period",
+    "dsl.run.errors": "an error value read by the ledger or a later period is the EvalError the interpreter raises",
+    "dsl.run.prior": "a prior run's balances and lines, as the interpreter opens a run with them",
+    "dsl.run.teams": "the hierarchy: each period's members of each manager, members first, and its D008 errors",
+    "dsl.run.interpreter": "the payee set (run_roster), the period roster, the date functions' table and Timeline.index_of, never PayeeEvaluator",
+}
+
+
+def test_the_sql_backend_reads_only_the_results_of_run():
+    """The columnar backend builds the interpreter's RunResult and reuses its rules, and computes nothing with the interpreter."""
+    graph = module_graph()
+    wrong = sorted(f"{module} imports {target}" for module, targets in graph.items() if package_of(module) == "sql"
+                   for target in targets if package_of(target) == "run" and target not in SQL_READS_OF_RUN)
+    assert wrong == [], "the sql package may import only these modules of run:\n" + "\n".join(wrong)
+
+
+def test_the_sql_backend_never_evaluates_with_the_interpreter():
+    """Of the interpreter, the sql package imports only rules, never the evaluator."""
+    used = set()
+    for path in sorted((PACKAGE / "sql").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "dsl.run.interpreter":
+                used.update(alias.name for alias in node.names)
+    assert used and used <= {"run_roster", "_nobody_paid", "_period_roster", "_DATE_BUILTINS", "Timeline"}, sorted(used)
 
 
 def test_benchmarks_call_only_the_public_api():

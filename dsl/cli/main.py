@@ -1,7 +1,7 @@
 """The `plan` command line.
 
     plan check FILE|DIR...                 static checks
-    plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx
+    plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx (--engine auto|duckdb|interpreter)
     plan explain FILE --payee ID           one payee's lines, traced to the data
     plan test PATH...                      run the tests written inside plans
     plan lint / plan fmt                   (lint.py)
@@ -61,7 +61,8 @@ def check(paths):
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None):
+def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None,
+                  engine: str = "interpreter"):
     compilation = load_or_report(path)
     plan = compilation.plan
     if plan is None:
@@ -71,12 +72,15 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
     if dataset is None or has_errors(read):
         emit(read, sources)
         sys.exit(EXIT_FINDINGS)
-    if sys.stderr.isatty() and payees is None:
-        # Only on a terminal: CI logs and redirected output stay clean.
-        with click.progressbar(length=len(dataset.payees), label="computing payees", file=sys.stderr, show_pos=True) as bar:
-            result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, progress=bar.update, prior=prior)
-    else:
-        result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, prior=prior)
+    try:
+        if sys.stderr.isatty() and payees is None:
+            # Only on a terminal: CI logs and redirected output stay clean.
+            with click.progressbar(length=len(dataset.payees), label="computing payees", file=sys.stderr, show_pos=True) as bar:
+                result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, progress=bar.update, prior=prior, engine=engine)
+        else:
+            result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, prior=prior, engine=engine)
+    except dsl.api.NotLowered as exc:
+        raise UsageError(str(exc)) from None
     run_diags = list(read) + list(result.diagnostics)
     usage = [d for d in run_diags if d.code == "R002"]
     emit([d for d in run_diags if d.code != "R002"], sources)
@@ -95,11 +99,14 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
 @click.option("--period", "period", help="Run one period: 2026-07, 2026-Q3, 2026 (default: the periods the data cover).")
 @click.option("--periods", "periods", help="Run a sequence of periods in order, carrying the ledger: 2026-01..2026-12.")
 @click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote (its balances and lines).")
-def run(plan_file, data, fmt, out, period, periods, prior):
+@click.option("--engine", type=click.Choice(["auto", "interpreter", "duckdb"]), default="auto", show_default=True,
+              help="Compute with the reference interpreter or with the plan lowered to SQL on embedded DuckDB (the same results); "
+                   "auto runs DuckDB on large data when the plan lowers.")
+def run(plan_file, data, fmt, out, period, periods, prior, engine):
     """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
-    plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior)
+    plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine)
     if out:
         dsl.write_results(plan, result, out, fmt)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
