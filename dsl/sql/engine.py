@@ -102,7 +102,7 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
         raise NotLowered(f"a run over several periods ({len(dataset.periods)})")
     import duckdb
 
-    from dsl.sql.load import load_payees, load_table, smallest_exponent
+    from dsl.sql.load import load_inputs
     from dsl.sql.query import assemble, powers_table
 
     period = dataset.periods[0]
@@ -118,7 +118,7 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
     if placed is not None:
         roster = [p for p in roster if dataset.record_row(placed, p, period) is not None]
     unique = list(dict.fromkeys(roster))
-    facts = Facts(plan, dataset, period, unique)
+    facts = Facts(plan, dataset, period, unique) if isinstance(dataset, Dataset) else dataset.facts(plan, period, unique)
     rows, lowering, outputs = None, None, None
     with tempfile.TemporaryDirectory(prefix="plan-duckdb-") as directory:
         for wide_digits in (False, True):
@@ -128,11 +128,7 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
             con = _connect(duckdb)
             try:
                 con.execute(powers_table().sql("duckdb", copy=False))
-                load_payees(con, Path(directory), lowering, dataset, period, unique, query.payee_columns)
-                for name, relation in query.tables.items():
-                    load_table(con, Path(directory), lowering, dataset, period, unique, name, relation, query.table_columns[name])
-                if smallest_exponent(con, {"payees": query.payee_columns, **{r: query.table_columns[n] for n, r in query.tables.items()}}) < -numeric.SCALE:
-                    raise NotLowered("data values written with more than 18 decimal places (万 or 亿 after 19 or more digits)")
+                load_inputs(con, Path(directory), lowering, dataset, period, unique, query)
                 rows = con.execute(query.select.sql("duckdb", copy=False)).fetchall()
             finally:
                 con.close()
