@@ -151,10 +151,15 @@ def load(plan: str | os.PathLike, name: Optional[str] = None) -> Compilation:
 # ---- data and evaluation -------------------------------------------------------
 
 
-def read_data(plan: ir.Plan, data: str | os.PathLike):
+def read_data(plan: ir.Plan, data: str | os.PathLike, *, engine: str = "interpreter", payees: Optional[Sequence[str]] = None):
     """Bind data to a plan's inputs: a folder of CSV files, an .xlsx workbook or a .json file.
 
     Returns `(dataset, diagnostics)`; the dataset is None when the data cannot be used.
+    With `engine="duckdb"` a CSV folder is read by DuckDB itself, its cells typed in
+    SQL, and the dataset is a `Columnar` the engine reads without Python values; with
+    `payees` (what `explain` computes) only those payees' rows are read into the
+    dataset, filtered by DuckDB. Either way the values and the diagnostics are the
+    loader's (dsl/sql/read.py; data it does not read take the loader as usual).
 
     >>> from pathlib import Path
     >>> plan = load(Path("plans/s1_big_account/plan.plan")).plan
@@ -164,6 +169,14 @@ def read_data(plan: ir.Plan, data: str | os.PathLike):
     """
     from dsl.data.readers import load_data
 
+    if engine == "duckdb" or payees is not None:
+        try:
+            from dsl.sql.read import read_data as read_columnar
+        except ImportError:  # the optional `sql` extra (DuckDB, sqlglot) is not installed: the loader reads it all
+            read_columnar = None
+        found = read_columnar(plan, data, payees=payees, columnar=engine == "duckdb") if read_columnar else None
+        if found is not None:
+            return found, []
     return load_data(data, plan.inputs, plan.currency)
 
 
@@ -216,12 +229,16 @@ def evaluate(
     from dsl.run.results import RunResult
 
     read: tuple[Diagnostic, ...] = ()
-    if not isinstance(data, Dataset):
-        dataset, diagnostics = read_data(plan, data)
+    columnar = not isinstance(data, Dataset) and hasattr(data, "to_dataset")  # read by DuckDB (dsl/sql/read.py)
+    if not isinstance(data, Dataset) and not columnar:
+        dataset, diagnostics = read_data(plan, data, engine=engine, payees=payees)
         read = tuple(diagnostics)
         if dataset is None or has_errors(diagnostics):
             return RunResult(plan, (), read)
         data = dataset
+        columnar = hasattr(data, "to_dataset")
+    if columnar and (engine != "duckdb" or trace or prior is not None or plan.stages or periods is not None):
+        data, columnar = data.to_dataset(), False  # the interpreter and the timeline read Python values
     if periods is not None and not all(isinstance(p, Period) for p in ([periods] if isinstance(periods, str) else periods)):
         try:
             texts = [periods] if isinstance(periods, str) else [p if isinstance(p, str) else str(p) for p in periods]
@@ -237,7 +254,13 @@ def evaluate(
             prior, problems = read_prior(prior)
             if prior is None:
                 return RunResult(plan, (), read + tuple(problems))
-    if periods is not None or data.periods == (WHOLE_RUN,):
+    if columnar:  # no input of it is placed in periods (dsl/sql/read.py declines those): the plan's one period
+        chosen, problems = run_periods(plan, Dataset({}, []), None)
+        read += tuple(problems)
+        if has_errors(problems):
+            return RunResult(plan, (), read)
+        data = data.placed(chosen)
+    elif periods is not None or data.periods == (WHOLE_RUN,):
         chosen, problems = run_periods(plan, data, periods)
         if not has_errors(problems):
             data, placed = place_rows(plan, data, chosen)

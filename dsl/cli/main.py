@@ -68,7 +68,7 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
     if plan is None:
         sys.exit(EXIT_FINDINGS)
     sources = {compilation.source.name: compilation.source}
-    dataset, read = dsl.read_data(plan, default_data(path, data))
+    dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees)
     if dataset is None or has_errors(read):
         emit(read, sources)
         sys.exit(EXIT_FINDINGS)

@@ -231,7 +231,7 @@ def _grid(file: str, records: list[tuple[int, dict[int, object]]], label: Callab
 
 # ---------------------------------------------------------------- files
 
-def _file_bytes(path: Path, file: str, folder: Path | None = None) -> bytes | None:
+def _file_bytes(path: Path, file: str, folder: Path | None = None, check_only: bool = False) -> bytes | None:
     """The bytes of one data file, or None if there is no such file.
 
     Only a regular file is read: a directory, device, FIFO or socket is refused by
@@ -259,6 +259,8 @@ def _file_bytes(path: Path, file: str, folder: Path | None = None) -> bytes | No
                     else "a device" if stat.S_ISCHR(kind) or stat.S_ISBLK(kind) else "a socket" if stat.S_ISSOCK(kind)
                     else "not a regular file")
             raise _Unreadable(f"{file} is {what}, not a data file")
+        if check_only:  # a file DuckDB reads itself (Parquet, a database): its kind and place are what is checked
+            return b""
         with os.fdopen(handle, "rb", closefd=False) as stream:
             return stream.read()
     except OSError as exc:
@@ -423,6 +425,91 @@ def _read_csv(path: Path, file: str, folder: Path) -> _Raw | None:
     raw = _grid(file, records, str)
     raw.problems += problems
     return raw
+
+
+# ---------------------------------------------------------------- columnar files: Parquet, a DuckDB database
+
+# Binary floats: never read as money, a percent or any number (DESIGN.md's numeric policy).
+_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL", "FLOAT4", "FLOAT8")
+
+
+def _columnar_raw(con, relation: str, file: str, schema: InputSchema) -> _Raw:
+    """An input held in typed columns (a Parquet file, a database table), read by DuckDB into Python values:
+    DECIMAL → Decimal, integers → int, VARCHAR → text for the cell grammar, DATE → date, BOOLEAN → bool.
+
+    Rows are numbered from 1 in the file's order and columns by position; a number column stored as a binary
+    float is refused as a whole, naming the file and the column.
+    """
+    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    names, types = [row[0] for row in described], [str(row[1]).upper() for row in described]
+    numeric = {f.name for f in schema.fields if isinstance(f.type, MoneyType) or f.type in (NUMBER, PERCENT, INT)}
+    refused = [(i, name, kind) for i, (name, kind) in enumerate(zip(names, types), 1) if name.strip() in numeric and kind in _FLOAT_TYPES]
+    if refused:
+        i, name, kind = refused[0]
+        listed = ", ".join(f"'{_clip(n)}' ({k})" for _, n, k in refused)
+        raise _Unreadable(f"{file} column {i} {listed} holds binary floating-point numbers, which are not exact: store money, "
+                          "percents and numbers as DECIMAL (e.g. DECIMAL(18, 2)), as integers or as text", _at(file, 1, i))
+    raw = _Raw(file, file, {}, 1)
+    for i, name in enumerate(names, 1):
+        key = name.strip()
+        if key in raw.header:
+            raw.repeated.setdefault(key, [raw.header[key][0]]).append(name)
+        elif key:
+            raw.header[key] = (name, i)
+    wanted = [(key, index) for key, (_, index) in raw.header.items()]
+    for number, row in enumerate(con.execute(f"SELECT * FROM {relation}").fetchall(), 1):
+        raw.rows.append((number, {key: (row[index - 1], index) for key, index in wanted}))
+    return raw
+
+
+def _duckdb(file: str):
+    """DuckDB, which reads Parquet files and databases (the optional `sql` extra)."""
+    try:
+        import duckdb
+    except ImportError:
+        raise _Unreadable(f"{file} is read with DuckDB, which is not installed: install the `sql` extra (pip install 'plan-dsl[sql]')") from None
+    return duckdb
+
+
+def _read_parquet(path: Path, file: str, folder: Path, schema: InputSchema) -> _Raw | None:
+    if _file_bytes(path, file, folder, check_only=True) is None:
+        return None
+    duckdb = _duckdb(file)
+
+    con = duckdb.connect()
+    try:
+        return _columnar_raw(con, f"read_parquet({_sql_text(str(path))})", file, schema)
+    except duckdb.Error as exc:
+        raise _Unreadable(f"{file} is not a readable Parquet file ({_clip(str(exc).splitlines()[0], 120)})") from None
+    finally:
+        con.close()
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _duckdb_tables(path: Path, shown: str) -> list[str]:
+    duckdb = _duckdb(shown)
+
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise _Unreadable(f"{shown} is not a readable DuckDB database ({_clip(str(exc).splitlines()[0], 120)})") from None
+    try:
+        return [row[0] for row in con.execute("SELECT table_name FROM information_schema.tables ORDER BY table_name").fetchall()]
+    finally:
+        con.close()
+
+
+def _read_duckdb_table(path: Path, shown: str, schema: InputSchema) -> _Raw:
+    duckdb = _duckdb(shown)
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return _columnar_raw(con, '"' + schema.name.replace('"', '""') + '"', f"{shown}#{schema.name}", schema)
+    finally:
+        con.close()
 
 
 def _width_problem(file: str, row: int, cells: list[str], header: list[str]) -> Diagnostic:
@@ -636,7 +723,8 @@ class _Source:
 
 
 def load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dataset | None, list[Diagnostic]]:
-    """Read every input of a plan from a CSV folder, an .xlsx workbook or a .json file."""
+    """Read every input of a plan from a CSV folder (NAME.csv, or NAME.parquet), an .xlsx workbook, a .json file
+    or a DuckDB database (a table per input)."""
     with paused_gc():
         return _load_data(path, schemas, currency)
 
@@ -646,9 +734,10 @@ def _load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dat
     where, suffix, book = Path(shown), Path(shown).suffix.lower(), None
     try:
         if where.is_dir():
-            source = _Source(lambda s: _read_csv(where / f"{s.name}.csv", os.path.join(shown, f"{s.name}.csv"), where),
+            source = _Source(lambda s: _read_csv(where / f"{s.name}.csv", os.path.join(shown, f"{s.name}.csv"), where)
+                             or _read_parquet(where / f"{s.name}.parquet", os.path.join(shown, f"{s.name}.parquet"), where, s),
                              lambda n: f"input '{n}' has no data file: expected {os.path.join(shown, n + '.csv')}",
-                             sorted(p.stem for p in where.glob("*.csv")))
+                             sorted(p.stem for pattern in ("*.csv", "*.parquet") for p in where.glob(pattern)))
         elif not where.exists():
             raise _Unreadable(f"data path {shown} does not exist")
         elif suffix in (".xlsx", ".xlsm"):
@@ -659,6 +748,11 @@ def _load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dat
             except _CORRUPT as exc:
                 raise _Unreadable(f"{shown} is not a readable .xlsx workbook ({exc})") from None
             source = _Source(workbook.read, lambda n: f"input '{n}' has no sheet named '{n}' in {shown}", list(workbook.sheets))
+        elif suffix in (".duckdb", ".db"):
+            _file_bytes(where, shown, None, check_only=True)
+            names = _duckdb_tables(where, shown)
+            source = _Source(lambda s: _read_duckdb_table(where, shown, s) if s.name in names else None,
+                             lambda n: f"input '{n}' has no table named '{n}' in {shown}", names)
         elif suffix == ".json":
             data = _read_json(_decode(_file_bytes(where, shown), shown, cells=False), shown)
             if not isinstance(data, dict):
@@ -667,7 +761,7 @@ def _load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dat
                              lambda n: f"input '{n}' has no key '{n}' in {shown}", list(data))
         else:
             raise _Unreadable(f"{shown} is not a data source this tool reads: give a directory of CSV files, an .xlsx "
-                              "workbook or a .json file" + (" (save old .xls workbooks as .xlsx)" if suffix == ".xls" else ""))
+                              "workbook, a .json file or a .duckdb database" + (" (save old .xls workbooks as .xlsx)" if suffix == ".xls" else ""))
         return _assemble(schemas, source, currency)
     except _Unreadable as exc:
         return None, [diagnostic(DATA_FORMAT, str(exc), exc.span)]

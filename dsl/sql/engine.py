@@ -281,10 +281,11 @@ def _run_period(con, built: dict, directory: Path, plan: ir.Plan, dataset: Datas
                 past: dict, extra: list, members: list):
     """One period's query over its payees (`active`, in order): the lowering, its outputs and one row per payee."""
     from dsl.sql.lower import Lowering
-    from dsl.sql.load import load_payees, load_table, smallest_exponent
+    from dsl.sql.load import load_inputs
     from dsl.sql.query import HISTORY, TEAMS, assemble, powers_table
 
-    facts = Facts(plan, dataset, period, active, timeline, position)
+    # data read by DuckDB itself (dsl/sql/read.py) answers the facts from its files
+    facts = Facts(plan, dataset, period, active, timeline, position) if isinstance(dataset, Dataset) else dataset.facts(plan, period, active)
     for wide_digits in (False, True):
         known = built.get(wide_digits)
         if known is not None and known[0].same_for(facts):
@@ -301,17 +302,13 @@ def _run_period(con, built: dict, directory: Path, plan: ir.Plan, dataset: Datas
         for relation in dict.fromkeys(relations):
             con.execute(exp.Drop(tables=[exp.to_table(relation)], kind="TABLE", exists=True).sql("duckdb", copy=False))
         con.execute(powers_table().sql("duckdb", copy=False))
-        load_payees(con, directory, lowering, dataset, period, active, query.payee_columns)
-        for name, relation in query.tables.items():
-            load_table(con, directory, lowering, dataset, period, active, name, relation, query.table_columns[name])
+        load_inputs(con, directory, lowering, dataset, period, active, query)
         if query.teams:
             path = directory / "team.csv"
             path.write_text("pid,mid,_row\n" + "".join(f"{a},{b},{c}\n" for a, b, c in members), encoding="utf-8")
             _read_csv(con, TEAMS, path, {"pid": "BIGINT", "mid": "BIGINT", "_row": "BIGINT"})
         if query.history_columns:
             _load_history(con, directory, lowering, active, past, position, query.history_columns)
-        if smallest_exponent(con, {"payees": query.payee_columns, **{r: query.table_columns[n] for n, r in query.tables.items()}}) < -numeric.SCALE:
-            raise NotLowered("data values written with more than 18 decimal places (万 or 亿 after 19 or more digits)")
         rows = con.execute(query.text).fetchall()
         if wide_digits or not _needs_wide(rows, outputs, lowering):
             break

@@ -15,6 +15,11 @@ Relations:
 - `t<k>(pid, _row, …)`: the rows of table input k in the run's period that
   belong to a payee of the run (`_row`: the row's index in the dataset's table,
   so row order, and row numbers in messages, are the dataset's).
+
+From a `Columnar` (files checked for DuckDB to read, dsl/sql/read.py) the
+same relations are made in SQL straight from the files, each cell typed as it
+is read: no value passes through Python. `load_inputs` is the one call the engine makes, for
+either kind of data.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ import datetime
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 from sqlglot import exp
 
@@ -204,6 +209,70 @@ def load_table(con, directory: Path, lowering: Lowering, dataset, period, roster
     _write_and_read(con, directory, relation, text_columns, len(rows))
 
 
+def load_inputs(con, directory: Path, lowering: Lowering, data, period, roster: Sequence[str], query) -> None:
+    """Every relation `query` reads, from a `Dataset` or a `Columnar`; data beyond 18 places are refused (NotLowered)."""
+    from dsl.sql.errors import NotLowered
+    from dsl.sql.read import Columnar
+
+    if isinstance(data, Columnar):
+        load_columnar(con, lowering, data, roster, query)
+    else:
+        load_payees(con, directory, lowering, data, period, roster, query.payee_columns)
+        for name, relation in query.tables.items():
+            load_table(con, directory, lowering, data, period, roster, name, relation, query.table_columns[name])
+    if smallest_exponent(con, {"payees": query.payee_columns, **{r: query.table_columns[n] for n, r in query.tables.items()}}) < -SCALE:
+        raise NotLowered("data values written with more than 18 decimal places (万 or 亿 after 19 or more digits)")
+
+
+def _column(kind: str, name: str, alias: str, typed: list[str]) -> str:
+    """A relation column from a typed column of the files (v3, or v3_c/_e/_s), with the type the text path gives it."""
+    if kind == "num":
+        part = name[-2:]
+        return f"CAST({alias}.{typed[0][:-2]}{part} AS {dict(_c='HUGEINT', _e='INTEGER', _s='BOOLEAN')[part]}) AS {name}"
+    return f"{alias}.{typed[0]} AS {name}"
+
+
+def load_columnar(con, lowering: Lowering, data, roster: Sequence[str], query) -> None:
+    """The relations of `query` made in SQL from a `Columnar`'s files, typed as DuckDB reads them."""
+    from dsl.sql.read import ident
+
+    plan = lowering.plan
+    con.execute("CREATE TEMP TABLE roster AS SELECT p AS payee, CAST(i - 1 AS INTEGER) AS pid "
+                "FROM (SELECT unnest(?) AS p, generate_subscripts(?, 1) AS i)", [list(roster), list(roster)])
+    by_base = {base: key for key, base in lowering.record_columns.items()}
+    wanted: dict[str, list[tuple[str, Optional[str]]]] = {}  # record input -> (relation column, field or None)
+    for name in sorted(query.payee_columns - {"pid"}):
+        input_name, field = by_base[_base_parts([name])[name]]
+        wanted.setdefault(input_name, []).append((name, field))
+    outputs, joins = ["roster.pid AS pid"], []
+    for k, (input_name, columns) in enumerate(wanted.items()):
+        table = data.tables[input_name]
+        payee = table.schema.payee_field
+        fields = sorted({payee} | {f for _, f in columns if f is not None})
+        joins.append(f" LEFT JOIN {table.source(con, fields)} AS r{k} ON r{k}.{table.columns(payee)[0]} = roster.payee")
+        for name, field in columns:
+            outputs.append(f"(r{k}._row IS NOT NULL) AS {name}" if field is None else
+                           _column(kind_of(plan.input(input_name).field(field).type), name, f"r{k}", table.columns(field)))
+    con.execute(f"CREATE TABLE payees AS SELECT {', '.join(outputs)} FROM roster{''.join(joins)} ORDER BY roster.pid")
+    for input_name, relation in query.tables.items():
+        table = data.tables[input_name]
+        columns = query.table_columns[input_name]
+        by_field = {base: field for (name, field), base in lowering.table_columns.items() if name == input_name}
+        payee = table.schema.payee_field
+        needed = {name: by_field[_base_parts([name])[name]] for name in sorted(columns - {"pid", "_row"})}
+        fields = sorted(set(needed.values()) | ({payee} if payee is not None else set()))
+        outputs = ["CAST(t._row AS BIGINT) AS _row"]
+        source = f"{table.source(con, fields)} AS t"
+        if payee is not None:
+            source += f" JOIN roster ON roster.payee = t.{table.columns(payee)[0]}"
+            if "pid" in columns:
+                outputs.insert(0, "roster.pid AS pid")
+        for name, field in needed.items():
+            outputs.append(_column(kind_of(plan.input(input_name).field(field).type), name, "t", table.columns(field)))
+        con.execute(f"CREATE TABLE {ident(relation)} AS SELECT {', '.join(outputs)} FROM {source} ORDER BY t._row")
+    con.execute("DROP TABLE roster")
+
+
 def smallest_exponent(con, relations: dict[str, set]) -> int:
     """The smallest exponent of any loaded number (the kernels need every value at 18 places or fewer)."""
     smallest = 0
@@ -215,4 +284,4 @@ def smallest_exponent(con, relations: dict[str, set]) -> int:
     return smallest
 
 
-__all__ = ["load_payees", "load_table", "smallest_exponent", "SCALE", "datetime"]
+__all__ = ["load_inputs", "load_columnar", "load_payees", "load_table", "smallest_exponent", "SCALE", "datetime"]
