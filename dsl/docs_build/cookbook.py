@@ -61,8 +61,14 @@ def invoke(*args: str) -> Invocation:
 
 
 def folders(root: Path) -> list[Path]:
-    """The bundled plan folders under `root` (each holds at least one .plan file), in order."""
-    return sorted(p for p in root.iterdir() if p.is_dir() and any(p.glob("*.plan")))
+    """The bundled plan folders under `root` (each holds at least one .plan file), in the
+    order of their numbers: s2 before s10.
+
+    >>> [f.name for f in folders(Path("plans"))][:3]
+    ['s1_big_account', 's2_service_center', 's3_sales_commission']
+    """
+    found = [p for p in root.iterdir() if p.is_dir() and any(p.glob("*.plan"))]
+    return sorted(found, key=lambda p: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", p.name)])
 
 
 def title(folder: Path) -> str:
