@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 import dsl
 from conftest import run_plan_cli
 from dsl.run.pools import allocate
+from test_teams_hierarchy import write  # the plan and its staff.csv and sales.csv in a folder
 
 HEADER = """plan "部门" {
   currency CNY
@@ -39,17 +40,15 @@ POOL = HEADER + """pool "奖金池" = sum(members.业绩) * 1% {
 """
 
 
-def write(folder, staff: str, sales: str, plan: str):
-    (folder / "data").mkdir()
-    (folder / "data" / "staff.csv").write_text(staff, encoding="utf-8")
-    (folder / "data" / "sales.csv").write_text(sales, encoding="utf-8")
-    path = folder / "t.plan"
-    path.write_text(plan, encoding="utf-8")
-    return path
-
-
 def rows(stdout: str) -> dict[tuple[str, str, str, str], str]:
     return {(r["payee"], r["period"], r["line"], r["kind"]): r["value"] for r in csv.DictReader(io.StringIO(stdout))}
+
+
+def ran(folder, staff: str, sales: str, plan: str) -> dict[tuple[str, str, str, str], str]:
+    """The rows of `plan run` on the plan and data written into `folder`, by (payee, period, line, kind)."""
+    done = run_plan_cli("run", str(write(folder, staff, sales, plan)))
+    assert done.returncode == 0, done.stderr
+    return rows(done.stdout)
 
 
 STAFF = ("staff,month,manager,岗位\n经理,2024-01,,销售\n甲,2024-01,经理,销售\n乙,2024-01,经理,销售\n丙,2024-01,经理,销售\n"
@@ -58,9 +57,7 @@ SALES = "staff,month,amount\n甲,2024-01,20万\n乙,2024-01,15万\n丙,2024-01,5
 
 
 def test_a_pool_split_by_fixed_shares_equally_among_the_qualified_and_to_funds(tmp_path):
-    done = run_plan_cli("run", str(write(tmp_path, STAFF, SALES, POOL)))
-    assert done.returncode == 0, done.stderr
-    got = rows(done.stdout)
+    got = ran(tmp_path, STAFF, SALES, POOL)
     # team 20万 + 15万 + 5万 + 1万 = 41万 × 1% = 4,100 (经理 has no rows of his own)
     assert got[("经理", "2024-01", "奖金池", "pool")] == "4100.00"
     assert got[("经理", "2024-01", "奖金池(经理)", "share")] == "1640.00"  # 40% × 4,100
@@ -90,9 +87,7 @@ def test_shares_are_paid_and_pools_and_funds_are_not(tmp_path):
 def test_a_pool_where_nobody_qualifies_goes_to_the_fund(tmp_path):
     sales = "staff,month,amount\n甲,2024-01,5万\n乙,2024-01,3万\n"  # both below 10万
     staff = "staff,month,manager,岗位\n经理,2024-01,,销售\n甲,2024-01,经理,销售\n乙,2024-01,经理,销售\n"
-    done = run_plan_cli("run", str(write(tmp_path, staff, sales, POOL)))
-    assert done.returncode == 0, done.stderr
-    got = rows(done.stdout)
+    got = ran(tmp_path, staff, sales, POOL)
     # pool 8万 × 1% = 800; 经理 40% = 320; the 销售 50% = 400 all unqualified; no 内勤: the 5% (40) is unqualified too
     assert got[("经理", "2024-01", "奖金池", "pool")] == "800.00"
     assert got[("甲", "2024-01", "奖金池(销售)", "share")] == "0.00" and got[("乙", "2024-01", "奖金池(销售)", "share")] == "0.00"
@@ -107,9 +102,7 @@ def test_a_team_with_one_member_and_the_part_that_goes_back(tmp_path):
 }
 """
     staff = "staff,month,manager\n经理,2024-01,\n甲,2024-01,经理\n"
-    done = run_plan_cli("run", str(write(tmp_path, staff, "staff,month,amount\n甲,2024-01,12345.67元\n", plan)))
-    assert done.returncode == 0, done.stderr
-    got = rows(done.stdout)
+    got = ran(tmp_path, staff, "staff,month,amount\n甲,2024-01,12345.67元\n", plan)
     # 12,345.67 × 1% = 123.4567 → 123.46 (half-up to the cent); 70% = 86.422 → 86.42 to 甲; 30% = 37.038 → 37.04 back
     # (floors 86.42 + 37.03 = 123.45: one cent left to the larger remainder, back's 0.008 against 甲's 0.002)
     assert got[("经理", "2024-01", "奖金池", "pool")] == "123.46"
@@ -126,9 +119,7 @@ def test_pro_rata_with_ties_broken_by_a_measure(tmp_path):
 """).replace('岗位: text = "销售" }', '岗位: text = "销售", 工龄: number = 1 }')
     staff = "staff,month,manager,工龄\n经理,2024-01,,1\n甲,2024-01,经理,1\n乙,2024-01,经理,1\n丙,2024-01,经理,1\n"
     sales = "staff,month,amount\n甲,2024-01,1万\n乙,2024-01,3万\n丙,2024-01,2万\n"
-    done = run_plan_cli("run", str(write(tmp_path, staff, sales, plan)))
-    assert done.returncode == 0, done.stderr
-    got = rows(done.stdout)
+    got = ran(tmp_path, staff, sales, plan)
     # 100 pro rata to 1 : 1 : 1 = 33.333… each; one cent left; equal remainders → the higher 业绩 first: 乙 (3万)
     assert got[("乙", "2024-01", "奖金池分配", "share")] == "33.34"
     assert got[("丙", "2024-01", "奖金池分配", "share")] == "33.33" and got[("甲", "2024-01", "奖金池分配", "share")] == "33.33"
@@ -144,9 +135,7 @@ pool "奖金池" = (业绩 + sum(members.团队业绩)) * 1% {
 """
     staff = "staff,month,manager\n总监,2024-01,\n经理,2024-01,总监\n甲,2024-01,经理\n乙,2024-01,经理\n"
     sales = "staff,month,amount\n甲,2024-01,10万\n乙,2024-01,20万\n经理,2024-01,5万\n"
-    done = run_plan_cli("run", str(write(tmp_path, staff, sales, plan)))
-    assert done.returncode == 0, done.stderr
-    got = rows(done.stdout)
+    got = ran(tmp_path, staff, sales, plan)
     # 经理's pool: his 5万 + his members' team totals (甲, 乙 have no members: 0) = 5万 × 1% = 500 → 250 each
     assert got[("甲", "2024-01", "奖金池分配", "share")] == "250.00"
     # 总监's pool: his 0 + 经理's team total 30万 = 3,000, all to his one member 经理
@@ -185,9 +174,7 @@ RANK = HEADER + """rank "销售排名" = members by 业绩 where staff.岗位 ==
 def test_a_tie_at_the_ranking_cut_off_shares_the_rank(tmp_path):
     staff = "staff,month,manager\n经理,2024-01,\n甲,2024-01,经理\n乙,2024-01,经理\n丙,2024-01,经理\n丁,2024-01,经理\n"
     sales = "staff,month,amount\n甲,2024-01,30万\n乙,2024-01,20万\n丙,2024-01,20万\n丁,2024-01,10万\n"
-    done = run_plan_cli("run", str(write(tmp_path, staff, sales, RANK)))
-    assert done.returncode == 0, done.stderr
-    got = rows(done.stdout)
+    got = ran(tmp_path, staff, sales, RANK)
     assert got[("甲", "2024-01", "销售排名", "flag")] == "1" and got[("甲", "2024-01", "排名奖", "award")] == "500.00"
     # 乙 and 丙 tie at 20万: both rank 2, inside the top 2, both paid the [2, ..) band
     assert got[("乙", "2024-01", "销售排名", "flag")] == "2" and got[("丙", "2024-01", "销售排名", "flag")] == "2"
@@ -200,9 +187,7 @@ def test_a_tie_breaker_measure_orders_equal_measures(tmp_path):
     plan = RANK.replace("ties shared", "ties by sum(sales.amount where amount > 15万)")
     staff = "staff,month,manager\n经理,2024-01,\n甲,2024-01,经理\n乙,2024-01,经理\n"
     sales = "staff,month,amount\n甲,2024-01,10万\n甲,2024-01,10万\n乙,2024-01,20万\n"
-    done = run_plan_cli("run", str(write(tmp_path, staff, sales, plan)))
-    assert done.returncode == 0, done.stderr
-    got = rows(done.stdout)
+    got = ran(tmp_path, staff, sales, plan)
     # both 20万; the tie-breaker: 甲's deals above 15万 sum to 0, 乙's 20万 → 乙 first
     assert got[("乙", "2024-01", "销售排名", "flag")] == "1" and got[("乙", "2024-01", "排名奖", "award")] == "500.00"
     assert got[("甲", "2024-01", "销售排名", "flag")] == "2" and got[("甲", "2024-01", "排名奖", "award")] == "200.00"

@@ -165,10 +165,14 @@ def split_pool(plan: ir.Plan, pool: ir.Pool, manager, members: Sequence, tracing
     mine = outcomes.setdefault(manager.payee, TeamOutcome())
     mine.accruals.append(Line(pool.label, LineKind.POOL, amount, pool_trace))
     funds: dict[tuple, Decimal] = {}
+    sources: dict[tuple, list] = {}  # what went into each fund, for its explanation
     for cell, part in zip(cells, parts):
         if cell.payee is None:
             key = (LineKind.FUND, cell.label) if cell.label else (LineKind.UNALLOCATED, pool.label)
             funds[key] = funds.get(key, ZERO) + part.amount
+            if tracing:
+                sources.setdefault(key, []).append(Trace(K.LET, cell.rule, part.amount, money, None, (), {
+                    "name": f"{cell.rule} of pool \"{pool.label}\"", "see": explain_pointer(plan, manager.payee, pool.label, manager.period)}))
             continue
         trace = None
         if tracing:
@@ -182,7 +186,8 @@ def split_pool(plan: ir.Plan, pool: ir.Pool, manager, members: Sequence, tracing
             ))
         outcomes.setdefault(cell.payee, TeamOutcome()).lines.append(Line(cell.label, LineKind.SHARE, part.amount, trace))
     for (kind, label), value in funds.items():
-        mine.accruals.append(Line(label, kind, value))
+        trace = Trace(K.PAYOUT, label, value, money, pool.span, tuple(sources[(kind, label)])) if tracing else None
+        mine.accruals.append(Line(label, kind, value, trace))
 
 
 def rank_team(plan: ir.Plan, rank: ir.Rank, members: Sequence, tracing: bool, outcomes: dict) -> None:
