@@ -249,3 +249,10 @@ def test_allocation_is_exact_nonnegative_and_moves_at_most_one_unit(cents, raw, 
         assert abs(Fraction(part.amount) - exact) < Fraction(unit)  # at most one unit from the exact share
         assert (part.amount >= 0) == (total >= 0) or part.amount == 0  # every share has the pool's sign
         assert Fraction(part.amount) / Fraction(unit) == int(Fraction(part.amount) / Fraction(unit))  # whole units
+
+
+def test_a_plan_test_cannot_expect_a_share_and_says_why():
+    text = POOL + 'test "t" { payee "甲"  expect "奖金池(销售)" = 683.33 }\n'
+    diagnostics = dsl.load(text, "t.plan").diagnostics
+    assert [d.code for d in diagnostics] == ["E111"]
+    assert diagnostics[0].hint.startswith('"奖金池(销售)" is a pool\'s share or a ranking\'s award')
