@@ -48,7 +48,7 @@ def allocate(total: Decimal, weights: Sequence[Fraction], unit: Decimal, order: 
     zero to the unit, and the units left over go one each to the parts with the largest remainders;
     equal remainders go first to the part whose `order` key is lower.
 
-    >>> [a.amount for a in allocate(Decimal("100.00"), [Fraction(1, 3)] * 3, Decimal("0.01"), ["丙", "甲", "乙"])]
+    >>> [a.amount for a in allocate(Decimal("100.00"), [Fraction(1, 3)] * 3, Decimal("0.01"), ["甲", "丙", "乙"])]   # 丙 (U+4E19) first
     [Decimal('33.33'), Decimal('33.34'), Decimal('33.33')]
     >>> [a.amount for a in allocate(Decimal("-0.05"), [Fraction(1, 2)] * 2, Decimal("0.01"), [1, 0])]   # a negative pool, mirrored
     [Decimal('-0.02'), Decimal('-0.03')]
