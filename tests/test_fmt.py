@@ -172,6 +172,8 @@ def test_every_syntax_class_is_printed():
     text += 'tiers k lookup { "A" -> {x: 1元, y: -2%}  else -> {x: 0元, y: 0%} }\n'
     text += 'test "u" { payee "甲"  p = {d: 2024-02-01}  expect total = -1  expect k("A").x = 1 }\n'
     text += 'hold "h" = 1元 release at year end\nclawback "c" = deals.amount * 1% within 6 months of deals.sold_on\ndraw "d" = 1元 recoverable\n'
+    text += 'pool "p" = 1元 when true { 50% equally among members where true qualify when true as "s"  50% to fund "f"  unqualified back  remainder largest by payee }\n'
+    text += 'rank "r" = members by 1 where true ties shared top 2 as "a" { [1, 2] -> 1元 }\n'
     tree, _ = parse(text)
     seen = {type(item) for item in tree.items}
     assert seen == set(ast.ITEM_CLASSES)

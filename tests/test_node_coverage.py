@@ -73,6 +73,16 @@ total floor at 0元
 hold "年终" = line("b") * 40% release at year end scaled by 1 forfeit 50% when regions.region == "西"
 clawback "退回" = deals.amount * 1% within 6 months of regions.start recover at most 100元 per period keep at least 0元
 draw "保底" = 10元 recoverable
+pool "奖金池" = sum(members.line("a")) * 10% when count(members) > 0 {
+  20% to manager as "池(经理)"
+  40% equally among members where regions.region == "东" qualify when sales > 0元 as "池(东)"
+  30% pro rata to sales among members as "池(按业绩)"
+  5% to fund "基金"
+  unqualified to fund "结余"
+  remainder largest by sales
+}
+pool "小池" = 1元 { 100% to manager as "小池(经理)"  unqualified back  remainder largest by payee }
+rank "排名" = members by sales where sales > 0元 ties by ratio top 3 as "排名奖" { [1, 1] -> 100元  [2, ..) -> 50元 }
 test "t2" { payee "甲"  regions = {region: "西", start: 2024-02-01}  expect total = 1  expect "b" = 50  expect "f" = true }
 test "t3" {
   payee "甲"
@@ -114,6 +124,8 @@ def test_the_checker_gives_every_declaration_a_symbol():
     expected += list(plan.tiers) + [l.name for l in plan.lets] + [f"{c.table}.{c.name}" for c in plan.columns]
     expected += [f'"{p.label}"' for p in plan.payouts] + [f'"{f.label}"' for f in plan.flags] + [f'"{l}"' for l in plan.total_labels.values()]
     expected += [f'"{a.label}"' for a in (*plan.holds, *plan.clawbacks, *plan.draws)]
+    expected += [f'"{p.label}"' for p in plan.pools] + [f'"{s.label}"' for p in plan.pools for s in p.shares if s.kind != "fund"]
+    expected += [f'"{r.label}"' for r in plan.ranks] + [f'"{r.award_label}"' for r in plan.ranks if r.award_label]
     expected += [f'test "{t.name}"' for t in plan.tests]
     assert sorted(model.symbols) == sorted(expected)
     kinds = {s.kind for s in model.symbols.values()}

@@ -117,12 +117,31 @@ def test_a_declared_payee_can_manage_a_team(tmp_path):
     assert got[("销售部", "2024-01", "未达标人数")] == "0"  # neither is below 10万
 
 
-def test_reading_a_team_value_back_through_members_is_e116():
-    text = PLAN + 'payout "加总" = 业绩 * 1% + line("团队奖")\npayout "再汇总" = sum(members.line("加总"))\n'
-    diagnostics = dsl.load(text, "t.plan").diagnostics
-    assert [d.code for d in diagnostics] == ["E116"]
-    assert diagnostics[0].message == ("'sum(members.line(\"加总\"))' reads line \"加总\" of each member, and line \"加总\" is a team value "
-                                      "(it reads 'sum(members.业绩)'): a member's value cannot depend on team values")
+ROLLUP = PLAN + """let 部门业绩 = sum(members.团队业绩)                          # a director over his managers' team totals
+payout "部门奖" = 部门业绩 * 0.5%
+payout "加总" = 业绩 * 1% + line("团队奖")                     # a line holding a team value ...
+payout "再汇总" = sum(members.line("加总"))                    # ... read one level up
+flag "下下级人数" = sum(members.团队人数)
+let 团队人数 = count(members)
+"""
+
+
+def test_a_director_reads_his_managers_team_totals_members_of_members(tmp_path):
+    staff = ("staff,month,manager\n总监,2024-01,\n经理甲,2024-01,总监\n经理乙,2024-01,总监\n"
+             "甲1,2024-01,经理甲\n甲2,2024-01,经理甲\n乙1,2024-01,经理乙\n")
+    sales = "staff,month,amount\n甲1,2024-01,100万\n甲2,2024-01,50万\n乙1,2024-01,30万\n经理甲,2024-01,20万\n"
+    done = run_plan_cli("run", str(write(tmp_path, staff, sales, ROLLUP)))
+    assert done.returncode == 0, done.stderr
+    got = values(done.stdout)
+    assert got[("经理甲", "2024-01", "团队奖")] == "15000.00"  # 甲1 100万 + 甲2 50万 = 150万 × 1%
+    assert got[("经理乙", "2024-01", "团队奖")] == "3000.00"  # 乙1 30万 × 1%
+    # the director's members are the two managers; their team totals 150万 + 30万 = 180万 × 0.5% = 9,000
+    # (经理甲's own 20万 is his 业绩, not in his team's total)
+    assert got[("总监", "2024-01", "部门奖")] == "9000.00"
+    # 加总 of 经理甲 = 20万 × 1% + 15,000 = 17,000; of 经理乙 = 0 + 3,000 → 总监's 再汇总 = 20,000
+    assert got[("总监", "2024-01", "再汇总")] == "20000.00"
+    assert got[("总监", "2024-01", "下下级人数")] == "3"  # 经理甲's 2 + 经理乙's 1
+    assert got[("经理甲", "2024-01", "部门奖")] == "0.00"  # his members 甲1 and 甲2 have no teams: 0 + 0
 
 
 def test_the_team_setting_round_trips_through_the_formatter():

@@ -30,12 +30,13 @@ from dsl.core.diagnostics import BAD_HEADER, BAD_PERIOD, CYCLE, DUPLICATE, TYPE_
 from dsl.check.expressions import FUNCTION_NAMES, ExprChecker, Scope, const_value, describe
 from dsl.check.model import SemanticModel, Symbol, SymbolKind, Use
 from dsl.check.ledger import LedgerChecker
+from dsl.check.teams import TeamChecker
 from dsl.check.tests import check_test
 from dsl.check.levels import level_cycles, team_hierarchy
 from dsl.core.periods import overlaps
 from dsl.check.tiers import TierTableChecker
 from dsl.core.source import SourceFile, Span
-from dsl.core.types import BOOL, DATE, ERROR, NUMBER, PAYEE, PERCENT, PERIOD, SCALAR_NAMES, TEXT, WHOLE_RUN, EnumType, FieldSchema, InputSchema, MoneyType, Period, PeriodUnit, Type, fits, is_money, is_numeric, is_textual
+from dsl.core.types import BOOL, DATE, ERROR, INT, NUMBER, PAYEE, PERCENT, PERIOD, SCALAR_NAMES, TEXT, WHOLE_RUN, EnumType, FieldSchema, InputSchema, MoneyType, Period, PeriodUnit, Type, fits, is_money, is_numeric, is_textual
 
 
 PERIODS = tuple(unit.value for unit in PeriodUnit)
@@ -352,6 +353,12 @@ class PlanChecker:
         for item in items:
             if isinstance(item, ast.PayoutDecl):
                 self.payout_labels.setdefault(item.label, item.span)
+            elif isinstance(item, ast.PoolDecl):  # a member's share is a line of that member (read only to say E116)
+                for share in item.shares:
+                    if share.kind != "fund":
+                        self.payout_labels.setdefault(share.label, share.span)
+            elif isinstance(item, ast.RankDecl) and item.award_label is not None:
+                self.payout_labels.setdefault(item.award_label, item.span)
         for item in items:
             if isinstance(item, ast.LetDecl) and item.name in self.let_versions:
                 if self.add_version([(v.effective, v, v.span) for v in self.let_versions[item.name]], item, "definition"):
@@ -384,7 +391,10 @@ class PlanChecker:
         self.check_periods(header)
         payouts, flags = self.outputs(header)
         self.line_cycles(payouts)
-        self.diagnostics += level_cycles(self.let_order, payouts, flags)
+        pools, ranks = self.teams()
+        shares = {share.label: (pool.label, share.span) for pool in pools for share in pool.shares if share.kind != "fund"}
+        shares |= {rank.award_label: (rank.label, rank.span) for rank in ranks if rank.award_label is not None}
+        self.diagnostics += level_cycles(self.let_order, payouts, flags, shares, pools, ranks)
         total_cap, total_floor = self.totals()
         holds, clawbacks, draws = self.ledger()
         self.accounts = {h.label: "hold" for h in holds} | {c.label: "clawback" for c in clawbacks} | {d.label: "draw" for d in draws}
@@ -417,6 +427,8 @@ class PlanChecker:
             {name: tuple(versions) for name, versions in self.let_version_exprs.items()},
             header["payees"],
             self.hierarchy,
+            tuple(pools),
+            tuple(ranks),
         )
         return SemanticModel(plan, dict(self.symbols), self.uses(), tuple(self.diagnostics))
 
@@ -536,6 +548,30 @@ class PlanChecker:
                     state[other] = 1
                     path.append(other)
                     pending.append(iter(reads.get(other, ())))
+
+    def teams(self) -> tuple[list[ir.Pool], list[ir.Rank]]:
+        """The plan's pools and rankings; each claims its label and the lines it pays (a member's share, a rank's award)."""
+        checker = TeamChecker(self)
+        pools, ranks = [], []
+        for item in self.file.items:
+            if isinstance(item, ast.PoolDecl) and self.label(item.label, item.span):
+                pool = checker.pool(item)
+                if pool is None:
+                    continue
+                self.define(SymbolKind.POOL, pool.label, MoneyType(self.currency), self.name_span(item.span, f'"{pool.label}"'))
+                for share in pool.shares:
+                    if share.kind != "fund" and self.label(share.label, share.span):
+                        self.define(SymbolKind.PAYOUT, share.label, MoneyType(self.currency), self.name_span(share.span, f'"{share.label}"'))
+                pools.append(pool)
+            elif isinstance(item, ast.RankDecl) and self.label(item.label, item.span):
+                rank = checker.rank(item)
+                if rank is None:
+                    continue
+                if rank.award_label is not None and self.label(rank.award_label, item.span):
+                    self.define(SymbolKind.PAYOUT, rank.award_label, MoneyType(self.currency), self.name_span(item.span, f'"{rank.award_label}"'))
+                self.define(SymbolKind.FLAG, rank.label, INT, self.name_span(item.span, f'"{rank.label}"'))
+                ranks.append(rank)
+        return pools, ranks
 
     def ledger(self) -> tuple[tuple, tuple, tuple]:
         checker = LedgerChecker(self)

@@ -2,11 +2,15 @@
 
 Every definition and line is at one level. **Payee** level: it reads the payee's own rows, records
 and values. **Team** level: it reads a team aggregate (`sum(members.业绩)`), directly or through
-another team-level definition or line. A run computes each member before its manager
-(run/teams.py), so a team aggregate reads its members' payee-level values. A team aggregate whose
-member value is itself team level would make a member's value depend on the team values the
-aggregate is computing — a cycle across levels. It is an E116 that names both ends: the aggregate,
-and the team-level definition its member value reads (with the aggregate that makes it team level).
+another definition or line; a team aggregate of a team value (`sum(members.团队业绩)`, a director
+over his managers' team totals) is a level higher still. Levels follow the hierarchy's depth: a run
+computes every member, at any depth, before its manager (run/teams.py), so an aggregate at any level
+reads values its members have already computed, and the data's hierarchy has no circle (D008).
+
+The one cycle across levels runs the other way: a pool is funded from the team's values and split
+back to its members, so its share lines exist only after the team is computed. Reading a share line
+anywhere (in the pool that splits it, or in any definition, line or flag) would make a value depend
+on itself across levels: an E116 that names both ends, the reader and the pool.
 
 `team_hierarchy` checks the header's `team by staff.manager`: a record input of the plan (the
 roster) and one of its payee fields, other than the one that says whose row it is.
@@ -42,65 +46,37 @@ def team_hierarchy(setting, inputs: dict, error: Callable) -> Optional[tuple[str
     return (record, field)
 
 
-def level_cycles(lets: Iterable[ir.Let], payouts: Iterable[ir.Payout], flags: Iterable[ir.Flag]) -> list[Diagnostic]:
-    """E116 for every team aggregate whose member value or condition reads a team-level value."""
-    definitions: dict[str, tuple[str, list]] = {}  # "name" or '"label"' -> (what it is, its expressions)
-    for let in lets:
-        definitions[let.name] = (f"'{let.name}'", [let.expr], let.span)
-    for payout in payouts:
-        definitions[f'"{payout.label}"'] = (f'line "{payout.label}"', [e for e in (payout.expr, payout.gate, payout.cap, payout.floor) if e is not None], payout.span)
-    reason: dict[str, ir.TeamAggregate] = {}  # team-level name -> a team aggregate that makes it so
-    changed = True
-    while changed:  # a fixpoint: definitions are few, and each pass adds at least one or stops
-        changed = False
-        for key, (_, exprs, _) in definitions.items():
-            if key in reason:
-                continue
-            for expr in exprs:
-                why = _team_reason(expr, reason)
-                if why is not None:
-                    reason[key] = why
-                    changed = True
-                    break
+def level_cycles(lets: Iterable[ir.Let], payouts: Iterable[ir.Payout], flags: Iterable[ir.Flag],
+                 shares: Optional[dict] = None, pools: Iterable[ir.Pool] = (), ranks: Iterable[ir.Rank] = ()) -> list[Diagnostic]:
+    """E116 for every expression that reads a pool's share line (`shares`: share label -> (pool label, pool span)).
+
+    Team aggregates may read team values of the members (members of members): a run computes every
+    member, at any depth, before its manager, so a director's `sum(members.团队业绩)` reads totals its
+    managers have already computed. The one cycle across levels is downward: a pool is computed from
+    its members' values and then split back to them, so a share line is known only after the team's
+    values, and nothing may read it — not the pool it comes from (a pool that depends on the line it
+    splits), and not any other definition, line or flag (a member's values are computed before its team's).
+    """
+    shares = shares or {}
+    if not shares:
+        return []
     found: list[Diagnostic] = []
-    roots = [expr for _, exprs, _ in definitions.values() for expr in exprs] + [flag.expr for flag in flags]
-    seen: set = set()
-    for root in roots:
-        for node in walk(root):
-            if not isinstance(node, ir.TeamAggregate) or id(node) in seen:
+    named: list[tuple[str, list, object]] = [(f"'{let.name}'", [let.expr], let.span) for let in lets]
+    named += [(f'line "{p.label}"', [e for e in (p.expr, p.gate, p.cap, p.floor) if e is not None], p.span) for p in payouts
+              if p.label not in shares]
+    named += [(f'flag "{f.label}"', [f.expr], f.span) for f in flags]
+    named += [(f'pool "{p.label}"', [e for e in (p.expr, p.gate, p.remainder) if e is not None]
+               + [e for s in p.shares for e in (s.measure, s.where, s.qualify) if e is not None], p.span) for p in pools]
+    named += [(f'rank "{r.label}"', [e for e in (r.measure, r.where, r.tie) if e is not None], r.span) for r in ranks]
+    for what, exprs, span in named:
+        for expr in exprs:
+            node = next((n for n in walk(expr) if isinstance(n, ir.LineRef) and n.label in shares), None)
+            if node is None:
                 continue
-            seen.add(id(node))
-            for part in (node.value, node.where):
-                key = _team_name_in(part, reason) if part is not None else None
-                if key is None:
-                    continue
-                what, _, span = definitions[key]
-                aggregate = reason[key]
-                found.append(diagnostic(
-                    LEVEL_CYCLE, f"'{node.text}' reads {what} of each member, and {what} is a team value (it reads '{aggregate.text}'): "
-                    "a member's value cannot depend on team values", node.span,
-                    notes=((f"{what} is defined here", span), (f"'{aggregate.text}' makes it a team value", aggregate.span))))
-                break
+            pool, pool_span = shares[node.label]
+            found.append(diagnostic(
+                LEVEL_CYCLE, f'{what} reads \'{node.text}\', which "{pool}" pays from the team\'s values after they are computed: '
+                "no value of the plan can depend on it", node.span,
+                notes=((f'"{pool}" pays it here', pool_span), (f"{what} is defined here", span))))
+            break
     return found
-
-
-def _refs(expr) -> Iterable[str]:
-    for node in walk(expr):
-        if isinstance(node, ir.LetRef):
-            yield node.name
-        elif isinstance(node, ir.LineRef):
-            yield f'"{node.label}"'
-
-
-def _team_reason(expr, reason: dict) -> Optional[ir.TeamAggregate]:
-    for node in walk(expr):
-        if isinstance(node, ir.TeamAggregate):
-            return node
-        key = node.name if isinstance(node, ir.LetRef) else f'"{node.label}"' if isinstance(node, ir.LineRef) else None
-        if key in reason:
-            return reason[key]
-    return None
-
-
-def _team_name_in(expr, reason: dict) -> Optional[str]:
-    return next((key for key in _refs(expr) if key in reason), None)

@@ -37,6 +37,7 @@ class SymbolKind(enum.Enum):
     PAYOUT = "payout"
     FLAG = "flag"
     ACCOUNT = "account"  # a hold, clawback or draw: an account of the ledger
+    POOL = "pool"  # a pool split among a team (its shares are payout lines of the members)
     TEST = "test"
 
 
@@ -70,7 +71,7 @@ class Symbol:
         >>> Symbol(SymbolKind.TEST, "甲的季度", None, NO_SPAN).key
         'test "甲的季度"'
         """
-        if self.kind in (SymbolKind.PAYOUT, SymbolKind.FLAG, SymbolKind.ACCOUNT):
+        if self.kind in (SymbolKind.PAYOUT, SymbolKind.FLAG, SymbolKind.ACCOUNT, SymbolKind.POOL):
             return f'"{self.name}"'
         if self.kind == SymbolKind.TEST:
             return f'test "{self.name}"'

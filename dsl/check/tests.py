@@ -128,6 +128,9 @@ def _expectations(checker, stmts, line_labels, flag_labels, accounts, period=Non
                 hint = did_you_mean(target.value, list(line_labels) + list(flag_labels))
                 if target.value in accounts:
                     hint = f'"{target.value}" is a {accounts[target.value]}: expect one of its postings, e.g. {POSTINGS[accounts[target.value]][0]}("{target.value}")'
+                elif target.value in checker.payout_labels:  # a share or an award: a line of the run, not of one payee
+                    hint = (f'"{target.value}" is a pool\'s share or a ranking\'s award: it is split over the whole run\'s teams, '
+                            "and a plan test computes one payee with no team (test it on a real run)")
                 checker.error(BAD_TEST, f'the plan has no line or flag "{target.value}"', target.span, hint=hint)
             continue
         if isinstance(target, ast.TotalRef):

@@ -137,7 +137,7 @@ def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior):
             raise UsageError(f"the run has no period {period} (it ran {ran}); runs start at the first period the data cover, or give --periods")
         payee_result = chosen[0]
     if line is not None:
-        labels = [l.label for l in payee_result.lines] + [f.label for f in payee_result.flags]
+        labels = [l.label for l in payee_result.lines + payee_result.accruals] + [f.label for f in payee_result.flags]
         if line not in labels:
             hint = did_you_mean(line, labels)
             raise UsageError(f'the plan has no line "{line}"' + (f"; {hint}" if hint else ""))

@@ -31,7 +31,8 @@ WORDS = {
         "carried": "carried as owed", "carry_recovered": "carried pay recovered", "balances": "balances carried forward",
         "earned": "earned", "paid": "paid", "opening": "opening", "closing": "closing", "from": "from", "in": "in",
         "previous": "previous period", "history": "periods read", "default": "no earlier period: the default", "line_of": "the line",
-        "above": "derived above",
+        "above": "derived above", "members": "members",
+        "pool": "pool, not paid", "fund": "fund, not paid", "unallocated": "goes back, not paid", "share": "share", "award": "award",
     },
     "zh": {
         "total": "合计", "payee": "人员", "plan": "方案", "period": "期间", "flags": "标记",
@@ -45,7 +46,8 @@ WORDS = {
         "carried": "结转欠款", "carry_recovered": "扣回结转欠款", "balances": "结转余额",
         "earned": "应得", "paid": "实发", "opening": "期初", "closing": "期末", "from": "来自", "in": "于",
         "previous": "上期", "history": "读取期间", "default": "无更早期间：取默认值", "line_of": "项目",
-        "above": "推导见上",
+        "above": "推导见上", "members": "成员",
+        "pool": "奖金池，不发放", "fund": "基金，不发放", "unallocated": "退回，不发放", "share": "分配", "award": "排名奖励",
     },
 }
 
@@ -71,8 +73,8 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
         return None
     if kind in ("payout", "flag"):
         return f"{node.text} = {value}"
-    if kind == "let":
-        return f"{d.get('name', node.text)} = {value}"
+    if kind == "let":  # `see`: how to explain where the value comes from (a member of a team: plan explain … --payee 甲)
+        return f"{d.get('name', node.text)} = {value}" + (f"  → {d['see']}" if d.get("see") else "")
     if kind in ("record", "param", "column"):
         return f"{node.text} = {value}  ← {_ref(d['ref'], w)}"
     if kind == "computed":
@@ -81,7 +83,8 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
     if kind == "row":
         return f"{_ref(d['ref'], w)}: {value}"
     if kind == "aggregate":
-        count = f"{d['matched']} {w['of']} {d['rows']} {w['rows']}" if lang == "en" else f"{d['matched']}{w['of']}{d['rows']} {w['rows']}"
+        rows = w["members"] if d.get("table") == "members" else w["rows"]  # a team aggregate counts members, not rows
+        count = f"{d['matched']} {w['of']} {d['rows']} {rows}" if lang == "en" else f"{d['matched']}{w['of']}{d['rows']} {rows}"
         return f"{node.text} = {value}  ({count})"
     if kind == "cond":
         return f"{node.text} = {value}  ({w['took']} {w[d['branch']]})"
@@ -175,10 +178,14 @@ def _tree_lines(root: Trace, w, lang, seen: set) -> list[str]:
     return lines
 
 
+_NOT_PAY = ("pool", "fund", "unallocated")  # a team's rows that are reported, never paid
+
+
 def _selected(result: PayeeResult, line: Optional[str]):
+    """The lines (then the team's pools and funds, which are not pay) and flags to explain."""
     if line is None:
-        return list(result.lines), list(result.flags)
-    return [l for l in result.lines if l.label == line], [f for f in result.flags if f.label == line]
+        return list(result.lines) + list(result.accruals), list(result.flags)
+    return [l for l in result.lines + result.accruals if l.label == line], [f for f in result.flags if f.label == line]
 
 
 def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str = "zh") -> str:
@@ -191,10 +198,10 @@ def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str
     seen: set = set()
     for item in lines_:
         out.append("")
-        if item.trace is not None:
-            out += _tree_lines(item.trace, w, lang, seen)
-        else:
-            out.append(f"{item.label} = {show_value(item.value, money)}")
+        tree = _tree_lines(item.trace, w, lang, seen) if item.trace is not None else [f"{item.label} = {show_value(item.value, money)}"]
+        if item.kind in _NOT_PAY:
+            tree[0] = f"{item.label} ({w[item.kind]}) = {show_value(item.value, money)}"
+        out += tree
     for flag in flags:
         out.append("")
         out += _tree_lines(flag.trace, w, lang, seen) if flag.trace else [f"{flag.label} = {show_value(flag.value)}"]

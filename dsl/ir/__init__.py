@@ -39,6 +39,10 @@ from dsl.ir.nodes import (
     Clawback,
     Window,
     Draw,
+    PoolShare,
+    Pool,
+    RankBand,
+    Rank,
     Expectation,
     PlanTest,
     Plan,
@@ -46,7 +50,7 @@ from dsl.ir.nodes import (
     EXPR_CLASSES,
 )
 
-__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'PeriodRef', 'LineRef', 'History', 'TeamAggregate', 'HistoryFn', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Hold', 'Release', 'ReleaseKind', 'Forfeit', 'Clawback', 'Window', 'Draw', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
+__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'PeriodRef', 'LineRef', 'History', 'TeamAggregate', 'HistoryFn', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Hold', 'Release', 'ReleaseKind', 'Forfeit', 'Clawback', 'Window', 'Draw', 'PoolShare', 'Pool', 'RankBand', 'Rank', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
 from dsl.ir.nodes import WHOLE_RUN, ExpectationKind, FrozenDict, Period, PeriodUnit, TierMode, frozen  # noqa: E402
 
 __all__ += ['WHOLE_RUN', 'ExpectationKind', 'FrozenDict', 'Period', 'PeriodUnit', 'TierMode', 'frozen']

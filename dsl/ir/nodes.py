@@ -504,6 +504,67 @@ class Draw:
 
 
 @attrs.frozen
+class PoolShare:
+    """One part of a pool: `percent` of it to the team's manager, to a fund, or split among a group of
+    members (`where`), equally or pro rata to `measure`; a member of the group for whom `qualify` is
+    false is not paid its share, which goes where the pool's unqualified part goes."""
+
+    kind: str  # equally | pro_rata | manager | fund
+    percent: Decimal
+    label: str  # the line each recipient is paid under (kind `share`); a fund's name
+    measure: Optional["Expr"] = None
+    where: Optional["Expr"] = None
+    qualify: Optional["Expr"] = None
+    span: Span = _meta()
+
+
+@attrs.frozen
+class Pool:
+    """An amount of each team (a payee with members, in a period), not paid to it: split among the
+    team by its shares, the cents allocated by largest remainder (run/pools.py) so the parts add up to
+    the pool exactly. `unqualified` is the fund the unqualified part goes to (None: back, not paid);
+    `remainder` the measure whose higher values win a tie of remainders (None: by payee id)."""
+
+    label: str
+    expr: "Expr"
+    gate: Optional["Expr"]
+    shares: tuple[PoolShare, ...]
+    unqualified: Optional[str]
+    remainder: Optional["Expr"]
+    span: Span = _meta()
+    unqualified_stated: bool = True
+    remainder_stated: bool = True
+
+
+@attrs.frozen
+class RankBand:
+    low: int
+    high: Optional[int]  # None: unbounded
+    value: "Expr"
+    text: str
+    span: Span = _meta()
+
+
+@attrs.frozen
+class Rank:
+    """Each team's members (`group` payees: every payee of the run) meeting `where`, ranked by `measure`, highest first: a tie shares the
+    best rank (`shared`), or is broken by `tie` (higher first), then by payee id. The ranks up to `top`
+    (None: all) are awarded the value of the band containing them, a line `award_label` of the member."""
+
+    label: str
+    measure: "Expr"
+    where: Optional["Expr"]
+    tie: Optional["Expr"]
+    shared: bool
+    top: Optional[int]
+    award_label: Optional[str]  # None: the rank is reported (a flag), nothing is awarded
+    bands: tuple[RankBand, ...]
+    span: Span = _meta()
+    tie_stated: bool = True
+    group: str = "members"  # members: each team's members | payees: every payee of the run in the period
+
+
+@attrs.frozen
 class Expectation:
     kind: ExpectationKind = attrs.field(converter=ExpectationKind)
     label: Optional[str]
@@ -556,7 +617,9 @@ class Plan:
     tier_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
     let_versions: FrozenDict = attrs.field(default=FrozenDict(), converter=frozen)
     declared_payees: tuple[str, ...] = ()
-    hierarchy: Optional[tuple[str, str]] = None  # `team by staff.manager`: (record input, payee field naming the manager)  # `payees "总监", "销售部"` in the header: paid even with no row in any input
+    hierarchy: Optional[tuple[str, str]] = None  # `team by staff.manager`: (record input, payee field naming the manager)
+    pools: tuple[Pool, ...] = ()  # split among each team after its values are computed (run/pools.py)
+    ranks: tuple[Rank, ...] = ()  # rankings within each team or over the run's payees (run/pools.py)
     # name → definition, built once: lookups by name stay constant-time on plans of 100,000 lines
     _by_name: dict = attrs.field(init=False, eq=False, repr=False, hash=False)
 

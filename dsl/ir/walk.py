@@ -74,7 +74,8 @@ def walk(node) -> Iterator:
 
 def plan_roots(plan: Plan) -> Iterator:
     """Every expression of the plan that is evaluated for its own sake: each
-    line's value, gate, cap and floor, each flag, the total cap and floor."""
+    line's value, gate, cap and floor, each flag, the total cap and floor, the
+    ledger's and the team declarations' expressions."""
     for payout in plan.payouts:
         for expr in (payout.expr, payout.gate, payout.cap, payout.floor):
             if expr is not None:
@@ -85,6 +86,19 @@ def plan_roots(plan: Plan) -> Iterator:
         if expr is not None:
             yield expr
     yield from ledger_exprs(plan)
+    yield from team_exprs(plan)
+
+
+def team_exprs(plan: Plan) -> Iterator:
+    """The expressions of the team declarations: each pool's amount, gate, tie order and each share's
+    measure, group and qualification; each ranking's measure, group, tie-breaker and awards."""
+    for pool in plan.pools:
+        yield from (e for e in (pool.expr, pool.gate, pool.remainder) if e is not None)
+        for share in pool.shares:
+            yield from (e for e in (share.measure, share.where, share.qualify) if e is not None)
+    for rank in plan.ranks:
+        yield from (e for e in (rank.measure, rank.where, rank.tie) if e is not None)
+        yield from (band.value for band in rank.bands)
 
 
 def ledger_exprs(plan: Plan) -> Iterator:

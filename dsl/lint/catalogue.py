@@ -23,7 +23,7 @@ from typing import Mapping
 from dsl.core.diagnostics import CORE_CODES, Code, combine
 from dsl.lint import suppression
 from dsl.lint.registry import Catalogue, Rule
-from dsl.lint.rules import bands, cliff, division, limits, plan, rates, time, units, usage
+from dsl.lint.rules import bands, cliff, division, limits, plan, rates, teams, time, units, usage
 
 __all__ = ["RULES", "CATALOGUE", "all_codes"]
 
@@ -54,6 +54,10 @@ RULES: tuple[Rule, ...] = (
     time.clawback_without_window,
     time.effective_gap,
     time.history_beyond_run,
+    teams.pool_shares_not_100,
+    teams.remainder_rule_not_stated,
+    teams.rank_tie_not_stated,
+    teams.team_aggregate_may_be_empty,
 )
 
 CATALOGUE = Catalogue.of(RULES)

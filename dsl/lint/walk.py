@@ -51,6 +51,14 @@ def item_exprs(item) -> Iterator:
         for clause in getattr(item, "clauses", ()):
             if clause.expr is not None:
                 yield clause.expr
+    elif isinstance(item, ast.PoolDecl):
+        yield from (e for e in (item.expr, item.gate) if e is not None)
+        for share in item.shares:
+            yield from (e for e in (share.measure, share.where, share.qualify) if e is not None)
+        yield from (rule.measure for rule in item.rules if rule.measure is not None)
+    elif isinstance(item, ast.RankDecl):
+        yield from (e for e in (item.measure, item.where, item.tie) if e is not None)
+        yield from (band.value for band in item.bands)
     elif isinstance(item, ast.TestDecl):
         stmts = list(item.stmts)
         while stmts:  # a test's period blocks hold expectations too

@@ -6,8 +6,9 @@ view, JSON nests it per payee and period with what is paid, and the workbook
 has a sheet of lines and a sheet of totals, its amounts written exactly (see
 xlsx.py). With a ledger, the view also has, after a payee's lines and flags,
 its postings that move no pay (`forfeited`, `clawed_back`) and each open
-account's closing balance (kind `balance`): rows that are not pay, so the pay
-rows still add up to what is paid. Nothing here computes: values are printed as
+account's closing balance (kind `balance`); with pools, a team's pool, funds and
+the part that goes back (kinds `pool`, `fund`, `unallocated`): rows that are not
+pay, so the pay rows still add up to what is paid. Nothing here computes: values are printed as
 the evaluator produced them, flags as `true`/`false` as in JSON.
 """
 from __future__ import annotations
@@ -36,6 +37,8 @@ def _flat(result: RunResult) -> Iterator[tuple]:
             yield payee.payee, period, line.label, line.kind, line.value
         for flag in payee.flags:
             yield payee.payee, period, flag.label, "flag", flag.value
+        for accrual in payee.accruals:  # a team's pools and funds: not pay
+            yield payee.payee, period, accrual.label, accrual.kind, accrual.value
         for posting in payee.postings:
             if posting.kind in _NOT_PAY:
                 yield payee.payee, period, posting.account, posting.kind, posting.amount
@@ -76,6 +79,8 @@ def _payee_json(plan: ir.Plan, p) -> dict:
         "lines": [{"line": l.label, "kind": l.kind, "value": json_value(l.value)} for l in p.lines],
         "flags": [{"flag": f.label, "value": json_value(f.value)} for f in p.flags],
     }
+    if p.accruals:  # a team's pools, funds and the part that goes back: reported, not paid
+        entry["pools"] = [{"line": l.label, "kind": l.kind, "value": json_value(l.value)} for l in p.accruals]
     if plan.has_ledger or p.postings or p.balances:
         entry["earned"] = json_value(p.earned)
         entry["postings"] = [{"account": x.account, "kind": x.kind, "amount": json_value(x.amount), "balance": json_value(x.balance),

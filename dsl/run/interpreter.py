@@ -39,6 +39,7 @@ from dsl.run.errors import EvalError
 from dsl.run.ledger import EMPTY, LedgerState, ledger_period
 from dsl.run.lines import payee_lines, payout_lines
 from dsl.run.results import FlagValue, Line, PayeeResult, RunResult
+from dsl.run.pools import explain_pointer, rank_team, split_pool
 from dsl.run.teams import build_teams
 from dsl.run.trace import Trace, TraceKind as K
 
@@ -479,7 +480,8 @@ class PayeeEvaluator:
             values.append(value)
             if self.tracing:
                 # the member's own derivation is its explanation (plan explain --payee <member>), not repeated here
-                children.append(Trace(K.LET, member.payee, value, type_name(node.value.type), None, (), {"name": f"{member.payee}: {node.value.text}"}))
+                children.append(Trace(K.LET, member.payee, value, type_name(node.value.type), None, (),
+                                      {"name": f"{member.payee}: {node.value.text}", "see": explain_pointer(self.plan, member.payee, period=self.period)}))
         fn = node.fn
         value = fold(node, values, len(values), lambda: f"{fn} over no members: the team of '{self.payee}' has no "
                      f"{'matching ' if node.where is not None else ''}members in {self.period}")
@@ -732,12 +734,27 @@ def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[lis
         roster = [p for p in payees if p in known]
     by_period: list[list[PayeeResult]] = [[] for _ in dataset.periods]
     several = len(dataset.periods) > 1
-    if plan.hierarchy is None:
+    if plan.hierarchy is None and not plan.ranks:
         for payee in roster:
             for index, result, _ in run_payee(plan, dataset, payee, trace, diagnostics, several, prior):
                 by_period[index].append(result)
             if progress is not None:
                 progress(1)
+        return RunResult(plan, tuple(r for results in by_period for r in results), tuple(diagnostics))
+    if plan.hierarchy is None:  # a ranking of every payee: all are computed, then ranked in each period
+        done_: dict[str, dict[int, PayeeEvaluator]] = {}
+        results_: dict[str, list[tuple[int, PayeeResult]]] = {}
+        for payee in roster if wanted is None else run_roster(plan, dataset, prior):
+            evaluators = done_[payee] = {}
+            for index, result, evaluator in run_payee(plan, dataset, payee, trace, diagnostics, several, prior):
+                evaluators[index] = evaluator
+                results_.setdefault(payee, []).append((index, result))
+            if progress is not None and (wanted is None or payee in wanted):
+                progress(1)
+        _team_payments(plan, dataset, None, done_, results_, trace, diagnostics)
+        for payee in roster:
+            for index, result in results_.get(payee, ()):
+                by_period[index].append(result)
         return RunResult(plan, tuple(r for results in by_period for r in results), tuple(diagnostics))
     # with a hierarchy every payee runs, members first, so a manager's team aggregates read its members'
     # evaluators of the same period; a limited run (explain) reports only the payees asked for
@@ -761,12 +778,55 @@ def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[lis
             results.setdefault(payee, []).append((index, result))
         if progress is not None and (wanted is None or payee in wanted):
             progress(1)
+    if plan.pools or plan.ranks:
+        _team_payments(plan, dataset, teams, done, results, trace, diagnostics)
     for payee in (roster if wanted is not None else teams.order):
         for index, result in results.get(payee, ()):
             by_period[index].append(result)
     if wanted is None:  # results in roster order, as without a hierarchy
         by_period = [sorted(results_, key=lambda r, at={p: i for i, p in enumerate(roster)}: at[r.payee]) for results_ in by_period]
     return RunResult(plan, tuple(r for results_ in by_period for r in results_), tuple(diagnostics))
+
+
+def _team_payments(plan: ir.Plan, dataset: Dataset, teams, done: dict, results: dict, trace: bool, diagnostics: list) -> None:
+    """Each team's pools and rankings, and the rankings of every payee, once every payee is computed: shares
+    and awards become lines of their payees (added to what each is paid), ranks flags, pools and funds rows of
+    the manager that are not pay (run/pools.py). A team whose manager or a member could not be computed in a
+    period is not split then (its R001 says why); a ranking of every payee leaves out those that failed."""
+    several = len(dataset.periods) > 1
+    team_ranks = [r for r in plan.ranks if r.group == "members"]
+    everyone = [r for r in plan.ranks if r.group == "payees"]
+    for index, period in enumerate(dataset.periods):
+        where = f" in {period}" if several else ""
+        outcomes: dict = {}
+        for manager in (teams.order if teams is not None and (plan.pools or team_ranks) else ()):
+            member_ids = teams.of(manager, period)
+            owner = done.get(manager, {}).get(index)
+            members = [done.get(m, {}).get(index) for m in member_ids]
+            if not member_ids or owner is None or any(m is None for m in members):
+                continue
+            try:
+                for pool in plan.pools:
+                    split_pool(plan, pool, owner, members, trace, outcomes)
+                for rank in team_ranks:
+                    rank_team(plan, rank, members, trace, outcomes)
+            except EvalError as exc:
+                diagnostics.append(diagnostic(EVAL_ERROR, f"the team of '{manager}'{where}: {exc}; its pools and rankings are not paid", exc.span))
+        present = [evaluators[index] for evaluators in done.values() if evaluators.get(index) is not None]
+        for rank in everyone:
+            try:
+                rank_team(plan, rank, present, trace, outcomes)
+            except EvalError as exc:
+                diagnostics.append(diagnostic(EVAL_ERROR, f'rank "{rank.label}"{where}: {exc}; nobody is ranked', exc.span))
+        for payee, outcome in outcomes.items():
+            entries = results.get(payee, [])
+            at = next((i for i, (j, _) in enumerate(entries) if j == index), None)
+            if at is None:
+                continue
+            result = entries[at][1]
+            paid = sum((line.value for line in outcome.lines), ZERO)
+            entries[at] = (index, attrs.evolve(result, lines=result.lines + tuple(outcome.lines), flags=result.flags + tuple(outcome.flags),
+                                               total=result.total + paid, accruals=result.accruals + tuple(outcome.accruals)))
 
 
 def run_roster(plan: ir.Plan, dataset: Dataset, prior=None) -> list[str]:

@@ -35,9 +35,16 @@ class LineKind(enum.StrEnum):
     DRAW_RECOVERED = "draw_recovered"
     CARRIED = "carried"
     CARRY_RECOVERED = "carry_recovered"
+    # what a team pays its members after its values are computed (dsl/run/pools.py)
+    SHARE = "share"  # a member's (or the manager's) share of a pool
+    AWARD = "award"  # a ranking's award
+    # rows of a team that are not pay: in `PayeeResult.accruals`, never in the total
+    POOL = "pool"  # a pool's amount
+    FUND = "fund"  # what a pool puts into a fund
+    UNALLOCATED = "unallocated"  # the unqualified part of a pool that goes back (`unqualified back`)
 
 
-EARNED_KINDS = frozenset({LineKind.PAYOUT, LineKind.CAP, LineKind.FLOOR, LineKind.TOTAL_CAP, LineKind.TOTAL_FLOOR})
+EARNED_KINDS = frozenset({LineKind.PAYOUT, LineKind.CAP, LineKind.FLOOR, LineKind.TOTAL_CAP, LineKind.TOTAL_FLOOR, LineKind.SHARE, LineKind.AWARD})
 
 
 class PostingKind(enum.StrEnum):
@@ -104,6 +111,7 @@ class PayeeResult:
     period: Period = WHOLE_RUN  # the period these lines are for
     postings: tuple[Posting, ...] = ()
     balances: tuple[Balance, ...] = ()
+    accruals: tuple[Line, ...] = ()  # a team's pools and funds: reported, not paid, not in the total
 
     @property
     def earned(self) -> Decimal:

@@ -365,6 +365,73 @@ class DrawDecl:
 
 
 @attrs.frozen
+class PoolShare:
+    """One part of a pool's split: `50% equally among members where 销售代表 qualify when 达标 as "部门奖金"`,
+    `30% pro rata to 业绩 among members as "…"`, `40% to manager as "…"`, `5% to fund "最佳销售员基金"`."""
+
+    kind: str  # equally | pro_rata | manager | fund
+    percent: Decimal
+    percent_text: str
+    label: str  # the line each recipient is paid under; a fund's name
+    measure: Optional[Expr] = None  # pro rata: each member's weight
+    where: Optional[Expr] = None  # who is in the part's group (evaluated as each member)
+    qualify: Optional[Expr] = None  # who of the group is paid; the others' shares are unqualified
+    span: Span = span_field()
+
+
+@attrs.frozen
+class PoolRule:
+    """`unqualified to fund "部门基金"`, `unqualified back`, `remainder largest by payee`, `remainder largest by 业绩`."""
+
+    kind: str  # unqualified_fund | unqualified_back | remainder_payee | remainder_measure
+    fund: Optional[str] = None
+    measure: Optional[Expr] = None
+    span: Span = span_field()
+
+
+@attrs.frozen
+class PoolDecl:
+    """`pool "部门奖金池" = 销售额 * 1% when 销售额 >= 任务 { 40% to manager as "…"  50% equally among members … }`:
+    an amount of each team (a payee with members) that is not paid to it but split among the team."""
+
+    label: str
+    expr: Expr
+    gate: Optional[Expr]
+    shares: tuple[PoolShare, ...]
+    rules: tuple[PoolRule, ...]
+    span: Span = span_field()
+
+
+@attrs.frozen
+class RankBand:
+    """`[1, 3] -> 5000元`: the award of the ranks in a band."""
+
+    band: "Band"
+    value: Expr
+    span: Span = span_field()
+
+
+@attrs.frozen
+class RankDecl:
+    """`rank "销售排名" = members by 业绩 where 销售岗 ties by 回款额 top 25 as "排名奖" { [1, 1] -> 5000元 … }`:
+    each team's members (or, `payees by …`, every payee of the run) ranked by a measure, highest first;
+    an award by rank band paid as a line of each ranked payee."""
+
+    label: str
+    measure: Expr
+    where: Optional[Expr]
+    tie: Optional[Expr]  # the tie-breaker measure (higher first); None with `ties shared`
+    shared: bool  # `ties shared`: equal measures share the best rank (1, 2, 2, 4)
+    top: Optional[Decimal]
+    top_text: Optional[str]
+    award_label: Optional[str]  # None: no award, the rank is reported only
+    bands: tuple[RankBand, ...]
+    span: Span = span_field()
+    tie_stated: bool = True  # False when the plan wrote no `ties …` (read as `ties shared`, and lint says so)
+    group: str = "members"  # members: within each team | payees: every payee of the run
+
+
+@attrs.frozen
 class TestRecord:
     fields: tuple[tuple[str, Expr], ...]
     span: Span = span_field()
@@ -411,8 +478,8 @@ class TestDecl:
     span: Span = span_field()
 
 
-Item = Union[PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, TestDecl]
-ITEM_CLASSES = (PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, TestDecl)
+Item = Union[PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, PoolDecl, RankDecl, TestDecl]
+ITEM_CLASSES = (PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, PoolDecl, RankDecl, TestDecl)
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from typing import Iterator
 
 import attrs
 import lark
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer, Tree, v_args
 
 from dsl.syntax import ast
 from dsl.syntax.lalr import GRAMMAR, build_parser, default_cache_dir
@@ -434,6 +434,78 @@ class _Builder(Transformer):
     @v_args(meta=True, inline=True)
     def nonrecoverable_draw(self, meta, label, expr):
         return ast.DrawDecl(self._string(label), expr, False, self._span(meta))
+
+    # -- teams: pools and rankings
+    @v_args(meta=True)
+    def pool_decl(self, meta, children):
+        label, expr, *rest = children
+        gate = rest.pop(0).children[0] if rest and isinstance(rest[0], Tree) and rest[0].data == "pool_gate" else None
+        shares = tuple(c for c in rest if isinstance(c, ast.PoolShare))
+        rules = tuple(c for c in rest if isinstance(c, ast.PoolRule))
+        return ast.PoolDecl(self._string(label), expr, gate, shares, rules, self._span(meta))
+
+    def _share(self, kind, meta, percent, label, measure=None, filters=()):
+        where = next((f.children[0] for f in filters if f.data == "member_where"), None)
+        qualify = next((f.children[0] for f in filters if f.data == "member_qualify"), None)
+        return ast.PoolShare(kind, self._amount(percent)[0], str(percent), self._string(label), measure, where, qualify, self._span(meta))
+
+    @v_args(meta=True)
+    def equal_share(self, meta, children):
+        percent, *filters, label = children
+        return self._share("equally", meta, percent, label, None, filters)
+
+    @v_args(meta=True)
+    def pro_rata_share(self, meta, children):
+        percent, measure, *filters, label = children
+        return self._share("pro_rata", meta, percent, label, measure, filters)
+
+    @v_args(meta=True, inline=True)
+    def manager_share(self, meta, percent, label):
+        return self._share("manager", meta, percent, label)
+
+    @v_args(meta=True, inline=True)
+    def fund_share(self, meta, percent, label):
+        return self._share("fund", meta, percent, label)
+
+    @v_args(meta=True, inline=True)
+    def unqualified_fund(self, meta, fund):
+        return ast.PoolRule("unqualified_fund", self._string(fund), span=self._span(meta))
+
+    @v_args(meta=True)
+    def unqualified_back(self, meta, children):
+        return ast.PoolRule("unqualified_back", span=self._span(meta))
+
+    @v_args(meta=True)
+    def remainder_payee(self, meta, children):
+        return ast.PoolRule("remainder_payee", span=self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def remainder_measure(self, meta, expr):
+        return ast.PoolRule("remainder_measure", measure=expr, span=self._span(meta))
+
+    @v_args(meta=True)
+    def rank_decl(self, meta, children):
+        label, group, measure, *rest = children
+        trees = {c.data: c for c in rest if isinstance(c, Tree)}
+        where = trees["member_where"].children[0] if "member_where" in trees else None
+        ties = trees.get("ties_shared", trees.get("ties_by"))
+        top = trees["rank_top"].children[0] if "rank_top" in trees else None
+        award = trees.get("rank_award")
+        tie = ties.children[0] if ties is not None and ties.data == "ties_by" else None
+        shared = ties is None or ties.data == "ties_shared"
+        return ast.RankDecl(self._string(label), measure, where, tie, shared, self._amount(top)[0] if top is not None else None,
+                            str(top) if top is not None else None, self._string(award.children[0]) if award is not None else None,
+                            tuple(award.children[1:]) if award is not None else (), self._span(meta), ties is not None, group)
+
+    def group_members(self, children):
+        return "members"
+
+    def group_payees(self, children):
+        return "payees"
+
+    @v_args(meta=True, inline=True)
+    def rank_band(self, meta, band, value):
+        return ast.RankBand(band, value, self._span(meta))
 
     @staticmethod
     def _ledger_clause(clause):

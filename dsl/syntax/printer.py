@@ -422,8 +422,38 @@ def _lines(item, comments) -> list[Line]:
         case ast.DrawDecl():
             kind = "recoverable" if item.recoverable else "nonrecoverable"
             return _statement(item, f"draw {quote(item.label)} = ", item.expr, [(kind, _At(item.span))], comments)
+        case ast.PoolDecl():
+            gate = f" when {expr(item.gate)}" if item.gate is not None else ""
+            parts = [_one(_pool_part(part), part) for part in item.shares + item.rules]
+            return _block(item, f"pool {quote(item.label)} = {expr(item.expr)}{gate} {{", parts)
+        case ast.RankDecl():
+            head = f"rank {quote(item.label)} = {item.group} by {expr(item.measure)}"
+            head += f" where {expr(item.where)}" if item.where is not None else ""
+            head += (" ties shared" if item.shared else f" ties by {expr(item.tie)}") if item.tie_stated else ""
+            head += f" top {item.top_text}" if item.top_text is not None else ""
+            if item.award_label is None:
+                return _one(head, item)
+            keys = [_band(b.band) for b in item.bands]
+            width = max((display_width(k) for k in keys), default=0)
+            rows = [_one(k + " " * (width - display_width(k)) + f" -> {expr(b.value)}", b) for k, b in zip(keys, item.bands)]
+            return _block(item, f"{head} as {quote(item.award_label)} {{", rows)
         case _:
             raise TypeError(f"the formatter has no rule for {type(item).__name__}")
+
+
+def _pool_part(part) -> str:
+    """A share or a rule of a pool, on its own line."""
+    if isinstance(part, ast.PoolRule):
+        return {"unqualified_fund": f"unqualified to fund {quote(part.fund or '')}", "unqualified_back": "unqualified back",
+                "remainder_payee": "remainder largest by payee"}.get(part.kind) or f"remainder largest by {expr(part.measure)}"
+    if part.kind == "fund":
+        return f"{part.percent_text} to fund {quote(part.label)}"
+    if part.kind == "manager":
+        return f"{part.percent_text} to manager as {quote(part.label)}"
+    how = "equally" if part.kind == "equally" else f"pro rata to {expr(part.measure)}"
+    where = f" where {expr(part.where)}" if part.where is not None else ""
+    qualify = f" qualify when {expr(part.qualify)}" if part.qualify is not None else ""
+    return f"{part.percent_text} {how} among members{where}{qualify} as {quote(part.label)}"
 
 
 def _group(item) -> Optional[str]:
