@@ -197,8 +197,7 @@ SQL_READS_OF_RUN = {
     "dsl.run.ledger": "the ledger's steps, fed values computed in SQL, period by period",
     "dsl.run.errors": "an error value read by the ledger or a later period is the EvalError the interpreter raises",
     "dsl.run.prior": "a prior run's balances and lines, as the interpreter opens a run with them",
-    "dsl.run.teams": "the hierarchy: each period's members of each manager, members first, and its D008 errors",
-    "dsl.run.interpreter": "the payee set (run_roster), the period roster, the date functions' table and Timeline.index_of, never PayeeEvaluator",
+    "dsl.run.interpreter": "the population (who is run, R002/R004/D008: population), the period roster, the date functions' table and Timeline.index_of, never PayeeEvaluator",
 }
 
 
@@ -218,7 +217,7 @@ def test_the_sql_backend_never_evaluates_with_the_interpreter():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "dsl.run.interpreter":
                 used.update(alias.name for alias in node.names)
-    assert used and used <= {"run_roster", "_nobody_paid", "_period_roster", "_DATE_BUILTINS", "Timeline"}, sorted(used)
+    assert used and used <= {"population", "_period_roster", "_DATE_BUILTINS", "Timeline"}, sorted(used)
 
 
 def test_benchmarks_call_only_the_public_api():

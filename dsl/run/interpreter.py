@@ -716,14 +716,27 @@ def evaluate(plan: ir.Plan, dataset: Dataset, trace: bool = True, payees: Option
         return _evaluate(plan, dataset, trace, payees, progress, prior)
 
 
-def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[list[str]], progress, prior=None) -> RunResult:
-    diagnostics: list[Diagnostic] = []
+@attrs.frozen
+class Population:
+    """Who a run computes: `roster` the payees it reports (those asked for that exist, in the order
+    asked, else the whole roster), `teams` the hierarchy (members before managers in `teams.order`),
+    `wanted` the payees asked for that exist (None: every payee)."""
+
+    roster: list
+    teams: object
+    wanted: Optional[set]
+
+
+def population(plan: ir.Plan, dataset: Dataset, payees: Optional[Sequence[str]], prior=None) -> tuple[Optional[Population], list[Diagnostic]]:
+    """The run's population and its diagnostics, the same for every engine: nobody to pay (R004) or a
+    hierarchy that cannot be built (D008) is no population; a payee asked for and not in the data is R002."""
     roster = run_roster(plan, dataset, prior)
     if not roster:
-        return RunResult(plan, (), (diagnostic(NOBODY_PAID, _nobody_paid(plan)),))
+        return None, [diagnostic(NOBODY_PAID, _nobody_paid(plan))]
     teams, problems = build_teams(plan, dataset, roster)
     if teams is None:
-        return RunResult(plan, (), tuple(problems))
+        return None, list(problems)
+    diagnostics: list[Diagnostic] = []
     wanted = None
     if payees is not None:
         known = set(roster)
@@ -732,6 +745,14 @@ def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[lis
                 diagnostics.append(diagnostic(NO_PAYEE, f"payee '{name}' does not appear in the data", None, hint=did_you_mean(name, roster)))
         wanted = set(payees) & known
         roster = [p for p in payees if p in known]
+    return Population(roster, teams, wanted), diagnostics
+
+
+def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[list[str]], progress, prior=None) -> RunResult:
+    found, diagnostics = population(plan, dataset, payees, prior)
+    if found is None:
+        return RunResult(plan, (), tuple(diagnostics))
+    roster, teams, wanted = found.roster, found.teams, found.wanted
     by_period: list[list[PayeeResult]] = [[] for _ in dataset.periods]
     several = len(dataset.periods) > 1
     if plan.hierarchy is None and not plan.ranks:

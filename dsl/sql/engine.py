@@ -34,16 +34,15 @@ from sqlglot import exp
 
 from dsl import ir
 from dsl.core import numeric
-from dsl.core.diagnostics import EVAL_ERROR, NO_PAYEE, NOBODY_PAID, Diagnostic, diagnostic, did_you_mean
+from dsl.core.diagnostics import EVAL_ERROR, Diagnostic, diagnostic
 from dsl.core.display import show_value
 from dsl.core.numeric import CONTEXT, NumericError, round_money
 from dsl.core.types import MISSING, InputKind
 from dsl.data.dataset import Dataset
 from dsl.run.errors import EvalError
-from dsl.run.interpreter import _nobody_paid, _period_roster, run_roster
+from dsl.run.interpreter import _period_roster, population
 from dsl.run.ledger import EMPTY, LedgerState, ledger_period
 from dsl.run.prior import PriorEvaluator
-from dsl.run.teams import build_teams
 from dsl.run.results import FlagValue, Line, LineKind, PayeeResult, RunResult
 from dsl.sql.errors import NotLowered
 from dsl.sql.lower import TEAM
@@ -172,20 +171,11 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
         raise NotLowered("; ".join(refused))
     import duckdb
 
-    roster = run_roster(plan, dataset, prior)
-    if not roster:
-        return RunResult(plan, (), (diagnostic(NOBODY_PAID, _nobody_paid(plan)),))
-    teams, problems = build_teams(plan, dataset, roster)
-    if teams is None:
-        return RunResult(plan, (), tuple(problems))
+    found, diagnostics = population(plan, dataset, payees, prior)  # the interpreter's: the same payees and R002/R004/D008
+    if found is None:
+        return RunResult(plan, (), tuple(diagnostics))
+    roster, teams = found.roster, found.teams
     everyone = list(teams.order)  # members before their managers; with a hierarchy every payee runs (a manager reads its members)
-    diagnostics: list[Diagnostic] = []
-    if payees is not None:
-        known = set(roster)
-        for name in payees:
-            if name not in known:
-                diagnostics.append(diagnostic(NO_PAYEE, f"payee '{name}' does not appear in the data", None, hint=did_you_mean(name, roster)))
-        roster = [p for p in payees if p in known]
     unique = list(dict.fromkeys(roster)) if plan.hierarchy is None else everyone
     periods = tuple(dataset.periods)
     prior_periods = tuple(prior.periods) if prior is not None else ()
