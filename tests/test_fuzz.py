@@ -15,8 +15,13 @@ many plans it tried.
 """
 from __future__ import annotations
 
+import csv
+import io
 import random
+import tempfile
 import time
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -103,6 +108,47 @@ HOSTILE = ["\u3000", "\u200b", "\ufeff", "＋", "（", "）", "％", "\r", "\x0b
            "(" * 120, "not " * 120, " + x" * 120, "1e999999999", "9" * 60]
 
 
+# Data cells as analysts and exports write them, and as an adversary would: the loader must
+# type each one or name its file, row and column (never raise, never drop a row). Most cells
+# are valid for their column, so that most runs compute; one in ten is hostile.
+MONEY_CELLS = ["1,200,000.00", "80万", "1.2亿", "3000元", "0", "-5", "0.005", "12.345", "99999999999999999999", "１２３"]
+PERCENT_CELLS = ["85%", "0%", "100%", "0.5%", "１０％", "150%"]
+BOOL_CELLS = ["true", "false", "是", "否", ""]
+HOSTILE_CELLS = ["abc", "1e5", "1e999999999", "9" * 25, "9" * 60, "0." + "0" * 40 + "1", "NaN", "-0", "\u3000", "2024-05-11",
+                 "USD 850,000", "¥100", "1,2,3", '"', "\x00", "\r", "=1+1", "", " 1 ", "", "85%", "是"]
+PAYEES = ["甲", "乙", "丙"]
+HOSTILE_PAYEES = ["", " 甲", "丁", "甲\u200b"]
+
+
+def cell(valid, clean):
+    if clean:
+        return st.sampled_from(valid)
+    return st.one_of(*[st.sampled_from(valid)] * 9, st.sampled_from(HOSTILE_CELLS), st.text(max_size=4))
+
+
+@st.composite
+def data_files(draw):
+    """A deals.csv and a reps.csv for PRELUDE's inputs: half of them clean, the others with hostile
+    cells and payees, sometimes a ragged row."""
+    files = {}
+    clean = draw(st.booleans())
+    payee = st.sampled_from(PAYEES) if clean else st.one_of(*[st.sampled_from(PAYEES)] * 9, st.sampled_from(HOSTILE_PAYEES))
+    for name, header, cells in (("deals", ["rep", "amount", "renewed"], (payee, cell(MONEY_CELLS, clean), cell(BOOL_CELLS, clean))),
+                                ("reps", ["rep", "rate", "quota"], (payee, cell(PERCENT_CELLS, clean), cell(MONEY_CELLS, clean)))):
+        rows = draw(st.lists(st.tuples(*cells), max_size=5))
+        if name == "reps":  # the roster, a record: one row per payee (every payee, when clean)
+            rows = [(p, draw(cells[1]), draw(cells[2])) for p in PAYEES] if clean else list({r[0]: r for r in rows}.values())
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        text = out.getvalue()
+        if not clean and draw(st.integers(0, 9)) == 0:
+            text += draw(st.sampled_from(["甲,1,true,extra\n", "甲\n", '"甲,1\n', "\x00\n"]))
+        files[f"{name}.csv"] = text
+    return files
+
+
 @st.composite
 def plans(draw):
     text = "\n".join([PRELUDE] + draw(st.lists(ITEMS, min_size=1, max_size=6)))
@@ -127,8 +173,8 @@ def plans(draw):
     return " ".join(tokens)
 
 
-def through_every_stage(text: str) -> None:
-    """parse → check → lint → fmt → plan tests; raises only on a defect of the tool."""
+def through_every_stage(text: str, data: dict[str, str] | None = None) -> None:
+    """parse → check → lint → fmt → plan tests → run on `data`; raises only on a defect of the tool."""
     compilation = dsl.load(text, "fuzz.plan")
     assert all(isinstance(d, Diagnostic) for d in compilation.diagnostics)
     findings = dsl.lint(compilation, dsl.lint_config("."))
@@ -141,13 +187,28 @@ def through_every_stage(text: str) -> None:
     if compilation.plan is not None:
         for outcome in dsl.run_tests(compilation.plan):
             assert all(isinstance(d, Diagnostic) for d in outcome.failures)
+        if data is not None:
+            run_on(compilation.plan, data)
+
+
+def run_on(plan, data: dict[str, str]) -> None:
+    """`plan run` in process: read the files, compute, render every format; diagnostics, never exceptions."""
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in data.items():
+            Path(folder, name).write_text(text, encoding="utf-8", newline="")
+        result = dsl.evaluate(plan, folder)
+        assert all(isinstance(d, Diagnostic) for d in result.diagnostics)
+        for payee in result.payees:  # the numeric policy holds for every value paid
+            assert isinstance(payee.total, Decimal) and abs(payee.total) < 10**20
+        for form in ("csv", "json"):
+            dsl.render_results(plan, result, form)
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-@given(plans())
-def test_fuzzed_plans_never_crash(text):
-    through_every_stage(text)
+@given(plans(), data_files())
+def test_fuzzed_plans_never_crash(text, data):
+    through_every_stage(text, data)
 
 
 @pytest.mark.fuzz
@@ -156,20 +217,27 @@ def test_long_fuzz_run(request):
     minutes = request.config.getoption("--fuzz-minutes")
     if not minutes:
         pytest.skip("the long run needs --fuzz-minutes N")
-    tried = 0
-    deadline = time.monotonic() + minutes * 60
+    tried, failed = 0, []
+    started = time.monotonic()
+    deadline = started + minutes * 60
 
     @settings(max_examples=2000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(plans())
-    def batch(text):
+    @given(plans(), data_files())
+    def batch(text, data):
         nonlocal tried
         tried += 1
-        through_every_stage(text)
+        through_every_stage(text, data)
 
     seed = random.SystemRandom().randrange(2**32)
     while time.monotonic() < deadline:
-        batch._hypothesis_internal_use_seed = seed  # a new seed per batch, printed if it fails
-        print(f"fuzz batch seed {seed}")
-        batch()
+        batch._hypothesis_internal_use_seed = seed  # a new seed per batch, printed with its outcome
+        try:
+            batch()
+        except Exception as exc:  # a crasher: hypothesis has shrunk it; report it and go on fuzzing
+            failed.append(seed)
+            print(f"fuzz batch seed {seed} FAILED: {type(exc).__name__}: {exc}", flush=True)
+        else:
+            print(f"fuzz batch seed {seed} ok: {tried} plans in {(time.monotonic() - started) / 60:.1f} minutes", flush=True)
         seed += 1
-    print(f"fuzzed {tried} plans in {minutes} minutes: no crash")
+    print(f"fuzzed {tried} plans in {minutes} minutes: {len(failed)} failing batches {failed}")
+    assert not failed, f"crashers found with seeds {failed}"
