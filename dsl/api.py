@@ -151,7 +151,8 @@ def load(plan: str | os.PathLike, name: Optional[str] = None) -> Compilation:
 # ---- data and evaluation -------------------------------------------------------
 
 
-def read_data(plan: ir.Plan, data: str | os.PathLike, *, engine: str = "interpreter", payees: Optional[Sequence[str]] = None):
+def read_data(plan: ir.Plan, data: str | os.PathLike, *, engine: str = "interpreter", payees: Optional[Sequence[str]] = None,
+              encoding: Optional[str] = None):
     """Bind data to a plan's inputs: a folder of CSV files, an .xlsx workbook or a .json file.
 
     Returns `(dataset, diagnostics)`; the dataset is None when the data cannot be used.
@@ -160,6 +161,8 @@ def read_data(plan: ir.Plan, data: str | os.PathLike, *, engine: str = "interpre
     `payees` (what `explain` computes) only those payees' rows are read into the
     dataset, filtered by DuckDB. Either way the values and the diagnostics are the
     loader's (dsl/sql/read.py; data it does not read take the loader as usual).
+    Text files are read as UTF-8 or GB18030, anything else refused; `encoding` names
+    the encoding of every text file instead (`"big5"`; the loader reads those).
 
     >>> from pathlib import Path
     >>> plan = load(Path("plans/s1_big_account/plan.plan")).plan
@@ -167,8 +170,15 @@ def read_data(plan: ir.Plan, data: str | os.PathLike, *, engine: str = "interpre
     >>> sorted(dataset.tables), has_errors(diagnostics)
     (['deals', 'reps'], False)
     """
-    from dsl.data.readers import load_data
+    import codecs
 
+    from dsl.data.readers import encoding_problem, load_data
+
+    problem = encoding_problem(encoding)
+    if problem:
+        raise ValueError(problem)
+    if encoding is not None and codecs.lookup(encoding).name != "utf-8":
+        return load_data(data, plan.inputs, plan.currency, encoding)  # DuckDB reads UTF-8 only
     if engine == "duckdb" or payees is not None:
         try:
             from dsl.sql.read import read_data as read_columnar
@@ -190,6 +200,7 @@ def evaluate(
     payees: Optional[Sequence[str]] = None,
     progress: Optional[Callable[[int], None]] = None,
     prior=None,
+    encoding: Optional[str] = None,
 ):
     """Compute every payee's lines: IR + data (a `Dataset` from `read_data`, or a data path) → `RunResult`.
 
@@ -211,6 +222,7 @@ def evaluate(
     `prior` continues an earlier run: its `RunResult`, or the path of the JSON that
     `plan run --format json` wrote. Its closing balances open this run, history reads of
     lines see its periods, and the run must start after its last period (dsl/run/prior.py).
+    `encoding` is `read_data`'s, for a data path.
 
     >>> from pathlib import Path
     >>> plan = load(Path("plans/s1_big_account/plan.plan")).plan
@@ -231,7 +243,7 @@ def evaluate(
     read: tuple[Diagnostic, ...] = ()
     columnar = not isinstance(data, Dataset) and hasattr(data, "to_dataset")  # read by DuckDB (dsl/sql/read.py)
     if not isinstance(data, Dataset) and not columnar:
-        dataset, diagnostics = read_data(plan, data, engine=engine, payees=payees)
+        dataset, diagnostics = read_data(plan, data, engine=engine, payees=payees, encoding=encoding)
         read = tuple(diagnostics)
         if dataset is None or has_errors(diagnostics):
             return RunResult(plan, (), read)

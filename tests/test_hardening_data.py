@@ -237,6 +237,48 @@ def test_gb18030_and_utf8_with_bom_are_read(tmp_path):
     assert result.returncode == 0 and "65000.00" in result.stdout
 
 
+def test_encoding_option_reads_big5_exactly(tmp_path):
+    deals = "rep,customer,amount,renewed\n甲,華東重工,\"1,200,000.00\",true\n甲,台灣電力公司,800000,false\n乙,南方電氣,120万,no\n"
+    plan_dir(tmp_path, deals.encode("big5"), reps=REPS)
+    (tmp_path / "data" / "reps.csv").write_bytes(REPS.encode("big5"))
+    result, _ = run(tmp_path, "--encoding", "big5")
+    assert result.returncode == 0, result.stderr
+    # 甲: 120万 + 80万 = 200万 marginal: 50万×2% + 50万×3% + 100万×4% = 65000.00
+    assert "65000.00" in result.stdout
+    shown = run_plan_cli("explain", "plan.plan", "--payee", "甲", "--encoding", "big5", cwd=tmp_path)
+    assert shown.returncode == 0 and "销售额提成 = 65,000.00" in shown.stdout, shown.stderr
+
+
+def test_encoding_option_keeps_the_datas_own_words(tmp_path):
+    # A plan that pays on a customer's name: only exact decoding of the Big5 text matches it.
+    (tmp_path / "plan.plan").write_text(
+        'plan "客户" { currency CNY  payee rep  rounding half_up to 0.01 }\n'
+        "input deals: table { rep: payee, customer: text, amount: money }\n"
+        'payout "重点客户" = sum(deals.amount where customer == "華東重工") * 1%\n', encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    deals = "rep,customer,amount\n甲,華東重工,120万\n甲,台灣電力公司,80万\n"
+    (tmp_path / "data" / "deals.csv").write_bytes(deals.encode("big5"))
+    result, _ = run(tmp_path, "--encoding", "big5", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["payees"][0]["total"] == "12000.00"  # 120万 × 1% (台灣電力公司 is not 華東重工)
+
+
+def test_encoding_option_locates_a_byte_it_cannot_read(tmp_path):
+    # 0xFF is no Big5 lead byte: row 3, after "乙," (two cells: the byte starts column 2)
+    raw = "rep,customer,amount,renewed\n甲,華東,1,true\n乙,".encode("big5") + b"\xff\xff,1,true\n"
+    plan_dir(tmp_path, raw)
+    (tmp_path / "data" / "reps.csv").write_bytes(REPS.encode("big5"))
+    text = refused(tmp_path, "--encoding", "big5")
+    assert "data/deals.csv is not big5 text: byte 0xff at row 3, column 2 cannot be read as big5" in text
+
+
+def test_encoding_option_refuses_an_unknown_name(tmp_path):
+    result, _ = run(plan_dir(tmp_path), "--encoding", "klingon")
+    assert result.returncode == 2 and "unknown encoding 'klingon'" in result.stderr
+    result, _ = run(tmp_path, "--encoding", "hex")
+    assert result.returncode == 2 and "'hex' is not a text encoding" in result.stderr
+
+
 # ---------------------------------------------------------------- bounded numbers
 
 def test_a_50_digit_amount_in_csv(tmp_path):

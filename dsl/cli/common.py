@@ -39,3 +39,18 @@ def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=N
     go to standard output, so `plan run > out.csv` never writes an error into the CSV."""
     for diag in diagnostics:
         click.echo(render(diag, sources), file=stream, err=stream is None)
+
+
+def _check_encoding(ctx, param, value):
+    from dsl.data.readers import encoding_problem
+
+    problem = encoding_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+ENCODING = click.option(
+    "--encoding", default=None, callback=_check_encoding, metavar="NAME",
+    help="The encoding of the data's text files (CSV, JSON), e.g. big5 or latin-1 "
+         "(default: UTF-8, with or without a BOM, or GB18030; anything else is refused).")

@@ -23,7 +23,7 @@ import click
 
 import dsl
 from dsl.cli import lint as lint_commands
-from dsl.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, emit, plan_files
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, emit, plan_files
 from dsl.core.diagnostics import did_you_mean, has_errors
 
 
@@ -62,13 +62,13 @@ def check(paths):
 
 
 def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None,
-                  engine: str = "interpreter"):
+                  engine: str = "interpreter", encoding: Optional[str] = None):
     compilation = load_or_report(path)
     plan = compilation.plan
     if plan is None:
         sys.exit(EXIT_FINDINGS)
     sources = {compilation.source.name: compilation.source}
-    dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees)
+    dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees, encoding=encoding)
     if dataset is None or has_errors(read):
         emit(read, sources)
         sys.exit(EXIT_FINDINGS)
@@ -102,11 +102,13 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
 @click.option("--engine", type=click.Choice(["auto", "interpreter", "duckdb"]), default="auto", show_default=True,
               help="Compute with the reference interpreter or with the plan lowered to SQL on embedded DuckDB (the same results); "
                    "auto runs DuckDB on large data when the plan lowers.")
-def run(plan_file, data, fmt, out, period, periods, prior, engine):
+@ENCODING
+def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding):
     """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
-    plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine)
+    plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine,
+                                 encoding=encoding)
     if out:
         dsl.write_results(plan, result, out, fmt)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
@@ -124,9 +126,10 @@ def run(plan_file, data, fmt, out, period, periods, prior, engine):
 @click.option("--period", "period", help="Explain this period (default: the last period of the run).")
 @click.option("--periods", "periods", help="The periods to run before explaining (default: the periods the data cover).")
 @click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote.")
-def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior):
+@ENCODING
+def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, encoding):
     """Explain one payee's payout line by line, down to the input rows."""
-    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior)
+    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior, encoding=encoding)
     if not result.payees:
         raise UsageError(f"payee '{payee}' has no computed period")
     payee_result = result.payees[-1]

@@ -11,6 +11,7 @@ points at the file, row and column. Bad data never raises.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
@@ -326,12 +327,40 @@ def _guess_encoding(data: bytes) -> str:
     return "an encoding this tool does not read"
 
 
-def _decode(data: bytes, file: str, cells: bool) -> str:
-    """Data text: UTF-8 (with or without a BOM) or GB18030 (what Excel on Chinese Windows writes).
+def encoding_problem(encoding: str | None) -> str | None:
+    """Why `encoding` (what `--encoding` names) cannot be used, or None when it can."""
+    if encoding is None:
+        return None
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return f"unknown encoding {encoding!r}: name a text encoding such as utf-8, gb18030, big5, latin-1 or cp1252"
+    try:
+        b"a".decode(encoding)
+    except UnicodeDecodeError:
+        pass
+    except LookupError:  # a bytes-to-bytes codec (hex, zlib, …)
+        return f"{encoding!r} is not a text encoding: name one such as utf-8, gb18030, big5, latin-1 or cp1252"
+    return None
+
+
+def _decode(data: bytes, file: str, cells: bool, encoding: str | None = None) -> str:
+    """Data text: UTF-8 (with or without a BOM) or GB18030 (what Excel on Chinese Windows writes),
+    or exactly the `encoding` the caller names (`--encoding big5`).
 
     Anything else is refused, naming the encoding it looks like and where its first
     byte that is not UTF-8 stands; it is never read as mojibake.
     """
+    if encoding is not None:
+        name = codecs.lookup(encoding).name
+        try:
+            return data.decode("utf-8-sig" if name == "utf-8" else name)
+        except UnicodeDecodeError as exc:
+            before = data[:exc.start].decode(name, errors="replace")
+            line, column = _place(before, len(before), cells)
+            where = f"row {line}, column {column}" if cells else f"line {line}, column {column}"
+            raise _Unreadable(f"{file} is not {encoding} text: byte 0x{data[exc.start]:02x} at {where} cannot be read "
+                              f"as {encoding}", _at(file, line, column)) from None
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         kind = "UTF-32" if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") else "UTF-16"
         raise _Unreadable(f"{file} is {kind} text; save it as UTF-8 (or GB18030)", _at(file, 1, 1))
@@ -392,11 +421,11 @@ def _long_cell(text: str, line: int) -> tuple[int, int, str] | None:
     return None if column is None else (line, column, f"the cell is longer than {limit:,} characters")
 
 
-def _read_csv(path: Path, file: str, folder: Path) -> _Raw | None:
+def _read_csv(path: Path, file: str, folder: Path, encoding: str | None = None) -> _Raw | None:
     data = _file_bytes(path, file, folder)
     if data is None:
         return None
-    text = _decode(data, file, cells=True)
+    text = _decode(data, file, cells=True, encoding=encoding)
     nul = text.find("\x00")
     if nul != -1:
         line, column = _place(text, nul, True)
@@ -722,19 +751,24 @@ class _Source:
     names: list[str]  # what is there, for did-you-mean
 
 
-def load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dataset | None, list[Diagnostic]]:
+def load_data(path, schemas: Sequence[InputSchema], currency: str,
+              encoding: str | None = None) -> tuple[Dataset | None, list[Diagnostic]]:
     """Read every input of a plan from a CSV folder (NAME.csv, or NAME.parquet), an .xlsx workbook, a .json file
-    or a DuckDB database (a table per input)."""
+    or a DuckDB database (a table per input). Text files are UTF-8 or GB18030 unless `encoding` names
+    their encoding (an unknown name is a ValueError: the caller checks it with `encoding_problem`)."""
+    problem = encoding_problem(encoding)
+    if problem:
+        raise ValueError(problem)
     with paused_gc():
-        return _load_data(path, schemas, currency)
+        return _load_data(path, schemas, currency, encoding)
 
 
-def _load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dataset | None, list[Diagnostic]]:
+def _load_data(path, schemas: Sequence[InputSchema], currency: str, encoding: str | None) -> tuple[Dataset | None, list[Diagnostic]]:
     shown = os.fspath(path)
     where, suffix, book = Path(shown), Path(shown).suffix.lower(), None
     try:
         if where.is_dir():
-            source = _Source(lambda s: _read_csv(where / f"{s.name}.csv", os.path.join(shown, f"{s.name}.csv"), where)
+            source = _Source(lambda s: _read_csv(where / f"{s.name}.csv", os.path.join(shown, f"{s.name}.csv"), where, encoding)
                              or _read_parquet(where / f"{s.name}.parquet", os.path.join(shown, f"{s.name}.parquet"), where, s),
                              lambda n: f"input '{n}' has no data file: expected {os.path.join(shown, n + '.csv')}",
                              sorted(p.stem for pattern in ("*.csv", "*.parquet") for p in where.glob(pattern)))
@@ -754,7 +788,7 @@ def _load_data(path, schemas: Sequence[InputSchema], currency: str) -> tuple[Dat
             source = _Source(lambda s: _read_duckdb_table(where, shown, s) if s.name in names else None,
                              lambda n: f"input '{n}' has no table named '{n}' in {shown}", names)
         elif suffix == ".json":
-            data = _read_json(_decode(_file_bytes(where, shown), shown, cells=False), shown)
+            data = _read_json(_decode(_file_bytes(where, shown), shown, cells=False, encoding=encoding), shown)
             if not isinstance(data, dict):
                 raise _Unreadable(f"{shown} must hold a JSON object whose keys are input names")
             source = _Source(lambda s: _keyed(f"{shown}#{s.name}", f"{shown}#{s.name}", s, data[s.name]) if s.name in data else None,
