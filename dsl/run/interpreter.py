@@ -145,9 +145,12 @@ class PayeeEvaluator:
         still to evaluate is not entered but handed back (`_Deep`) to the outermost one
         being evaluated, which evaluates it from there and then retries. A definition is
         still evaluated only when the path taken reads it: it is handed back at the
-        moment it is read, never guessed in advance.
+        moment it is read, never guessed in advance. The stack is looked at only from the
+        third definition down: above it are at most two expressions' frames (each at most
+        syntax.parser.MAX_NESTING levels), well inside _DEFINITION_STACK, and the common
+        case — a computed column's cells read by a let's aggregate, once per row — pays nothing.
         """
-        if self.definition_depth and _stack_deeper_than(_DEFINITION_STACK):
+        if self.definition_depth > 1 and _stack_deeper_than(_DEFINITION_STACK):
             raise _Deep(key)
         pending = [key]  # outermost: the definitions handed back, the latest first
         while pending:
