@@ -37,19 +37,21 @@ def plan_dir(tmp_path: Path, deals: bytes | str | None = DEALS, reps: str = REPS
 
 
 # Runs `plan ARGS` as a child of a small Python process that then prints the child's
-# peak resident memory (its own RUSAGE_CHILDREN, so exactly that one command) on the
-# file descriptor given as its first argument.
+# peak resident memory and CPU time (its own RUSAGE_CHILDREN, so exactly that one
+# command) on the file descriptor given as its first argument.
 _MEASURED = (
     "import os, resource, subprocess, sys\n"
     "code = subprocess.call([sys.executable, '-m', 'dsl.cli', *sys.argv[2:]])\n"
-    "os.write(int(sys.argv[1]), str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss).encode())\n"
+    "used = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "os.write(int(sys.argv[1]), f'{used.ru_maxrss} {used.ru_utime + used.ru_stime}'.encode())\n"
     "sys.exit(code)\n"
 )
 MEGABYTES = 200  # the most one hostile-data run may hold resident (docs/hardening.md)
+CPU_SECONDS = 2.0  # the most CPU one hostile-data run may take, interpreter start-up included
 
 
-def measured_cli(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
-    """`plan ARGS` in `cwd`: its result and its peak resident memory in MB."""
+def measured_cli(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess, float, float]:
+    """`plan ARGS` in `cwd`: its result, its peak resident memory in MB and its CPU seconds."""
     read_end, write_end = os.pipe()
     try:
         result = subprocess.run([sys.executable, "-c", _MEASURED, str(write_end), *args], cwd=cwd, capture_output=True,
@@ -58,22 +60,24 @@ def measured_cli(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess, fl
     finally:
         os.close(write_end)
     with os.fdopen(read_end) as peak:
-        kilobytes = int(peak.read() or 0)  # Linux reports ru_maxrss in kilobytes
-    return result, kilobytes / 1024
+        kilobytes, cpu = (peak.read() or "0 0").split()  # Linux reports ru_maxrss in kilobytes
+    return result, int(kilobytes) / 1024, float(cpu)
 
 
 def run(tmp_path: Path, *extra: str):
     started = time.monotonic()
-    result, megabytes = measured_cli("run", "plan.plan", *extra, cwd=tmp_path)
+    result, megabytes, cpu = measured_cli("run", "plan.plan", *extra, cwd=tmp_path)
     elapsed = time.monotonic() - started
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert 0 < megabytes < MEGABYTES, f"held {megabytes:.0f} MB"
+    assert cpu < CPU_SECONDS, f"took {cpu:.2f} s of CPU"
     return result, elapsed
 
 
 def refused(tmp_path: Path, *extra: str, seconds: float = 10.0) -> str:
-    """Run; expect exit 1 with diagnostics and no results, within `seconds` (generous: the
-    machine may be shared; the point is that nothing hangs) and MEGABYTES. Returns the diagnostics."""
+    """Run; expect exit 1 with diagnostics and no results, within CPU_SECONDS of CPU and MEGABYTES, and
+    `seconds` of wall time (generous: the machine may be shared; the point is that nothing hangs).
+    Returns the diagnostics."""
     result, elapsed = run(tmp_path, *extra)
     assert result.returncode == 1, result.stdout + result.stderr
     assert elapsed < seconds, f"took {elapsed:.1f} s"
