@@ -58,6 +58,7 @@ RULES: tuple[Rule, ...] = (
     teams.remainder_rule_not_stated,
     teams.rank_tie_not_stated,
     teams.team_aggregate_may_be_empty,
+    units.percent_compared_with_number,
 )
 
 CATALOGUE = Catalogue.of(RULES)
