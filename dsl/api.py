@@ -151,6 +151,14 @@ def load(plan: str | os.PathLike, name: Optional[str] = None) -> Compilation:
 # ---- data and evaluation -------------------------------------------------------
 
 
+def encoding_problem(encoding: Optional[str]) -> Optional[str]:
+    """Why `encoding` cannot read data files (an unknown name, a codec that is not a text
+    encoding), or None when it can: what `read_data(..., encoding=…)` checks first."""
+    from dsl.data.readers import encoding_problem as problem
+
+    return problem(encoding)
+
+
 def read_data(plan: ir.Plan, data: str | os.PathLike, *, engine: str = "interpreter", payees: Optional[Sequence[str]] = None,
               encoding: Optional[str] = None):
     """Bind data to a plan's inputs: a folder of CSV files, an .xlsx workbook or a .json file.

@@ -17,7 +17,7 @@ PLAN = '''plan "d" { currency CNY  period quarter  payee rep }
 input deals: table { rep: payee, amount: money, renewed: bool = false }
 input reps: record { rep: payee, rate: percent }
 input company: params { bonus: money }
-input regions: table { name: text }
+input regions: shared table { name: text }
 let sales = sum(deals.amount)
 payout "提成" = sales * reps.rate
 payout "续签" = company.bonus * count(deals where renewed)

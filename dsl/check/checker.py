@@ -200,6 +200,11 @@ class PlanChecker:
             return EnumType(tuple(ref.args))
         if ref.name in SCALAR_NAMES and not ref.args:
             return SCALAR_NAMES[ref.name]
+        if ref.name == "percent":
+            if tuple(ref.args) != ("points",):
+                self.error(BAD_INPUT, "percent takes one reading, percent(points), for data that writes 85 for 85%", ref.span)
+                return ERROR
+            return PERCENT
         self.error(UNKNOWN_NAME, f"unknown type '{ref.name}'", ref.span, hint=did_you_mean(ref.name, ["money", "enum", *SCALAR_NAMES]))
         return ERROR
 
@@ -223,11 +228,21 @@ class PlanChecker:
                 elif isinstance(field_type, EnumType) and default not in field_type.values:
                     self.error(TYPE_MISMATCH, f"the default '{default}' is not one of {', '.join(field_type.values)}", field.default.span)
                 has_default = True
-            fields.append(FieldSchema(field.name, field_type, default, has_default))
+            fields.append(FieldSchema(field.name, field_type, default, has_default, points=field.type.name == "percent" and bool(field.type.args)))
             self.define(SymbolKind.FIELD, f"{decl.name}.{field.name}", field_type, self.name_span(field.span, field.name))
         payees = [f for f in fields if f.type == PAYEE]
         if decl.kind == "record" and not payees:
             self.error(BAD_INPUT, f"record input '{decl.name}' has one row per payee, so it needs a field of type payee", decl.span)
+        if decl.shared and decl.kind != "table":
+            self.error(BAD_INPUT, f"only a table is shared: a {decl.kind} input cannot be", decl.span,
+                       hint="a params input is one row every payee reads already" if decl.kind == "params" else None)
+        elif decl.shared and payees:
+            self.error(BAD_INPUT, f"shared table '{decl.name}' is read whole by every payee, so it has no payee column, "
+                       f"but '{payees[0].name}' is one", decl.span, hint=f"drop `shared` to give each payee the rows that name them")
+        elif decl.kind == "table" and not payees and not decl.shared:
+            self.error(BAD_INPUT, f"table input '{decl.name}' has no payee column, so every payee would read all its rows",
+                       decl.span, hint=f"if that is meant, say so: input {decl.name}: shared table {{ … }}; "
+                                       "else add the column that names each row's payee (rep: payee)")
         team = self.team_setting.values if self.team_setting is not None else None
         if len(payees) == 2 and team == (decl.name, payees[1].name):
             pass  # the hierarchy: the row's payee, then the payee who manages it

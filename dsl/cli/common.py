@@ -42,7 +42,7 @@ def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=N
 
 
 def _check_encoding(ctx, param, value):
-    from dsl.data.readers import encoding_problem
+    from dsl.api import encoding_problem
 
     problem = encoding_problem(value)
     if problem:

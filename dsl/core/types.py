@@ -185,6 +185,7 @@ class FieldSchema:
     type: Type
     default: object = None  # a Decimal/str/bool/date default, or None for required
     has_default: bool = False
+    points: bool = False  # `percent(points)`: the data writes 85 for 85% (a number without % is in points)
 
 
 @attrs.frozen

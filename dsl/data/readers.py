@@ -101,8 +101,11 @@ def _number(value: Decimal, code: str | None, is_percent: bool, field: FieldSche
     if code:
         raise ValueError(f"'{shown}' is an amount of {code}, not a plain {t}")
     if t == PERCENT:
+        if not is_percent and field.points:
+            return admit(value.scaleb(-2), shown)  # percent(points): 85 is 85%
         if not is_percent:
-            raise ValueError(f"'{shown}' has no % sign; write 85% rather than 0.85 or 85, so the reader cannot mistake it")
+            raise ValueError(f"'{shown}' has no % sign; write 85% rather than 0.85 or 85, so the reader cannot mistake it "
+                             "(or declare the column percent(points) if the data writes 85 for 85%)")
         return value
     if is_percent:
         raise ValueError(f"'{shown}' is a percent, not a {t}")
@@ -139,8 +142,9 @@ def _convert(value: object, field: FieldSchema, currency: str) -> object:
         if t == BOOL and value in (0, 1):
             return value == 1
         if isinstance(t, MoneyType) or t in (NUMBER, PERCENT, INT):
-            # A stored number in a percent column is the fraction: Excel keeps 85% as 0.85.
-            return _number(value, None, t == PERCENT, field, currency, shown)
+            # A stored number in a percent column is the fraction: Excel keeps 85% as 0.85; in a
+            # percent(points) column it is the points the data writes (85 for 85%).
+            return _number(value, None, t == PERCENT and not field.points, field, currency, shown)
         raise ValueError(f"'{shown}' is a number, not a {t}")
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         if t == PERIOD:  # a date where a period is expected is the day; it lies in the month that holds it

@@ -555,10 +555,17 @@ class ColumnarFacts:
 
 # ---------------------------------------------------------------- reading
 
-def read_folder(folder: Path, shown: str, schemas: Sequence[InputSchema], currency: str) -> Columnar:
-    """A folder of CSV files checked for DuckDB's reading; raises `Declined` when the Python loader must read it."""
+def _decline_unread(schemas: Sequence[InputSchema]) -> None:
+    """What only the Python loader reads: inputs placed in periods, percent(points) columns."""
     if any(s.period_field is not None or any(f.type == PERIOD for f in s.fields) for s in schemas):
         raise Declined("inputs placed in periods")
+    if any(f.points for s in schemas for f in s.fields):
+        raise Declined("a percent(points) column")
+
+
+def read_folder(folder: Path, shown: str, schemas: Sequence[InputSchema], currency: str) -> Columnar:
+    """A folder of CSV files checked for DuckDB's reading; raises `Declined` when the Python loader must read it."""
+    _decline_unread(schemas)
     import duckdb
 
     con = duckdb.connect()
@@ -616,8 +623,7 @@ def _roster(con, schemas: Sequence[InputSchema], tables: dict[str, CsvInput]) ->
 
 def read_database(path: Path, shown: str, schemas: Sequence[InputSchema], currency: str) -> Columnar:
     """A DuckDB database file, a table per input; raises `Declined` when the Python loader must read it."""
-    if any(s.period_field is not None or any(f.type == PERIOD for f in s.fields) for s in schemas):
-        raise Declined("inputs placed in periods")
+    _decline_unread(schemas)
     import duckdb
 
     con = duckdb.connect()

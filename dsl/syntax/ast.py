@@ -209,6 +209,7 @@ class InputDecl:
     fields: tuple[FieldDecl, ...]
     by: Optional[str] = None  # the field whose value places a row in a period
     span: Span = span_field()
+    shared: bool = False  # `shared table`: no payee column; every payee reads every row
 
 
 @attrs.frozen

@@ -272,11 +272,16 @@ class _Builder(Transformer):
     # -- inputs
     @v_args(meta=True)
     def input_decl(self, meta, children):
-        name, kind, *fields = children
+        name, *rest = children
+        shared = bool(rest) and isinstance(rest[0], _Shared)
+        kind, *fields = rest[1:] if shared else rest
         by = None
         if fields and isinstance(fields[0], _By):
             by = fields.pop(0).name
-        return ast.InputDecl(str(name), str(kind), tuple(fields), by, self._span(meta))
+        return ast.InputDecl(str(name), str(kind), tuple(fields), by, self._span(meta), shared=shared)
+
+    def shared_kind(self, children):
+        return _Shared()
 
     @v_args(inline=True)
     def by_clause(self, name):
@@ -617,6 +622,10 @@ class _By:
     """An input's `by NAME`, on its way into the InputDecl."""
 
     name: str
+
+
+class _Shared:
+    """An input's `shared` (before `table`), on its way into the InputDecl."""
 
 
 @attrs.frozen

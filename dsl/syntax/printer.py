@@ -393,7 +393,8 @@ def _lines(item, comments) -> list[Line]:
             return _block(item, f"plan {quote(item.name)} {{", [_one(_setting(s), s) for s in item.settings])
         case ast.InputDecl():
             by = f" by {item.by}" if item.by else ""
-            return _block(item, f"input {item.name}: {item.kind}{by} {{", [_one(_field(f), f) for f in item.fields])
+            shared = "shared " if item.shared else ""
+            return _block(item, f"input {item.name}: {shared}{item.kind}{by} {{", [_one(_field(f), f) for f in item.fields])
         case ast.TiersDecl():
             keys = [_row_key(row) for row in item.rows]
             width = max((display_width(k) for k in keys), default=0)
