@@ -168,9 +168,12 @@ def _shown_children(node: Trace) -> list[Trace]:
     return [c for c in children if not (c.kind == "const" and not c.children)]
 
 
-def _one_line(text: Optional[str]) -> Optional[str]:
+def one_line(text: Optional[str]) -> Optional[str]:
     """Plan text that spans source lines (layout is free) as one line, so the tree stays intact."""
     return None if text is None else re.sub(r"[ \t]*\r?\n\s*", " ", text)
+
+
+_one_line = one_line
 
 
 def _tree_lines(root: Trace, w, lang, seen: set) -> list[str]:

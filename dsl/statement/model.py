@@ -21,12 +21,13 @@ import attrs
 from dsl import ir
 from dsl.core.display import show_value
 from dsl.core.types import MoneyType
-from dsl.explain.renderers import WORDS
+from dsl.explain.renderers import WORDS, one_line
 from dsl.run.results import PayeeResult
 from dsl.run.trace import Trace, TraceKind, derivation_key
 
 LANGS = tuple(WORDS)
 _OPERATORS = {"*": "×", "/": "÷", "-": "−", "+": "+"}
+_NAMED = (TraceKind.RECORD, TraceKind.PARAM, TraceKind.LET, TraceKind.AGGREGATE, TraceKind.COLUMN, TraceKind.LINE, TraceKind.HISTORY)
 _LIMITS = (TraceKind.CAP, TraceKind.FLOOR, TraceKind.TOTAL_CAP, TraceKind.TOTAL_FLOOR)
 
 
@@ -119,7 +120,7 @@ def build_statement(plan: ir.Plan, result: PayeeResult, dataset, lang: str = "zh
         if line.trace is None:
             continue
         for node in _nodes(line.trace):
-            note = _note(node, w, money, line.value)
+            note = _note(node, w, money, line.value) if node is not line.trace else None  # the line's own sentence says it
             if note:
                 notes.append(f"{line.label}: {note}" if lang == "en" else f"{line.label}：{note}")
             if node.kind == TraceKind.TIERS and node.detail.get("mode") in ("marginal", "whole"):
@@ -128,7 +129,7 @@ def build_statement(plan: ir.Plan, result: PayeeResult, dataset, lang: str = "zh
                     progress.append(found)
         line_reads, lets = _derivations(line.trace, seen)
         reads += line_reads
-        figures += [Figure(let.detail.get("name", let.text), let.value, let.type, let.children[0].text) for let in lets]
+        figures += [Figure(let.detail.get("name", let.text), let.value, let.type, one_line(let.children[0].text)) for let in lets]
     flags = tuple(FlagRow(f.label, f.value, f.trace.type if f.trace is not None else "") for f in result.flags)
     balances = tuple(w["st_balance"].format(account=b.account, opening=show_value(b.opening, money), closing=show_value(b.closing, money))
                      for b in result.balances)
@@ -175,19 +176,24 @@ def _body(trace: Trace) -> Optional[Trace]:
     return None
 
 
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
 def calculation(node: Trace) -> str:
     """The arithmetic of an expression with each operand's value in its place: `521,406.25 × 20%`."""
     if node.kind == TraceKind.ARITH and len(node.children) == 2:
         op = node.detail.get("op", "")
         parts = []
-        for child in node.children:
+        for right, child in enumerate(node.children):
             text = calculation(child)
-            if child.kind == TraceKind.ARITH and op in "*/" and child.detail.get("op") in ("+", "-"):
+            inner = _PRECEDENCE.get(child.detail.get("op"), 3) if child.kind == TraceKind.ARITH else 3
+            if inner < _PRECEDENCE.get(op, 0) or (right and inner == _PRECEDENCE.get(op) and op in "-/"):
                 text = f"({text})"
             parts.append(text)
         return f" {_OPERATORS.get(op, op)} ".join(parts)
     if node.kind == TraceKind.NEG and node.children:
-        return "−" + calculation(node.children[0])
+        inner = calculation(node.children[0])
+        return f"−({inner})" if node.children[0].kind == TraceKind.ARITH else "−" + inner
     return show_value(node.value, node.type)
 
 
@@ -216,8 +222,8 @@ def _line_sentence(line, w: dict, money: str) -> str:
             return w["st_whole"].format(amount=amount, band=bands[-1].text, rate=show_value(bands[-1].detail["rate"], "percent"), value=value)
     calc = calculation(body)
     if calc == show_value(body.value, body.type):  # a single value: its plan text says where it comes from
-        return f"{body.text} = {value}"
-    return w["st_calc"].format(formula=body.text, calc=calc, value=value)
+        return f"{one_line(body.text)} = {value}"
+    return w["st_calc"].format(formula=one_line(body.text), calc=calc, value=value)
 
 
 def _posting_sentence(trace: Trace, w: dict, money: str) -> str:
@@ -226,7 +232,7 @@ def _posting_sentence(trace: Trace, w: dict, money: str) -> str:
     kind = d.get("posting", "")
     if kind == "held" and trace.children:
         body = trace.children[0]
-        return w["st_held"].format(formula=body.text, calc=calculation(body), value=show_value(body.value, money),
+        return w["st_held"].format(formula=one_line(body.text), calc=calculation(body), value=show_value(body.value, money),
                                    balance=show_value(d.get("balance", Decimal(0)), money))
     if kind == "released" and d.get("from"):
         sources = ", ".join(f"{s['period']} {show_value(s['amount'], money)}" for s in d["from"])
@@ -253,11 +259,16 @@ def _note(node: Trace, w: dict, money: str, line_value: Decimal = Decimal(0)) ->
 
 
 def _condition(gate: Trace) -> str:
-    """A gate's condition with the values it compared: `reps.renewal_rate >= 80% (60%)`."""
-    text = gate.text.removeprefix("when ").strip()
-    read = [c for c in gate.walk() if c.kind in (TraceKind.RECORD, TraceKind.PARAM, TraceKind.LET, TraceKind.AGGREGATE, TraceKind.COLUMN)]
-    shown = ", ".join(f"{c.text} = {show_value(c.value, c.type)}" for c in read[:4])
-    return f"{text} ({shown})" if shown else text
+    """A gate's condition with the values it compared: `reps.renewal_rate >= 80% (reps.renewal_rate = 60%)`."""
+    text = one_line(gate.text.removeprefix("when ").strip())
+    read, stack = [], list(reversed(gate.children))
+    while stack:  # the named values the condition compares, not what they were computed from
+        node = stack.pop()
+        if node.kind in _NAMED:
+            read.append(f"{node.text} = {show_value(node.value, node.type)}")
+        else:
+            stack.extend(reversed(node.children))
+    return f"{text} ({', '.join(read)})" if read else text
 
 
 def _progress(plan: ir.Plan, node: Trace, w: dict) -> Optional[Progress]:
