@@ -116,12 +116,13 @@ def build_statement(plan: ir.Plan, result: PayeeResult, dataset, lang: str = "zh
     lines, notes, figures, progress, reads = [], [], [], [], []
     seen: set = set()
     for line in result.lines:
-        lines.append(StatementLine(line.label, str(line.kind), line.value, _line_sentence(line, w, money)))
+        sentence = _line_sentence(line, w, money)
+        lines.append(StatementLine(line.label, str(line.kind), line.value, sentence))
         if line.trace is None:
             continue
         for node in _nodes(line.trace):
-            note = _note(node, w, money, line.value) if node is not line.trace else None  # the line's own sentence says it
-            if note:
+            note = _note(node, w, money, line.value) if node is not line.trace else None
+            if note and note != sentence:  # a cap line's or a closed gate's own sentence already says it
                 notes.append(f"{line.label}: {note}" if lang == "en" else f"{line.label}：{note}")
             if node.kind == TraceKind.TIERS and node.detail.get("mode") in ("marginal", "whole"):
                 found = _progress(plan, node, w)
