@@ -79,6 +79,7 @@ def test_cap_and_rounding_sentences_carry_the_amount_at_stake():
     # S11, 中原食品: 999,999.99 collected × 8% = 79,999.9992 → half up to the cent 80,000.00: the rounding changed it
     md = statement("plans/s11_rebate/plan.plan", "--payee", "中原食品", "--format", "md")
     assert "返点：舍入 79,999.9992 → 80,000.00" in md
+    assert "| 返点 | 80,000.00 | 返点比例(销售额) * 总收款：8% × 999,999.99 = 79,999.9992 |" in md  # the line's arithmetic, before rounding
 
 
 def test_s3_hold_release_and_scaling_sentences():

@@ -4,6 +4,7 @@
     plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx (--engine auto|duckdb|interpreter)
     plan explain FILE --payee ID           one payee's lines, traced to the data
     plan test PATH...                      run the tests written inside plans
+    plan statement FILE --payee ID|--all   a rep's pay statement as HTML, Markdown or xlsx (statement.py)
     plan lint / plan fmt                   (lint.py)
 
 The commands call only the public API (`dsl`), and `dsl.core` for printing

@@ -213,6 +213,7 @@ def _line_sentence(line, w: dict, money: str) -> str:
     body = _body(trace)
     if body is None:
         return value
+    value = show_value(body.value, body.type)  # before rounding: a rounding that changes it is a note of its own
     if body.kind == TraceKind.TIERS and body.detail.get("mode") in ("marginal", "whole"):
         bands = [c for c in body.children if c.kind == TraceKind.BAND and "rate" in c.detail]
         amount = show_value(body.children[0].value, body.children[0].type)
