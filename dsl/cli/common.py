@@ -3,6 +3,7 @@ files on the command line and printing diagnostics (on standard error)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -32,6 +33,16 @@ def plan_files(paths) -> list[Path]:
         else:
             raise UsageError(f"no such file or directory: {raw}")
     return files
+
+
+def default_data(plan_path: Path, data: Optional[str]) -> str:
+    """The data to run on: --data, else the data/ folder beside the plan."""
+    if data:
+        return data
+    beside = plan_path.parent / "data"
+    if beside.exists():
+        return str(beside)
+    raise UsageError(f"no --data given and no data/ folder beside {plan_path}")
 
 
 def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None) -> None:

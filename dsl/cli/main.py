@@ -4,6 +4,7 @@
     plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx (--engine auto|duckdb|interpreter)
     plan explain FILE --payee ID           one payee's lines, traced to the data
     plan test PATH...                      run the tests written inside plans
+    plan statement FILE --payee ID|--all   a rep's pay statement as HTML, Markdown or xlsx (statement.py)
     plan lint / plan fmt                   (lint.py)
 
 The commands call only the public API (`dsl`), and `dsl.core` for printing
@@ -23,17 +24,9 @@ import click
 
 import dsl
 from dsl.cli import lint as lint_commands
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, emit, plan_files
+from dsl.cli import statement as statement_command
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, default_data, emit, plan_files
 from dsl.core.diagnostics import did_you_mean, has_errors
-
-
-def default_data(plan_path: Path, data: Optional[str]) -> str:
-    if data:
-        return data
-    beside = plan_path.parent / "data"
-    if beside.exists():
-        return str(beside)
-    raise UsageError(f"no --data given and no data/ folder beside {plan_path}")
 
 
 def load_or_report(path: Path) -> dsl.Compilation:
@@ -179,6 +172,7 @@ def _periods(period: Optional[str], periods: Optional[str]) -> Optional[str]:
 
 
 lint_commands.register(cli)
+cli.add_command(statement_command.statement)
 
 
 def main(argv=None):

@@ -33,6 +33,7 @@ WORDS = {
         "previous": "previous period", "history": "periods read", "default": "no earlier period: the default", "line_of": "the line",
         "above": "derived above", "members": "members",
         "pool": "pool, not paid", "fund": "fund, not paid", "unallocated": "goes back, not paid", "share": "share", "award": "award",
+
     },
     "zh": {
         "total": "合计", "payee": "人员", "plan": "方案", "period": "期间", "flags": "标记",
@@ -48,8 +49,43 @@ WORDS = {
         "previous": "上期", "history": "读取期间", "default": "无更早期间：取默认值", "line_of": "项目",
         "above": "推导见上", "members": "成员",
         "pool": "奖金池，不发放", "fund": "基金，不发放", "unallocated": "退回，不发放", "share": "分配", "award": "排名奖励",
+
     },
 }
+
+# The words of pay statements (dsl/statement): headings, then one-sentence templates; each key's
+# English and Chinese side by side, added to WORDS so statements and explanations share one vocabulary.
+_STATEMENT_WORDS = {
+    "statement": ("pay statement", "薪酬对账单"),
+    "paid_total": ("total paid", "实发合计"),
+    "explanation": ("explanation", "说明"),
+    "figures": ("figures used", "用到的数值"),
+    "credited": ("rows credited", "计入的数据行"),
+    "progress": ("attainment", "达成与下一档"),
+    "notes": ("caps, gates, holds and rounding", "封顶、条件、暂扣与舍入"),
+    "statements": ("pay statements", "薪酬对账单"),
+    "name": ("name", "名称"),
+    "input": ("input", "数据"),
+    "st_calc": ("{formula}: {calc} = {value}", "{formula}：{calc} = {value}"),
+    "st_marginal": ("marginal rates: of {amount}, {parts} = {value}", "按超额累进计算，{amount} 中 {parts} = {value}"),
+    "st_whole": ("whole-amount rate: {amount} reaches band {band}, {amount} × {rate} = {value}", "按全额计算，{amount} 达到 {band} 档：{amount} × {rate} = {value}"),
+    "st_next": ("{table}: {amount} is in band {band} ({rate}); {distance} short of the next band ({next}, {next_rate})", "{table}：{amount} 在 {band} 档（{rate}），距下一档（{next} {next_rate}）还差 {distance}"),
+    "st_top": ("{table}: {amount} is in the top band {band} ({rate})", "{table}：{amount} 已在最高档 {band}（{rate}）"),
+    "st_cap": ("capped at {limit}: {excess} above it is not paid", "封顶 {limit}：超出部分 {excess} 未发放"),
+    "st_floor": ("floor of {limit}: {excess} added to reach it", "保底 {limit}：补足 {excess}"),
+    "st_total_cap": ("total capped at {limit}: {excess} above it is not paid", "总额封顶 {limit}：超出部分 {excess} 未发放"),
+    "st_total_floor": ("total floor of {limit}: {excess} added to reach it", "总额保底 {limit}：补足 {excess}"),
+    "st_gate_met": ("condition {condition} is met, so {value} is paid", "条件 {condition} 满足：本项 {value} 发放"),
+    "st_gate_failed": ("condition {condition} is not met, so {value} is not paid", "条件 {condition} 不满足：本项 {value} 未发放"),
+    "st_held": ("held back this period: {formula} = {calc} = {value}; held balance {balance}", "本期暂扣：{formula} = {calc} = {value}，暂扣余额 {balance}"),
+    "st_released": ("released from what was held in {sources}", "发放此前暂扣的款项（{sources}）"),
+    "st_scaled": ("scaled at release by {factor}: {value}", "发放时按系数 {factor} 调整：{value}"),
+    "st_posting": ("{kind}: {value}", "{kind}：{value}"),
+    "st_rounding": ("rounded {before} → {after}", "舍入 {before} → {after}"),
+    "st_balance": ("{account}: opening {opening}, closing {closing}", "{account}：期初 {opening}，期末 {closing}"),
+}
+for _lang, _side in (("en", 0), ("zh", 1)):
+    WORDS[_lang].update({key: words[_side] for key, words in _STATEMENT_WORDS.items()})
 
 MODE_WORDS = {
     "en": {"marginal": "marginal: each band's rate on the part inside it", "whole": "whole: the band reached sets the rate for the whole amount", "lookup": "lookup"},
@@ -137,9 +173,10 @@ def _shown_children(node: Trace) -> list[Trace]:
     return [c for c in children if not (c.kind == "const" and not c.children)]
 
 
-def _one_line(text: Optional[str]) -> Optional[str]:
+def one_line(text: Optional[str]) -> Optional[str]:
     """Plan text that spans source lines (layout is free) as one line, so the tree stays intact."""
     return None if text is None else re.sub(r"[ \t]*\r?\n\s*", " ", text)
+
 
 
 def _tree_lines(root: Trace, w, lang, seen: set) -> list[str]:
@@ -154,7 +191,7 @@ def _tree_lines(root: Trace, w, lang, seen: set) -> list[str]:
     stack = [(root, "", True, True)]  # node, prefix, is last of its siblings, is the root
     while stack:
         node, prefix, last, is_root = stack.pop()
-        text = _one_line(describe(node, w, lang))
+        text = one_line(describe(node, w, lang))
         if text is None:  # folded into its parent: its children stand in its place
             children = list(node.children)
             stack.extend((child, prefix, i == len(children) - 1 and last, is_root) for i, child in reversed(list(enumerate(children))))
@@ -229,7 +266,7 @@ def _md_lines(root: Trace, w, lang, seen: set) -> list[str]:
     stack = [(root, 0)]
     while stack:
         node, depth = stack.pop()
-        text = _one_line(describe(node, w, lang))
+        text = one_line(describe(node, w, lang))
         if text is None:
             stack.extend((child, depth) for child in reversed(node.children))
             continue

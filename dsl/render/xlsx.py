@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import zipfile
 from decimal import Decimal
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from dsl.core.spreadsheet import column_letters
@@ -50,9 +51,20 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 MONEY_STYLE, HEADER_STYLE = 1, 2
 
 
+class Formula(NamedTuple):
+    """A cell Excel computes: `text` without its "=" (`SUM(C2:C4)`), `value` the result as computed here,
+    stored beside it so a reader that does not recalculate shows the same number."""
+
+    text: str
+    value: Decimal
+
+
 def _cell(ref: str, value, header: bool) -> str:
     if value is None:
         return ""
+    if isinstance(value, Formula):
+        style = f' s="{MONEY_STYLE}"' if value.value.as_tuple().exponent == -2 else ""
+        return f'<c r="{ref}"{style}><f>{escape(value.text)}</f><v>{value.value:f}</v></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, Decimal):

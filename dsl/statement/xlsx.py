@@ -1,0 +1,38 @@
+"""A statement as a workbook: a sheet of the lines whose total is an Excel formula
+(=SUM over the line cells, so a rep who edits a line sees the total follow), and
+a sheet of the rows credited with the inputs' own columns. Written by the run's
+exact workbook writer (dsl/render/xlsx.py): amounts as exact decimal text, fixed
+member times, so the same statement gives the same bytes on every run."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from dsl.render.xlsx import Formula, write_workbook
+from dsl.statement.md import line_label
+from dsl.statement.model import Statement
+
+
+def workbook_sheets(statement: Statement) -> dict[str, list[list]]:
+    w = statement.words
+    lines = [[w["line"], w["value"], w["explanation"]]]
+    lines += [[line_label(statement, line.label, line.kind), line.value, line.sentence] for line in statement.lines]
+    last = len(lines)  # the row of the last line (row 1 is the header)
+    total = Formula(f"SUM(B2:B{last})", statement.total) if last > 1 else Decimal(0)
+    lines.append([f"{w['total']} ({statement.currency})", total, f"{statement.plan} · {statement.payee} · {statement.period}"])
+    lines += [[], *[[note] for note in statement.notes], *[[p.sentence] for p in statement.progress]]
+    lines += [[f.label, f.value] for f in statement.flags]
+    credited: list[list] = [[w["input"], *(statement.credited[0].columns if statement.credited else [])]]
+    for index, table in enumerate(statement.credited):
+        if index:  # a second table: its own header row
+            credited += [[], [w["input"], *table.columns]]
+        credited += [[table.input, *row] for row in table.rows]
+    return {w["line"]: lines, w["credited"]: [[_cell(v) for v in row] for row in credited]}
+
+
+def _cell(value):
+    """A value the workbook writer takes: decimals, booleans and text (dates and periods as text)."""
+    return value if value is None or isinstance(value, (Decimal, bool, str, Formula)) else str(value)
+
+
+def write_xlsx(statement: Statement, path) -> None:
+    write_workbook(path, workbook_sheets(statement))
