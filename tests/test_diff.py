@@ -343,3 +343,30 @@ def test_new_and_removed_payees_are_marked_in_the_text():
     # 2.50 + 1.00 − 5.00 = −1.50
     assert "total cost change: -1.50 (old 15.00 → new 13.50)" in text
     assert "payees: 1 gain, 0 lose, 0 unchanged, 1 new, 1 removed" in text
+
+
+def test_set_on_the_duckdb_engine_gives_the_same_pay():
+    # every deal 50万, on the plan lowered to SQL (real DuckDB): 甲 two deals, 100万:
+    # 50万×2% + 50万×3% = 25,000, 续签奖励 on its one renewed deal 50万 × 0.5% = 2,500; 乙 50万 × 2% = 10,000
+    totals = run_totals("--set", "deals.amount=50万", "--engine", "duckdb")
+    assert totals["甲"] == ({"销售额提成": "25000.00", "续签奖励": "2500.00"}, "27500.00")
+    assert totals["乙"] == ({"销售额提成": "10000.00", "续签奖励": "0.00"}, "10000.00")
+
+
+def test_several_periods_a_row_per_payee_and_period_counted_once_per_payee():
+    s3 = "plans/s3_sales_commission/plan.plan"  # quarterly, four quarters of data, four reps
+    result = run_plan_cli("diff", s3, s3, "--set", "rates.usd_cny=7.20", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["periods"] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert len(document["payees"]) == 16  # 4 reps × 4 quarters
+    # a dearer dollar raises the yuan pay of everyone paid in a quarter; 赵磊 is paid nothing in any
+    assert document["counts"] == {"gain": 3, "lose": 0, "unchanged": 1, "new": 0, "removed": 0}
+    first = document["payees"][0]
+    # 张敏's Q1 commission is 170,400.00 at 7.10 (USD 24,000), 172,800.00 at 7.20; 80% is paid in the
+    # quarter (20% deferred): 138,240.00 − 136,320.00 = 1,920.00
+    assert (first["payee"], first["period"], first["old"], first["new"], first["delta"]) == (
+        "张敏", "2026-Q1", "136320.00", "138240.00", "1920.00")
+    text = run_plan_cli("diff", s3, s3, "--set", "rates.usd_cny=7.20", "--lang", "en").stdout
+    assert text.splitlines()[2].split() == ["payee", "period", "old", "new", "delta"]  # several periods: a period column
+    assert text.splitlines()[3].split() == ["张敏", "2026-Q1", "136,320.00", "138,240.00", "+1,920.00"]
