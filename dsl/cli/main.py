@@ -7,8 +7,8 @@
     plan diff OLD NEW | FILE --rev REV     two runs compared per payee and line (diff.py)
     plan lint / plan fmt                   (lint.py)
 
-The commands call only the public API (`dsl`), and `dsl.core` for printing
-diagnostics.
+The commands call only the public API (`dsl`), `dsl.core` for printing
+diagnostics, and `dsl.data.overrides` for the what-if values of `--set`.
 
 Exit codes: 0 ok; 1 findings, data errors or failed tests; 2 usage or internal
 error. No traceback reaches the user: an unexpected exception is reported as an
