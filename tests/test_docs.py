@@ -69,7 +69,7 @@ def test_a_plan_file_directive_shows_the_file():
 
 def test_the_cli_reference_prints_what_help_prints():
     page = cli_page()
-    commands = ["check", "explain", "fmt", "lint", "run", "statement", "test"]
+    commands = ["check", "diff", "explain", "fmt", "lint", "run", "statement", "test"]
     assert re.findall(r"^## plan (\w+)$", page, re.MULTILINE) == commands
     for name in commands:
         helped = run_plan_cli(name, "--help")

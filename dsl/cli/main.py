@@ -5,10 +5,11 @@
     plan explain FILE --payee ID           one payee's lines, traced to the data
     plan test PATH...                      run the tests written inside plans
     plan statement FILE --payee ID|--all   a rep's pay statement as HTML, Markdown or xlsx (statement.py)
+    plan diff OLD NEW | FILE --rev REV     two runs compared per payee and line (diff.py)
     plan lint / plan fmt                   (lint.py)
 
-The commands call only the public API (`dsl`), and `dsl.core` for printing
-diagnostics.
+The commands call only the public API (`dsl`), `dsl.core` for printing
+diagnostics, and `dsl.data.overrides` for the what-if values of `--set`.
 
 Exit codes: 0 ok; 1 findings, data errors or failed tests; 2 usage or internal
 error. No traceback reaches the user: an unexpected exception is reported as an
@@ -18,15 +19,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import click
 
 import dsl
+from dsl.cli import diff as diff_commands
 from dsl.cli import lint as lint_commands
 from dsl.cli import statement as statement_command
 from dsl.cli.common import ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, default_data, emit, plan_files
 from dsl.core.diagnostics import did_you_mean, has_errors
+from dsl.data.overrides import OverrideError, apply_overrides, parse_overrides
 
 
 def load_or_report(path: Path) -> dsl.Compilation:
@@ -55,16 +58,27 @@ def check(paths):
 
 
 def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None,
-                  engine: str = "interpreter", encoding: Optional[str] = None):
-    compilation = load_or_report(path)
+                  engine: str = "interpreter", encoding: Optional[str] = None, overrides: Sequence[str] = (),
+                  compilation: Optional[dsl.Compilation] = None):
+    """Load (unless `compilation` is given), read the data (default: beside `path`), apply the
+    `--set` overrides and evaluate; on errors print the diagnostics and exit."""
+    compilation = load_or_report(path) if compilation is None else compilation
     plan = compilation.plan
     if plan is None:
         sys.exit(EXIT_FINDINGS)
+    try:
+        what_if = parse_overrides(overrides, plan.inputs, plan.currency, [let.name for let in plan.lets])
+    except OverrideError as exc:
+        raise UsageError(str(exc)) from None
     sources = {compilation.source.name: compilation.source}
     dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees, encoding=encoding)
     if dataset is None or has_errors(read):
         emit(read, sources)
         sys.exit(EXIT_FINDINGS)
+    try:
+        dataset = apply_overrides(dataset, what_if)
+    except OverrideError as exc:
+        raise UsageError(str(exc)) from None
     try:
         if sys.stderr.isatty() and payees is None:
             # Only on a terminal: CI logs and redirected output stay clean.
@@ -96,12 +110,14 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
               help="Compute with the reference interpreter or with the plan lowered to SQL on embedded DuckDB (the same results); "
                    "auto runs DuckDB on large data when the plan lowers.")
 @ENCODING
-def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding):
+@click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE",
+              help="What if: this field of this input holds VALUE (written as in a data cell: 120万, 85%, 是) in every row. Repeatable.")
+def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, overrides):
     """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
     plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine,
-                                 encoding=encoding)
+                                 encoding=encoding, overrides=overrides)
     if out:
         dsl.write_results(plan, result, out, fmt)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
@@ -173,6 +189,7 @@ def _periods(period: Optional[str], periods: Optional[str]) -> Optional[str]:
 
 lint_commands.register(cli)
 cli.add_command(statement_command.statement)
+cli.add_command(diff_commands.command(run_or_report, _periods))
 
 
 def main(argv=None):
