@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from decimal import Decimal
-from typing import Callable, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
 
 import attrs
 
@@ -34,6 +34,10 @@ from dsl.sql.errors import NotLowered  # noqa: F401  (raised by evaluate(engine=
 from dsl.syntax import ast
 from dsl.syntax.parser import parse as _parse
 from dsl.syntax.parser import parse_file as _parse_file
+
+if TYPE_CHECKING:  # the optional `frames` extra: imported only by the methods that return its frames
+    import pandas
+    import polars
 
 ENGINES = ("auto", "interpreter", "duckdb")
 
@@ -341,28 +345,31 @@ class Results(RunResult):
             totals.setdefault(p.payee, {})[str(p.period)] = p.total
         return totals
 
-    def to_pandas(self):
+    def to_pandas(self) -> "pandas.DataFrame":
         """`records()` as a pandas DataFrame; `value` holds the Decimals themselves (object dtype)."""
-        pandas = _frames_library("pandas")
+        library = _frames_library("pandas")
         from dsl.render.results import COLUMNS
 
-        frame = pandas.DataFrame(self.records(), columns=COLUMNS)
-        frame["value"] = pandas.Series([r["value"] for r in self.records()], dtype=object)
+        records = self.records()
+        frame = library.DataFrame(records, columns=COLUMNS)
+        frame["value"] = library.Series([r["value"] for r in records], dtype=object)
         return frame
 
-    def to_polars(self):
+    def to_polars(self) -> "polars.DataFrame":
         """`records()` as a polars DataFrame; `value` is a Decimal column with as many places as the most precise value."""
-        polars = _frames_library("polars")
+        library = _frames_library("polars")
         from dsl.render.results import COLUMNS
 
         records = self.records()
         places = max((-r["value"].as_tuple().exponent for r in records if r["value"].as_tuple().exponent < 0), default=0)
-        columns = {name: polars.Series(name, [r[name] for r in records], dtype=polars.String) for name in COLUMNS[:-1]}
-        columns["value"] = polars.Series("value", [r["value"] for r in records], dtype=polars.Decimal(38, places))
-        return polars.DataFrame(columns)
+        columns = {name: library.Series(name, [r[name] for r in records], dtype=library.String) for name in COLUMNS[:-1]}
+        # polars rounds a Decimal to the column's scale: with the most places of any value, none is changed
+        columns["value"] = library.Series("value", [r["value"] for r in records], dtype=library.Decimal(38, places))
+        return library.DataFrame(columns)
 
 
 def _frames_library(name: str):
+    """The data frame library `name`, imported on first use: the package runs without it."""
     try:
         return __import__(name)
     except ImportError:

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 from dsl.core.diagnostics import Diagnostic
 from dsl.core.numeric import CONTEXT, LIMIT
+from dsl.core.perf import paused_gc
 from dsl.core.types import InputSchema
 from dsl.data.dataset import Dataset
 from dsl.data.readers import Columns, dataset_from_rows
@@ -75,9 +76,12 @@ def _quantum(text: str) -> Optional[Decimal]:
 def _plain(value: object, read_float: Optional[FloatReader]) -> object:
     """A value as the loader takes it: None for a missing one, numpy scalars as Python's, a float by the policy
     (without one it stays a float, which the loader refuses), a timestamp at midnight as its date."""
-    if value is None or type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing values
+    kind = type(value)
+    if kind is str or kind is Decimal:  # the common cells, as they are
+        return value
+    if value is None or kind.__name__ in ("NAType", "NaTType"):  # pandas' missing values
         return None
-    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+    if kind.__module__ == "numpy" and hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float):
         if value != value:  # NaN: how pandas and numpy mark a missing value
@@ -159,6 +163,12 @@ def dataset_from_python(data: object, schemas: Sequence[InputSchema], currency: 
     ('D003', "input 'deals' row 1, column 'amount': 0.1 is a binary float; give exact numbers as Decimal or text")
     """
     read_float = float_reader(floats)
+    with paused_gc():  # as the files' loader: a million rows are a million objects that form no cycles
+        return _dataset(data, schemas, currency, read_float)
+
+
+def _dataset(data: object, schemas: Sequence[InputSchema], currency: str,
+             read_float: Optional[FloatReader]) -> tuple[Optional[Dataset], list[Diagnostic]]:
     if frame_library(data) is not None:
         if len(schemas) != 1:
             raise TypeError(f"one data frame binds to a plan with one input; this plan has {len(schemas)} "
