@@ -7,9 +7,10 @@
 
 Each stage returns its product and its diagnostics; nothing here raises on bad
 input (a plan that does not parse, a file that cannot be read, data that does
-not fit): it becomes a diagnostic. The CLI, the benchmarks and an editor call
-only these functions; the lint package does not (it calls the stages directly,
-so that the API may compose it).
+not fit): it becomes a diagnostic. `run` composes load, reading and evaluation
+for a program that holds its data as rows or data frames (docs/embedding.md).
+The CLI, the benchmarks and an editor call only these functions; the lint
+package does not (it calls the stages directly, so that the API may compose it).
 
 Stages that `plan check` does not need (data, evaluation, explanations, lint)
 are imported when first called, so checking a plan starts fast.
@@ -417,7 +418,7 @@ def run(
         checked, found = plan, ()
     else:
         if not isinstance(plan, Compilation):
-            if isinstance(plan, str) and "\n" not in plan and (plan.strip().endswith(".plan") or Path(plan).is_file()):
+            if isinstance(plan, str) and "\n" not in plan and (plan.strip().endswith(".plan") or os.path.isfile(plan)):
                 plan = Path(plan.strip())
             elif not isinstance(plan, (str, os.PathLike)):
                 raise TypeError(f"plan of type {type(plan).__name__}; give a path, plan text, a Compilation or its IR")

@@ -407,3 +407,11 @@ except ImportError as exc:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["{'甲': Decimal('71000.00'), '乙': Decimal('33000.00')}",
                                         "this needs pandas, which is not installed: pip install 'plan-dsl[frames]'"]
+
+
+def test_a_long_line_of_plan_text_is_text_not_a_file_name():
+    # one line, longer than a file name may be (255 bytes): read as plan text, never an OSError
+    text = 'plan "x" { currency CNY  payees "甲" } payout "a" = 100元 * 2%' + " " * 300 + "# a long comment"
+    results = dsl.run(text, {})
+    assert results.ok, results.diagnostics
+    assert results.totals() == {"甲": Decimal("2.00")}  # 100 × 2% = 2
