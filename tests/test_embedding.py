@@ -48,6 +48,22 @@ input deals: table {
 payout "合计" = sum(deals.amount)
 """
 
+# Paid by month: each deal counts in the month of its `sold_on`.
+MONTHLY_PLAN = """plan "月度" {
+  currency CNY
+  period month
+  payee rep
+}
+
+input deals: table by sold_on {
+  rep: payee
+  sold_on: date
+  amount: money
+}
+
+payout "提成" = sum(deals.amount) * 10%
+"""
+
 
 def csv_rows(name: str) -> list[dict]:
     with open(S1 / "data" / f"{name}.csv", encoding="utf-8", newline="") as handle:
@@ -324,20 +340,7 @@ def test_to_polars_holds_a_decimal_column_with_every_place():
 
 
 def test_totals_per_period_over_several_periods():
-    plan = """plan "月度" {
-  currency CNY
-  period month
-  payee rep
-}
-
-input deals: table by sold_on {
-  rep: payee
-  sold_on: date
-  amount: money
-}
-
-payout "提成" = sum(deals.amount) * 10%
-"""
+    plan = MONTHLY_PLAN
     deals = pd.DataFrame({"rep": ["甲", "甲", "乙"], "amount": [Decimal("1000"), Decimal("500"), Decimal("300")],
                           "sold_on": pd.to_datetime(["2026-01-15", "2026-02-03", "2026-02-28"])})  # timestamps at midnight: dates
     results = dsl.run(plan, deals)
@@ -352,6 +355,17 @@ payout "提成" = sum(deals.amount) * 10%
     outside = dsl.run(plan, deals, periods="2026-02")
     assert outside.payees == () and [(d.code, d.message) for d in outside.diagnostics] == [
         ("D007", "deals (pandas DataFrame) row 1, column 'sold_on': 2026-01-15 is not in the run's periods (2026-02)")]
+
+
+def test_a_timestamp_with_a_time_of_day_is_a_bad_cell():
+    plan = MONTHLY_PLAN
+    deals = pl.DataFrame({"rep": ["甲", "甲"], "amount": ["1000", "500"],
+                          "sold_on": [datetime.datetime(2026, 1, 15), datetime.datetime(2026, 1, 31, 23, 30)]})
+    results = dsl.run(plan, deals)
+    # the second sale is late on the 31st: which day (and month) it counts in is not guessed
+    assert [(d.code, d.message) for d in results.diagnostics] == [
+        ("D003", "input 'deals' row 2, column 'sold_on': '2026-01-31 23:30:00' is a timestamp with a time of day or a time zone; "
+                 "give dates (datetime.date) or text")]
 
 
 def test_results_is_a_run_result():

@@ -5,8 +5,8 @@ Each input's value becomes the loader's own form, rows of named fields or `Colum
 a file's, with the same diagnostics (D001–D006, naming the input, the row counted from 1 and the column).
 What happens here is only the translation of each library's values to plain Python ones: numpy scalars to
 int, bool or float, a missing value (None, NaN, pandas' NA and NaT) to an empty cell, a timestamp at
-midnight to its date, and binary floats to Decimal by the caller's `floats` policy (without one they are
-refused). No data frame library is imported: an object is recognised by the library that made it, which
+midnight to its date (any other timestamp is a bad cell: a time of day is never dropped), and binary
+floats to Decimal by the caller's `floats` policy (without one they are refused). No data frame library is imported: an object is recognised by the library that made it, which
 is already loaded (`sys.modules`), so the package runs without any of them.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dsl.core.numeric import CONTEXT, LIMIT
 from dsl.core.perf import paused_gc
 from dsl.core.types import InputSchema
 from dsl.data.dataset import Dataset
-from dsl.data.readers import Columns, dataset_from_rows
+from dsl.data.readers import Columns, _Bad, dataset_from_rows
 
 FloatReader = Callable[[float], Decimal]
 
@@ -87,8 +87,10 @@ def _plain(value: object, read_float: Optional[FloatReader]) -> object:
         if value != value:  # NaN: how pandas and numpy mark a missing value
             return None
         return read_float(value) if read_float is not None else value
-    if isinstance(value, datetime.datetime) and value.tzinfo is None and value.time() == datetime.time():
-        return datetime.date(value.year, value.month, value.day)  # a date column read into a timestamp column
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None and value.time() == datetime.time():
+            return datetime.date(value.year, value.month, value.day)  # a date column read into a timestamp column
+        return _Bad(f"'{value}' is a timestamp with a time of day or a time zone; give dates (datetime.date) or text")
     return value
 
 
