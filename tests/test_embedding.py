@@ -429,3 +429,18 @@ def test_a_long_line_of_plan_text_is_text_not_a_file_name():
     results = dsl.run(text, {})
     assert results.ok, results.diagnostics
     assert results.totals() == {"甲": Decimal("2.00")}  # 100 × 2% = 2
+
+
+def test_dsl_run_stays_the_function_when_the_run_package_is_imported():
+    # the package dsl.run and the function dsl.run share a name: importing the package's modules, in any
+    # order, leaves the function in place (dsl/__init__.py's module class)
+    script = """
+import dsl.run.interpreter
+import dsl
+from dsl.run import ledger
+import dsl.run.timeline
+print(callable(dsl.run), dsl.run.__module__, sys.modules["dsl.run"].__name__)
+"""
+    done = subprocess.run([sys.executable, "-c", "import sys\n" + script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "dsl.api", "dsl.run"]
