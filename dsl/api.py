@@ -301,7 +301,7 @@ def evaluate(
     return attrs.evolve(result, diagnostics=read + tuple(result.diagnostics)) if read else result
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Results(RunResult):
     """A run's results (a `RunResult`: `plan`, `payees`, `diagnostics`) with views for a program: the amount rows
     as dicts or a data frame, and each payee's total. Values are Decimal, exactly as computed.
@@ -312,7 +312,19 @@ class Results(RunResult):
     (True, {'甲': Decimal('24.00'), '乙': Decimal('1.00')})
     >>> results.records()[0]
     {'payee': '甲', 'period': 'run', 'line': 'a', 'kind': 'payout', 'value': Decimal('24.00')}
+    >>> results
+    <Results of 'x': 2 payees × 1 period, paid 25.00, no diagnostics>
     """
+
+    def __repr__(self) -> str:  # short, for a notebook: the plan's IR is in `.plan`
+        name = repr(self.plan.name) if self.plan is not None else "a plan that does not parse"
+        periods = len({p.period for p in self.payees})
+        ran = (f"{len({p.payee for p in self.payees})} payees × {periods} period{'s' if periods != 1 else ''}, "
+               f"paid {sum((p.total for p in self.payees), Decimal(0))}") if self.payees else "no payees"
+        errors = [d.code for d in self.diagnostics if d.is_error]
+        found = (f"{len(errors)} error{'s' if len(errors) != 1 else ''} ({', '.join(dict.fromkeys(errors))})" if errors
+                 else f"{len(self.diagnostics)} diagnostics, no errors" if self.diagnostics else "no diagnostics")
+        return f"<Results of {name}: {ran}, {found}>"
 
     @classmethod
     def of(cls, result: RunResult, diagnostics: Sequence[Diagnostic] = ()) -> "Results":

@@ -368,6 +368,15 @@ def test_a_timestamp_with_a_time_of_day_is_a_bad_cell():
                  "give dates (datetime.date) or text")]
 
 
+def test_results_show_briefly_in_a_notebook():
+    assert repr(dsl.run(PLAN, rows())) == "<Results of '大客户销售提成': 2 payees × 1 period, paid 104000.00, no diagnostics>"  # 71,000 + 33,000
+    values = rows()
+    values["deals"][2]["rep"] = "丙"
+    values["deals"][0]["amount"] = "一百万"
+    assert repr(dsl.run(PLAN, values)) == "<Results of '大客户销售提成': no payees, 2 errors (D003, D004)>"
+    assert repr(dsl.run('plan "x" {', rows())) == "<Results of a plan that does not parse: no payees, 1 error (E001)>"
+
+
 def test_results_is_a_run_result():
     results = dsl.run(PLAN, rows())
     assert isinstance(results, dsl.Results) and results.plan.name == "大客户销售提成"
