@@ -327,7 +327,7 @@ class Results(RunResult):
         return f"<Results of {name}: {ran}, {found}>"
 
     @classmethod
-    def of(cls, result: RunResult, diagnostics: Sequence[Diagnostic] = ()) -> "Results":
+    def of(cls, result: RunResult, diagnostics: Sequence[Diagnostic] = ()) -> Results:
         """`result` as `Results`, with `diagnostics` (those found before the run) ahead of its own."""
         return cls(result.plan, result.payees, tuple(diagnostics) + tuple(result.diagnostics))
 
@@ -358,7 +358,7 @@ class Results(RunResult):
             totals.setdefault(p.payee, {})[str(p.period)] = p.total
         return totals
 
-    def to_pandas(self) -> "pandas.DataFrame":
+    def to_pandas(self) -> pandas.DataFrame:
         """`records()` as a pandas DataFrame; `value` holds the Decimals themselves (object dtype)."""
         library = _frames_library("pandas")
         from dsl.render.results import COLUMNS
@@ -368,7 +368,7 @@ class Results(RunResult):
         frame["value"] = library.Series([r["value"] for r in records], dtype=object)
         return frame
 
-    def to_polars(self) -> "polars.DataFrame":
+    def to_polars(self) -> polars.DataFrame:
         """`records()` as a polars DataFrame; `value` is a Decimal column with as many places as the most precise value."""
         library = _frames_library("polars")
         from dsl.render.results import COLUMNS
@@ -390,7 +390,7 @@ def _frames_library(name: str):
 
 
 def run(
-    plan: "str | os.PathLike | Compilation | ir.Plan",
+    plan: str | os.PathLike | Compilation | ir.Plan,
     data: object,
     *,
     periods: Optional[str | Sequence] = None,
