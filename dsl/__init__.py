@@ -22,6 +22,12 @@ The stages, one package each, composed in `dsl/api.py` (docs/architecture.md map
 [('甲', '2.00')]
 >>> dsl.load('plan "x" { currency CNY }\\npayout "a" = 100元 + 2%').diagnostics[0].message
 'cannot add money and a percent'
+
+`run` does it all in one call, from files or from Python values (docs/embedding.md):
+
+>>> text = 'plan "x" { currency CNY }\\ninput deals: table { rep: payee, amount: money }\\npayout "a" = sum(deals.amount) * 2%'
+>>> dsl.run(text, {"deals": [{"rep": "甲", "amount": "1,200.00"}]}).totals()  # 1,200 × 2% = 24
+{'甲': Decimal('24.00')}
 """
 import sys as _sys
 import types as _types
@@ -29,6 +35,7 @@ import types as _types
 from dsl.api import (
     Compilation,
     LintConfigError,
+    Results,
     check,
     evaluate,
     explain,
@@ -40,6 +47,7 @@ from dsl.api import (
     parse,
     read_data,
     render_results,
+    run,
     run_tests,
     write_results,
 )
@@ -50,6 +58,8 @@ __all__ = [
     "check",
     "load",
     "evaluate",
+    "run",
+    "Results",
     "explain",
     "lint",
     "format",
@@ -65,12 +75,28 @@ __all__ = [
     "lint_config",
     "lint_report",
     "LintConfigError",
+    "__version__",
 ]
+
+__version__: str  # the installed package's version, read from its metadata when first asked for
+
+
+def __getattr__(name: str) -> str:
+    if name != "__version__":
+        raise AttributeError(f"module 'dsl' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version  # 20 ms: only when asked, so `plan check` starts fast
+
+    try:
+        found = version("plan-dsl")
+    except PackageNotFoundError:  # a source tree that is not installed
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found
 
 
 class _PublicAPI(_types.ModuleType):
-    """The module `dsl` itself. Three API functions share their names with stage
-    packages (`check`, `explain`, `lint`); importing `dsl.lint.config` for the first
+    """The module `dsl` itself. Four API functions share their names with stage
+    packages (`check`, `explain`, `lint`, `run`); importing `dsl.lint.config` for the first
     time would set the attribute `dsl.lint` to the package and hide the function.
     The function is kept: the packages stay reachable as `sys.modules["dsl.lint"]`
     and through `import dsl.lint.config` / `from dsl.lint import …`."""

@@ -7,9 +7,10 @@
 
 Each stage returns its product and its diagnostics; nothing here raises on bad
 input (a plan that does not parse, a file that cannot be read, data that does
-not fit): it becomes a diagnostic. The CLI, the benchmarks and an editor call
-only these functions; the lint package does not (it calls the stages directly,
-so that the API may compose it).
+not fit): it becomes a diagnostic. `run` composes load, reading and evaluation
+for a program that holds its data as rows or data frames (docs/embedding.md).
+The CLI, the benchmarks and an editor call only these functions; the lint
+package does not (it calls the stages directly, so that the API may compose it).
 
 Stages that `plan check` does not need (data, evaluation, explanations, lint)
 are imported when first called, so checking a plan starts fast.
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Sequence
 
 import attrs
 
@@ -28,10 +30,15 @@ from dsl.check.model import SemanticModel
 from dsl.ir.passes import run_passes
 from dsl.core.diagnostics import Diagnostic, has_errors
 from dsl.core.source import SourceFile, without_bom
+from dsl.run.results import RunResult
 from dsl.sql.errors import NotLowered  # noqa: F401  (raised by evaluate(engine="duckdb"); light: no SQL library loads)
 from dsl.syntax import ast
 from dsl.syntax.parser import parse as _parse
 from dsl.syntax.parser import parse_file as _parse_file
+
+if TYPE_CHECKING:  # the optional `frames` extra: imported only by the methods that return its frames
+    import pandas
+    import polars
 
 ENGINES = ("auto", "interpreter", "duckdb")
 
@@ -312,6 +319,152 @@ def evaluate(
     else:
         result = interpret(plan, data, trace=trace, payees=chosen_payees, progress=progress, prior=prior)
     return attrs.evolve(result, diagnostics=read + tuple(result.diagnostics)) if read else result
+
+
+@attrs.frozen(repr=False)
+class Results(RunResult):
+    """A run's results (a `RunResult`: `plan`, `payees`, `diagnostics`) with views for a program: the amount rows
+    as dicts or a data frame, and each payee's total. Values are Decimal, exactly as computed.
+
+    >>> results = run('plan "x" { currency CNY }\\ninput deals: table { rep: payee, amount: money }\\npayout "a" = sum(deals.amount) * 2%',
+    ...               {"deals": [{"rep": "甲", "amount": "1,200.00"}, {"rep": "乙", "amount": 50}]})
+    >>> results.ok, results.totals()   # 1,200 × 2% = 24; 50 × 2% = 1
+    (True, {'甲': Decimal('24.00'), '乙': Decimal('1.00')})
+    >>> results.records()[0]
+    {'payee': '甲', 'period': 'run', 'line': 'a', 'kind': 'payout', 'value': Decimal('24.00')}
+    >>> results
+    <Results of 'x': 2 payees × 1 period, paid 25.00, no diagnostics>
+    """
+
+    def __repr__(self) -> str:  # short, for a notebook: the plan's IR is in `.plan`
+        name = repr(self.plan.name) if self.plan is not None else "a plan that does not parse"
+        periods = len({p.period for p in self.payees})
+        ran = (f"{len({p.payee for p in self.payees})} payees × {periods} period{'s' if periods != 1 else ''}, "
+               f"paid {sum((p.total for p in self.payees), Decimal(0))}") if self.payees else "no payees"
+        errors = [d.code for d in self.diagnostics if d.is_error]
+        found = (f"{len(errors)} error{'s' if len(errors) != 1 else ''} ({', '.join(dict.fromkeys(errors))})" if errors
+                 else f"{len(self.diagnostics)} diagnostics, no errors" if self.diagnostics else "no diagnostics")
+        return f"<Results of {name}: {ran}, {found}>"
+
+    @classmethod
+    def of(cls, result: RunResult, diagnostics: Sequence[Diagnostic] = ()) -> Results:
+        """`result` as `Results`, with `diagnostics` (those found before the run) ahead of its own."""
+        return cls(result.plan, result.payees, tuple(diagnostics) + tuple(result.diagnostics))
+
+    @property
+    def ok(self) -> bool:
+        """No diagnostic is an error (warnings allowed)."""
+        return not has_errors(self.diagnostics)
+
+    def records(self) -> list[dict]:
+        """One dict per payee × period × line: `payee`, `period`, `line` (its label), `kind` (payout, cap,
+        total_cap, held, …, and `balance` for an account's closing balance) and `value` (a Decimal); the rows
+        of `plan run`'s CSV, flags left out (see `flags`)."""
+        from dsl.render.results import COLUMNS, _flat as flat_rows  # the one flat view of a run (`plan run`'s CSV rows)
+
+        return [dict(zip(COLUMNS, (payee, period, label, str(kind), value)))
+                for payee, period, label, kind, value in flat_rows(self) if kind != "flag"]
+
+    def flags(self) -> list[dict]:
+        """One dict per payee × period × flag: `payee`, `period`, `flag` (its label) and `value` as computed."""
+        return [{"payee": p.payee, "period": str(p.period), "flag": f.label, "value": f.value} for p in self.payees for f in p.flags]
+
+    def totals(self) -> dict:
+        """What each payee is paid, `{payee: Decimal}`; over several periods `{payee: {period: Decimal}}`."""
+        if len({p.period for p in self.payees}) <= 1:
+            return {p.payee: p.total for p in self.payees}
+        totals: dict[str, dict[str, Decimal]] = {}
+        for p in self.payees:
+            totals.setdefault(p.payee, {})[str(p.period)] = p.total
+        return totals
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """`records()` as a pandas DataFrame; `value` holds the Decimals themselves (object dtype)."""
+        library = _frames_library("pandas")
+        from dsl.render.results import COLUMNS
+
+        records = self.records()
+        frame = library.DataFrame(records, columns=COLUMNS)
+        frame["value"] = library.Series([r["value"] for r in records], dtype=object)
+        return frame
+
+    def to_polars(self) -> polars.DataFrame:
+        """`records()` as a polars DataFrame; `value` is a Decimal column with as many places as the most precise value."""
+        library = _frames_library("polars")
+        from dsl.render.results import COLUMNS
+
+        records = self.records()
+        places = max((-r["value"].as_tuple().exponent for r in records if r["value"].as_tuple().exponent < 0), default=0)
+        columns = {name: library.Series(name, [r[name] for r in records], dtype=library.String) for name in COLUMNS[:-1]}
+        # polars rounds a Decimal to the column's scale: with the most places of any value, none is changed
+        columns["value"] = library.Series("value", [r["value"] for r in records], dtype=library.Decimal(38, places))
+        return library.DataFrame(columns)
+
+
+def _frames_library(name: str):
+    """The data frame library `name`, imported on first use: the package runs without it."""
+    try:
+        return __import__(name)
+    except ImportError:
+        raise ImportError(f"this needs {name}, which is not installed: pip install 'plan-dsl[frames]'") from None
+
+
+def run(
+    plan: str | os.PathLike | Compilation | ir.Plan,
+    data: object,
+    *,
+    periods: Optional[str | Sequence] = None,
+    payees: Optional[Sequence[str]] = None,
+    engine: str = "interpreter",
+    floats: Optional[str] = None,
+) -> Results:
+    """Load a plan, bind data and compute every payee's lines, in one call: what a notebook or a pipeline calls.
+
+    `plan` is a path (a `Path`, or text naming a `.plan` file or one that exists), plan text, a `Compilation`
+    or its IR. `data` is what `read_data` reads (a CSV folder, an .xlsx or .json file, a `Dataset`), or
+    Python values: a dict of input name → a list of rows (dicts of column → value: text read by the files'
+    cell grammar, Decimal, int, bool, date or None), a pandas or polars DataFrame or an arrow table; or one
+    data frame alone when the plan has one input. Every value is typed and checked as a file's cell is, and
+    a problem is a diagnostic naming the input, the row (from 1) and the column (dsl/data/frames.py).
+    Binary floats are refused unless `floats` says how to read them: `"round:0.01"` (the float's exact
+    binary value rounded half-even to that quantum) or `"exact"` (that value itself, within the numeric
+    policy's 18 places). `periods`, `payees` and `engine` are `evaluate`'s.
+
+    Nothing here raises on bad plans or data: `Results.diagnostics` carry them (and `Results.ok` is False).
+    A value of a kind it does not read raises TypeError; a bad `floats` policy or engine, ValueError.
+
+    >>> results = run(Path("plans/s1_big_account/plan.plan"), "plans/s1_big_account/data")
+    >>> results.totals()   # 甲 50万×2% + 50万×3% + 100万×4% + 0.5% × 120万 renewed; 乙 10,000 + 15,000 + 20万×4%
+    {'甲': Decimal('71000.00'), '乙': Decimal('33000.00')}
+    >>> run(Path("plans/s1_big_account/plan.plan"), {"deals": [], "reps": []}, floats="round:cent")
+    Traceback (most recent call last):
+    ValueError: floats='round:cent' is not a policy for binary floats; give "round:QUANTUM", QUANTUM a power of ten from 1 down to 0.000000000000000001 (e.g. "round:0.01"), or "exact"
+    """
+    from dsl.data.dataset import Dataset
+    from dsl.data.frames import dataset_from_python, float_reader
+
+    float_reader(floats)  # a bad policy is the caller's mistake, whatever the data
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; the engines are {', '.join(ENGINES)}")
+    if isinstance(plan, ir.Plan):
+        checked, found = plan, ()
+    else:
+        if not isinstance(plan, Compilation):
+            if isinstance(plan, str) and "\n" not in plan and (plan.strip().endswith(".plan") or os.path.isfile(plan)):
+                plan = Path(plan.strip())
+            elif not isinstance(plan, (str, os.PathLike)):
+                raise TypeError(f"plan of type {type(plan).__name__}; give a path, plan text, a Compilation or its IR")
+            plan = load(plan)
+        checked, found = plan.plan, plan.diagnostics
+        if checked is None:
+            return Results(plan.model.plan if plan.model is not None else None, (), found)
+    if isinstance(data, (str, os.PathLike, Dataset)) or hasattr(data, "to_dataset"):
+        return Results.of(evaluate(checked, data, periods=periods, payees=payees, engine=engine), found)
+    dataset, read = dataset_from_python(data, checked.inputs, checked.currency, floats)
+    found = tuple(found) + tuple(read)
+    if dataset is None:
+        return Results(checked, (), found)
+    return Results.of(evaluate(checked, dataset, periods=periods, payees=payees, engine=engine), found)
 
 
 def choose_engine(plan: ir.Plan, dataset, trace: bool = False, threshold: Optional[int] = None) -> str:

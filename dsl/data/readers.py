@@ -2,7 +2,8 @@
 
 This module owns the edge between data files and the evaluator. It finds each
 declared input (`NAME.csv` in a directory, a sheet of an .xlsx workbook, a key
-of a JSON object, or the rows of a plan test), matches columns to declared
+of a JSON object, the rows of a plan test, or the rows or columns a program
+passes: `dataset_from_rows`), matches columns to declared
 fields, turns every cell into a typed value (Decimal, bool, date or str; never
 a binary float: Excel numbers are taken from the text stored in the sheet XML,
 JSON numbers are parsed straight into Decimal), fills declared defaults, settles
@@ -24,7 +25,7 @@ import zipfile
 import zlib
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 from xml.etree import ElementTree as ET
 
 import attrs
@@ -475,14 +476,27 @@ def _columnar_raw(con, relation: str, file: str, schema: InputSchema) -> _Raw:
     """
     described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     names, types = [row[0] for row in described], [str(row[1]).upper() for row in described]
+    _refuse_floats(file, file, [(i, name, kind) for i, (name, kind) in enumerate(zip(names, types), 1) if kind in _FLOAT_TYPES],
+                   schema, "store money, percents and numbers as DECIMAL (e.g. DECIMAL(18, 2)), as integers or as text")
+    return _named_columns(file, file, names, con.execute(f"SELECT * FROM {relation}").fetchall())
+
+
+def _refuse_floats(file: str, where: str, floats: Sequence[tuple[int, str, str]], schema: InputSchema, advice: str) -> None:
+    """Refuse, as a whole, the columns of `floats` (position, name, type: those stored as binary floats) that
+    `schema` reads as money, a percent or a number; the message names the input and the columns, then `advice`."""
     numeric = {f.name for f in schema.fields if isinstance(f.type, MoneyType) or f.type in (NUMBER, PERCENT, INT)}
-    refused = [(i, name, kind) for i, (name, kind) in enumerate(zip(names, types), 1) if name.strip() in numeric and kind in _FLOAT_TYPES]
+    refused = [(i, name, kind) for i, name, kind in floats if name.strip() in numeric]
     if refused:
         i, name, kind = refused[0]
         listed = ", ".join(f"'{_clip(n)}' ({k})" for _, n, k in refused)
-        raise _Unreadable(f"{file} column {i} {listed} holds binary floating-point numbers, which are not exact: store money, "
-                          "percents and numbers as DECIMAL (e.g. DECIMAL(18, 2)), as integers or as text", _at(file, 1, i))
-    raw = _Raw(file, file, {}, 1)
+        raise _Unreadable(f"{where} column {i} {listed} holds binary floating-point numbers, which are not exact: {advice}",
+                          _at(file, 1, i))
+
+
+def _named_columns(file: str, where: str, names: Sequence[str], rows: Iterable[Sequence[object]]) -> _Raw:
+    """An input held in named columns (a Parquet file, a database table, a data frame): rows numbered from 1
+    in their order, columns by position; a name given twice is reported when the column is read (`_build`)."""
+    raw = _Raw(file, where, {}, 1)
     for i, name in enumerate(names, 1):
         key = name.strip()
         if key in raw.header:
@@ -490,7 +504,7 @@ def _columnar_raw(con, relation: str, file: str, schema: InputSchema) -> _Raw:
         elif key:
             raw.header[key] = (name, i)
     wanted = [(key, index) for key, (_, index) in raw.header.items()]
-    for number, row in enumerate(con.execute(f"SELECT * FROM {relation}").fetchall(), 1):
+    for number, row in enumerate(rows, 1):
         raw.rows.append((number, {key: (row[index - 1], index) for key, index in wanted}))
     return raw
 
@@ -808,12 +822,36 @@ def _load_data(path, schemas: Sequence[InputSchema], currency: str, encoding: st
             book.close()
 
 
-def dataset_from_rows(values: dict[str, object], schemas: Sequence[InputSchema], currency: str,
-                      origin: str) -> tuple[Dataset | None, list[Diagnostic]]:
+@attrs.frozen
+class Columns:
+    """One input given as named columns (a data frame): the names in order, the rows of cells in that
+    order, and the columns stored as binary floats (position, name, type), refused as a whole where the
+    plan reads a number (as in a Parquet file), with `advice` on what to do instead."""
+
+    names: Sequence[str]
+    rows: Iterable[Sequence[object]]
+    floats: Sequence[tuple[int, str, str]] = ()
+    advice: str = ""
+
+
+def dataset_from_rows(values: Mapping[str, object], schemas: Sequence[InputSchema], currency: str, origin: str,
+                      naming: Callable[[str], tuple[str, str]] | None = None) -> tuple[Dataset | None, list[Diagnostic]]:
+    """Inputs given as Python values (a plan test's rows, rows passed by a program), typed and checked as files are.
+
+    Each entry of `values` is an input's rows as objects with named fields (a list of mappings; one mapping
+    for a plan-wide input), or its `Columns`. `naming(input)` gives the file named in spans and traces and
+    how messages name the input; by default both are `origin`, the messages adding the input's name.
+    """
     def read(schema: InputSchema) -> _Raw | None:
         if schema.name not in values:
             return None
-        raw = _keyed(origin, f"{origin} input '{schema.name}'", schema, values[schema.name])
+        file, where = naming(schema.name) if naming else (origin, f"{origin} input '{schema.name}'")
+        value = values[schema.name]
+        if isinstance(value, Columns):
+            _refuse_floats(file, where, value.floats, schema, value.advice)
+            raw = _named_columns(file, where, value.names, value.rows)
+        else:
+            raw = _keyed(file, where, schema, value)
         raw.named = schema.name
         return raw
 
