@@ -649,3 +649,40 @@ def lint_report(
     if format == "github":
         return as_github(diagnostics)
     raise ValueError(f"unknown lint report format {format!r}; the formats are {', '.join(LINT_FORMATS)}")
+
+
+# ---- what-if and plan diff -------------------------------------------------------
+
+DIFF_FORMATS = ("text", "json", "xlsx")
+
+
+def what_if(plan: ir.Plan, dataset, settings: Sequence[str]):
+    """`dataset` with `--set INPUT.FIELD=VALUE` overrides applied (each value written as a data cell:
+    120万, 85%, 是) in every row of that input. Raises `dsl.data.overrides.OverrideError` (a
+    ValueError) naming an unknown input or field (with did-you-mean) or a value that does not read."""
+    from dsl.data.overrides import apply_overrides, parse_overrides
+
+    return apply_overrides(dataset, parse_overrides(settings, plan.inputs, plan.currency, [let.name for let in plan.lets]))
+
+
+def diff(old, new):
+    """Two runs' results compared payee by payee, period by period and line by line, exactly: a `PlanDiff`
+    (dsl/run/diff.py) with each payee's old and new totals and deltas, the total cost change and
+    how many payees gain, lose or are unchanged."""
+    from dsl.run.diff import diff_runs
+
+    return diff_runs(old, new)
+
+
+def render_diff(compared, format: str = "text", lang: str = "zh") -> str:
+    """A `PlanDiff` as text (zh or en) or JSON."""
+    from dsl.render.diff import render_json, render_text
+
+    return render_text(compared, lang) if format == "text" else render_json(compared)
+
+
+def write_diff(compared, path: str | os.PathLike, format: str = "text", lang: str = "zh") -> None:
+    """A `PlanDiff` written to a file: text, JSON or an xlsx workbook (the same bytes on every rerun)."""
+    from dsl.render.diff import write_diff as write
+
+    write(compared, path, format, lang)

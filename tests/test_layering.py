@@ -188,21 +188,8 @@ def test_no_import_cycle_between_modules():
     assert cycle is None, "import cycle: " + " → ".join(cycle)
 
 
-# Modules of the stages the CLI reads directly, each for one command, until the API
-# (dsl/api.py) exports them; then delete the entry. Nothing else may be added here.
-CLI_READS_BEYOND_API = {
-    "dsl.data.overrides": "plan run / plan diff --set: what-if values parsed and applied to the dataset",
-    "dsl.run.diff": "plan diff: two runs compared payee by payee",
-    "dsl.render.diff": "plan diff: the comparison as text, JSON or a workbook",
-}
-
-
 def test_packages_import_only_allowed_edges():
-    graph = module_graph()
-    for module, targets in graph.items():
-        if package_of(module) == "cli":
-            targets.difference_update(CLI_READS_BEYOND_API)
-    wrong = wrong_edges(graph)
+    wrong = wrong_edges(module_graph())
     assert wrong == [], "imports against the layering:\n" + "\n".join(wrong)
 
 

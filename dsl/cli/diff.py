@@ -21,8 +21,6 @@ import click
 
 import dsl
 from dsl.cli.common import EXIT_FINDINGS, UsageError, emit
-from dsl.render.diff import FORMATS, render_json, render_text, write_diff
-from dsl.run.diff import diff_runs
 
 
 def _reported(compilation: dsl.Compilation) -> dsl.Compilation:
@@ -75,7 +73,7 @@ def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
     @click.option("--data", "data", help="The data both plans run on (default: data/ beside the new plan).")
     @click.option("--period", "period", help="Run one period: 2026-07, 2026-Q3, 2026 (default: the periods the data cover).")
     @click.option("--periods", "periods", help="Run a sequence of periods in order: 2026-01..2026-12.")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(dsl.api.DIFF_FORMATS), default="text", show_default=True)
     @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of standard output (required for xlsx).")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="The words of the text output.")
     @click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE",
@@ -92,11 +90,11 @@ def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
             raise UsageError(f"the plans pay in different currencies ({old.plan.currency}, {new.plan.currency}): their totals cannot be compared")
         _, old_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=old)
         _, new_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=new, overrides=overrides)
-        compared = diff_runs(old_result, new_result)
+        compared = dsl.api.diff(old_result, new_result)
         if out:
-            write_diff(compared, out, fmt, lang)
+            dsl.api.write_diff(compared, out, fmt, lang)
             click.echo(f"wrote the diff of {len(compared.payees)} payee result(s) to {out}", err=True)
         else:
-            click.echo(render_text(compared, lang) if fmt == "text" else render_json(compared), nl=False)
+            click.echo(dsl.api.render_diff(compared, fmt, lang), nl=False)
 
     return diff

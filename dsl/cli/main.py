@@ -8,8 +8,8 @@
     plan diff OLD NEW | FILE --rev REV     two runs compared per payee and line (diff.py)
     plan lint / plan fmt                   (lint.py)
 
-The commands call only the public API (`dsl`), `dsl.core` for printing
-diagnostics, and `dsl.data.overrides` for the what-if values of `--set`.
+The commands call only the public API (`dsl`), and `dsl.core` for printing
+diagnostics.
 
 Exit codes: 0 ok; 1 findings, data errors or failed tests; 2 usage or internal
 error. No traceback reaches the user: an unexpected exception is reported as an
@@ -29,7 +29,6 @@ from dsl.cli import lint as lint_commands
 from dsl.cli import statement as statement_command
 from dsl.cli.common import ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, default_data, emit, plan_files
 from dsl.core.diagnostics import did_you_mean, has_errors
-from dsl.data.overrides import OverrideError, apply_overrides, parse_overrides
 
 
 def load_or_report(path: Path) -> dsl.Compilation:
@@ -66,19 +65,16 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
     plan = compilation.plan
     if plan is None:
         sys.exit(EXIT_FINDINGS)
-    try:
-        what_if = parse_overrides(overrides, plan.inputs, plan.currency, [let.name for let in plan.lets])
-    except OverrideError as exc:
-        raise UsageError(str(exc)) from None
     sources = {compilation.source.name: compilation.source}
     dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees, encoding=encoding)
     if dataset is None or has_errors(read):
         emit(read, sources)
         sys.exit(EXIT_FINDINGS)
-    try:
-        dataset = apply_overrides(dataset, what_if)
-    except OverrideError as exc:
-        raise UsageError(str(exc)) from None
+    if overrides:
+        try:
+            dataset = dsl.api.what_if(plan, dataset, overrides)
+        except ValueError as exc:  # an unknown input or field, a value that does not read
+            raise UsageError(str(exc)) from None
     try:
         if sys.stderr.isatty() and payees is None:
             # Only on a terminal: CI logs and redirected output stay clean.

@@ -17,7 +17,6 @@ from dsl.core.source import display_width
 from dsl.run.diff import Change, PlanDiff
 from dsl.run.trace import json_value
 
-FORMATS = ("text", "json", "xlsx")
 
 WORDS = {
     "en": {
