@@ -20,7 +20,7 @@ from typing import Callable
 import click
 
 import dsl
-from dsl.cli.common import EXIT_FINDINGS, UsageError, emit
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, UsageError, emit
 
 
 def _reported(compilation: dsl.Compilation) -> dsl.Compilation:
@@ -78,7 +78,8 @@ def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="The words of the text output.")
     @click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE",
                   help="What if, on the new side only: this field of this input holds VALUE in every row (as in a data cell). Repeatable.")
-    def diff(plans, revisions, data, period, periods, fmt, out, lang, overrides):
+    @ENCODING
+    def diff(plans, revisions, data, period, periods, fmt, out, lang, overrides, encoding):
         """Compare two plans (or a plan and a what-if) on the same data: per payee, line and in total."""
         if fmt == "xlsx" and not out:
             raise UsageError("--format xlsx writes a workbook: give it a file with --out diff.xlsx")
@@ -88,8 +89,8 @@ def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
             raise SystemExit(EXIT_FINDINGS)
         if old.plan.currency != new.plan.currency:
             raise UsageError(f"the plans pay in different currencies ({old.plan.currency}, {new.plan.currency}): their totals cannot be compared")
-        _, old_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=old)
-        _, new_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=new, overrides=overrides)
+        _, old_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=old, encoding=encoding)
+        _, new_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=new, overrides=overrides, encoding=encoding)
         compared = dsl.api.diff(old_result, new_result)
         if out:
             dsl.api.write_diff(compared, out, fmt, lang)

@@ -17,7 +17,7 @@ from typing import Optional
 import click
 
 import dsl
-from dsl.cli.common import EXIT_FINDINGS, UsageError, default_data, emit
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, UsageError, default_data, emit
 from dsl.core.diagnostics import has_errors
 from dsl.statement import build_statement
 from dsl.statement.html import render_html, render_index
@@ -37,7 +37,8 @@ SUFFIX = {"html": "html", "md": "md", "xlsx": "xlsx"}
 @click.option("--out", help="The file to write (a folder with --all); md and html go to standard output without it.")
 @click.option("--period", "period", help="The statement of this period (default: the last period of the run).")
 @click.option("--periods", "periods", help="The periods to run; the statement is of the last (default: the periods the data cover).")
-def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods):
+@ENCODING
+def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods, encoding):
     """Write pay statements: each line in plain words, the rows credited, attainment, caps, gates and holds."""
     if bool(payee) == everyone:
         raise UsageError("give --payee ID for one statement or --all for every payee")
@@ -55,7 +56,7 @@ def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods)
     if plan is None:
         sys.exit(EXIT_FINDINGS)
     chosen = [payee] if payee else None
-    dataset, read = dsl.read_data(plan, default_data(path, data), payees=chosen)
+    dataset, read = dsl.read_data(plan, default_data(path, data), payees=chosen, encoding=encoding)
     if dataset is None or has_errors(read):
         emit(list(read), sources)
         sys.exit(EXIT_FINDINGS)
