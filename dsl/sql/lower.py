@@ -990,12 +990,6 @@ def not_lowered(plan: ir.Plan) -> list[str]:
     found: list[str] = []
     if plan.clawbacks:
         found.append("clawbacks (the ledger's reversals of earlier sales)")
-    # Pools and rankings are parts of the plan, not expressions: without these refusals a
-    # lowering of the lines alone would leave their shares and awards out of the results.
-    if plan.pools:
-        found.append("pools (a team's pool split among its members)")
-    if plan.ranks:
-        found.append("rankings (ranks and their awards)")
     from dsl.ir.walk import plan_exprs, walk
 
     for root in plan_exprs(plan):
