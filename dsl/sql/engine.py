@@ -237,26 +237,30 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
                 past[payee].append(computed)
                 done.setdefault(payee, {})[index] = computed
                 by_period[index][payee] = result
-    for payee in (everyone if whole else roster):  # the interpreter's order of computing them
-        if payee in failed:
-            diagnostics.append(failed[payee])
-    if plan.pools or plan.ranks:
-        _teams_paid(plan, dataset, teams if plan.hierarchy is not None else None, done, by_period, diagnostics)
+        for payee in (everyone if whole else roster):  # the interpreter's order of computing them
+            if payee in failed:
+                diagnostics.append(failed[payee])
+        if plan.pools or plan.ranks:
+            _teams_paid(con, plan, dataset, teams if plan.hierarchy is not None else None, done, by_period, diagnostics)
     if progress is not None:
         progress(len(roster))
     results = [found[payee] for found in by_period for payee in roster if payee in found]
     return RunResult(plan, tuple(results), tuple(diagnostics))
 
 
-def _teams_paid(plan: ir.Plan, dataset: Dataset, teams, done: dict, by_period: list, diagnostics: list) -> None:
-    """Pools and rankings, split and ranked by dsl/run/pools.py (the interpreter's `_team_payments`) on the
-    values each period's query computed for every member and manager: the shares, awards, ranks and the
-    pools' rows that are not pay join the payees' results as they do in the interpreter."""
+def _teams_paid(con, plan: ir.Plan, dataset: Dataset, teams, done: dict, by_period: list, diagnostics: list) -> None:
+    """Pools and rankings (the interpreter's `_team_payments`, dsl/run/pools.py) on the values each period's
+    query computed for every member and manager, their allocations and ranking orders computed in SQL
+    (dsl/sql/teams.py): the shares, awards, ranks and the pools' rows that are not pay join the payees'
+    results as they do in the interpreter."""
+    from dsl.sql.teams import TeamSteps
+
+    steps = TeamSteps(con)
     results = {}
     for index, found in enumerate(by_period):
         for payee, result in found.items():
             results.setdefault(payee, []).append((index, result))
-    _team_payments(plan, dataset, teams, done, results, False, diagnostics)
+    _team_payments(plan, dataset, teams, done, results, False, diagnostics, steps.allocate, steps.rank)
     for payee, entries in results.items():
         for index, result in entries:
             by_period[index][payee] = result
