@@ -149,7 +149,8 @@ class Computed:
         return value, None
 
     def clawed(self, clawback):
-        raise NotLowered("clawbacks (the ledger's reversals of earlier sales)")
+        """What `clawback` recovers this period, as the query computed it (the lowering's `clawed`)."""
+        return self.eval(clawback)
 
 
 def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]] = None,
@@ -267,13 +268,14 @@ def _teams_paid(con, plan: ir.Plan, dataset: Dataset, teams, done: dict, by_peri
 
 
 def _read_later(plan: ir.Plan) -> list:
-    """The expressions a period's query computes for later use: what the ledger evaluates, what
-    history reads read of earlier periods, and what pools and rankings read of each member and
-    manager (each once)."""
+    """The expressions a period's query computes for later use: what the ledger evaluates (each
+    clawback's sum over its rows, `Lowering.clawed`), what history reads read of earlier periods,
+    and what pools and rankings read of each member and manager (each once)."""
     from dsl.ir.walk import ledger_exprs, plan_exprs, team_exprs, walk
 
     found: dict[int, object] = {}
-    for node in list(ledger_exprs(plan)) + list(team_exprs(plan)):
+    rows = {id(e) for c in plan.clawbacks for e in (c.expr, c.window.origin if c.window else None)}  # read within the clawback's sum
+    for node in list(plan.clawbacks) + [e for e in ledger_exprs(plan) if id(e) not in rows] + list(team_exprs(plan)):
         found.setdefault(id(node), node)
     for root in plan_exprs(plan):
         for node in walk(root):
