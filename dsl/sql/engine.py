@@ -19,6 +19,11 @@ fed those values. A payee's error value becomes the R001 the interpreter
 reports for it (`_message`), with the same text and span, and ends the payee's
 run at that period as in the interpreter; the other payees are computed as usual.
 
+Pools and rankings come after every period is computed, as in the interpreter: the
+query returns what they read of each member and manager, and the split and the
+ranking are dsl/run/pools.py's, their allocation and ranking order computed in SQL
+(dsl/sql/teams.py).
+
 A period's lowering is reused for the next while the facts it consulted (which
 inputs lack a row or a value, the params in force, the period itself when the
 plan reads it) give the same answers (`Recorded`). The engine computes no traces.
