@@ -697,16 +697,15 @@ class Lowering:
     # ---- the ledger's clawbacks
     def clawed(self, clawback: ir.Clawback) -> ir.Aggregate:
         """What a clawback recovers this period (the interpreter's `clawed`) as an aggregate: the sum of its
-        row amount over the payee's rows of its table within the window. A reversal is `window.count`
-        units old or less when full days or months from the original's date (`window.origin`) to the
-        reversal's (the row's own date when its table is placed by a date, else the period's end) are
-        fewer than the count."""
+        row amount over the payee's rows of its table within the window. A reversal is within the window
+        when the full days or months from the original's date (`window.origin`) to the reversal's (the
+        row's own date when its table is placed by a date, else the period's end) are fewer than its count."""
         key = id(clawback)
         if key not in self._clawed:
             where = None
             window = clawback.window
             if window is not None:
-                if window.unit not in ("days", "months") or window.origin.type != DATE:
+                if not _window_lowered(window):
                     raise NotLowered(_CLAWBACK_WINDOWS)
                 schema = self.plan.input(clawback.table)
                 field = schema.period_field
@@ -986,6 +985,11 @@ class Outputs:
 _CONSTRUCT_NAMES: dict = {}  # IR classes not lowered yet → how NotLowered names them
 _CLAWBACK_WINDOWS = "a clawback window counted in periods, or from a period rather than a date"
 
+
+def _window_lowered(window: ir.Window) -> bool:
+    """Whether a clawback's window is lowered: days or months from a date (a row's period index is not)."""
+    return window.unit in ("days", "months") and window.origin.type == DATE
+
 _HANDLERS: dict[type, Callable] = {
     ir.Const: Lowering._const,
     ir.LetRef: Lowering._let,
@@ -1018,7 +1022,7 @@ def not_lowered(plan: ir.Plan) -> list[str]:
     []
     """
     found: list[str] = []
-    if any(c.window is not None and (c.window.unit not in ("days", "months") or c.window.origin.type != DATE) for c in plan.clawbacks):
+    if any(c.window is not None and not _window_lowered(c.window) for c in plan.clawbacks):
         found.append(_CLAWBACK_WINDOWS)
     from dsl.ir.walk import plan_exprs, walk
 
