@@ -199,7 +199,10 @@ SQL_READS_OF_RUN = {
     "dsl.run.ledger": "the ledger's steps, fed values computed in SQL, period by period",
     "dsl.run.errors": "an error value read by the ledger or a later period is the EvalError the interpreter raises",
     "dsl.run.prior": "a prior run's balances and lines, as the interpreter opens a run with them",
-    "dsl.run.interpreter": "the population (who is run, R002/R004/D008: population), the period roster, the date functions' table and Timeline.index_of, never PayeeEvaluator",
+    "dsl.run.interpreter": "the population (who is run, R002/R004/D008: population), the period roster, the date functions' table and Timeline.index_of, "
+                           "the teams' payments (which teams are split and ranked, how shares, awards and ranks join the results: _team_payments), "
+                           "never PayeeEvaluator",
+    "dsl.run.pools": "the one allocation and ranking rules (allocate, rank_places), which the SQL forms of both must equal",
 }
 
 
@@ -219,7 +222,7 @@ def test_the_sql_backend_never_evaluates_with_the_interpreter():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "dsl.run.interpreter":
                 used.update(alias.name for alias in node.names)
-    assert used and used <= {"population", "_period_roster", "_DATE_BUILTINS", "Timeline"}, sorted(used)
+    assert used and used <= {"population", "_period_roster", "_DATE_BUILTINS", "Timeline", "_team_payments"}, sorted(used)
 
 
 def test_benchmarks_call_only_the_public_api():

@@ -20,8 +20,23 @@ from conftest import ROOT, run_plan_cli  # noqa: E402
 from dsl.data.dataset import Dataset, Table  # noqa: E402
 
 S7 = ROOT / "plans" / "s7_logistics_2022" / "plan.plan"
-S10 = ROOT / "plans" / "s10_hotel_sales" / "plan.plan"
 S1 = ROOT / "plans" / "s1_big_account" / "plan.plan"
+
+
+def refused_plan(folder: Path) -> Path:
+    """A plan the DuckDB engine does not lower (a clawback window counted in periods), with its data."""
+    (folder / "data").mkdir()
+    (folder / "data" / "sales.csv").write_text("rep,sold_on,amount\n" + "".join(
+        f"{rep},2026-0{m}-05,1000\n" for rep in ("甲", "乙") for m in (1, 2, 3)), encoding="utf-8")
+    (folder / "data" / "refunds.csv").write_text("rep,refunded_on,sold_on,amount\n甲,2026-03-01,2026-01-05,300\n", encoding="utf-8")
+    path = folder / "refused.plan"
+    path.write_text('''plan "p" { currency CNY  period month  payee rep }
+input sales: table by sold_on { rep: payee, sold_on: date, amount: money }
+input refunds: table by refunded_on { rep: payee, refunded_on: date, sold_on: date, amount: money }
+payout "提成" = sum(sales.amount) * 10%
+clawback "退款扣回" = refunds.amount * 10% within 3 periods of refunds.sold_on
+''', encoding="utf-8")
+    return path
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
@@ -48,17 +63,20 @@ def test_the_cli_writes_the_same_workbook_on_every_engine(tmp_path):
     assert len(written["duckdb"]) > 1000  # a real workbook, not an empty file
 
 
-def test_duckdb_refuses_a_plan_it_does_not_lower_naming_the_construct():
-    done = run_plan_cli("run", str(S10), "--engine", "duckdb")
+def test_duckdb_refuses_a_plan_it_does_not_lower_naming_the_construct(tmp_path):
+    done = run_plan_cli("run", str(refused_plan(tmp_path)), "--engine", "duckdb")
     assert done.returncode == 2
-    assert "clawbacks" in done.stderr and "Traceback" not in done.stderr
+    assert "clawback window counted in periods" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_auto_runs_a_plan_duckdb_does_not_lower_on_the_interpreter():
-    auto = run_plan_cli("run", str(S10), "--engine", "auto")
-    reference = run_plan_cli("run", str(S10), "--engine", "interpreter")
+def test_auto_runs_a_plan_duckdb_does_not_lower_on_the_interpreter(tmp_path):
+    path = refused_plan(tmp_path)
+    auto = run_plan_cli("run", str(path), "--engine", "auto")
+    reference = run_plan_cli("run", str(path), "--engine", "interpreter")
     assert auto.returncode == reference.returncode == 0, auto.stderr
-    assert auto.stdout == reference.stdout and auto.stdout.count("\n") > 10
+    assert auto.stdout == reference.stdout
+    # 甲 and 乙, three months each: 1000 × 10% = 100.00 a month; 甲's March loses the 300 refund's 10% = 30
+    assert "甲,2026-03,提成,payout,100.00" in auto.stdout and "甲,2026-03,退款扣回,recovered,-30.00" in auto.stdout
 
 
 def _s1_dataset(deals_per_rep: int, reps: int) -> Dataset:
@@ -71,7 +89,7 @@ def _s1_dataset(deals_per_rep: int, reps: int) -> Dataset:
     return Dataset(tables, [r["rep"] for r in rep_rows])
 
 
-def test_auto_picks_duckdb_from_the_threshold_on():
+def test_auto_picks_duckdb_from_the_threshold_on(tmp_path):
     plan = dsl.load(S1).plan
     # rows counted over every table: deals + reps; one period; a threshold of 5,000 rows
     below = _s1_dataset(48, 100)  # 48 × 100 deals + 100 reps = 4,900 rows
@@ -79,8 +97,9 @@ def test_auto_picks_duckdb_from_the_threshold_on():
     assert dsl.api.choose_engine(plan, below, threshold=5000) == "interpreter"
     assert dsl.api.choose_engine(plan, at, threshold=5000) == "duckdb"
     assert dsl.api.choose_engine(plan, at, trace=True, threshold=5000) == "interpreter"  # traces are the interpreter's
-    s10 = dsl.load(S10).plan  # not lowered (clawbacks): the interpreter however large the data
-    assert dsl.api.choose_engine(s10, dsl.read_data(s10, S10.parent / "data")[0], threshold=1) == "interpreter"
+    path = refused_plan(tmp_path)
+    refused = dsl.load(path).plan  # not lowered (a clawback window in periods): the interpreter however large the data
+    assert dsl.api.choose_engine(refused, dsl.read_data(refused, path.parent / "data")[0], threshold=1) == "interpreter"
 
 
 def test_an_auto_run_is_the_interpreters_run():

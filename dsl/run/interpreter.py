@@ -39,7 +39,7 @@ from dsl.run.errors import EvalError
 from dsl.run.ledger import EMPTY, LedgerState, ledger_period
 from dsl.run.lines import payee_lines, payout_lines
 from dsl.run.results import FlagValue, Line, PayeeResult, RunResult
-from dsl.run.pools import explain_pointer, rank_team, split_pool
+from dsl.run.pools import allocate, explain_pointer, rank_places, rank_team, split_pool
 from dsl.run.teams import build_teams
 from dsl.run.trace import Trace, TraceKind as K
 
@@ -812,11 +812,13 @@ def _evaluate(plan: ir.Plan, dataset: Dataset, trace: bool, payees: Optional[lis
     return RunResult(plan, tuple(r for results_ in by_period for r in results_), tuple(diagnostics))
 
 
-def _team_payments(plan: ir.Plan, dataset: Dataset, teams, done: dict, results: dict, trace: bool, diagnostics: list) -> None:
+def _team_payments(plan: ir.Plan, dataset: Dataset, teams, done: dict, results: dict, trace: bool, diagnostics: list,
+                   allocator=allocate, ranker=rank_places) -> None:
     """Each team's pools and rankings, and the rankings of every payee, once every payee is computed: shares
     and awards become lines of their payees (added to what each is paid), ranks flags, pools and funds rows of
     the manager that are not pay (run/pools.py). A team whose manager or a member could not be computed in a
-    period is not split then (its R001 says why); a ranking of every payee leaves out those that failed."""
+    period is not split then (its R001 says why); a ranking of every payee leaves out those that failed.
+    `allocator` and `ranker` compute run/pools.py's `allocate` and `rank_places` (the DuckDB engine's in SQL)."""
     several = len(dataset.periods) > 1
     team_ranks = [r for r in plan.ranks if r.group == "members"]
     everyone = [r for r in plan.ranks if r.group == "payees"]
@@ -831,15 +833,15 @@ def _team_payments(plan: ir.Plan, dataset: Dataset, teams, done: dict, results: 
                 continue
             try:
                 for pool in plan.pools:
-                    split_pool(plan, pool, owner, members, trace, outcomes)
+                    split_pool(plan, pool, owner, members, trace, outcomes, allocator)
                 for rank in team_ranks:
-                    rank_team(plan, rank, members, trace, outcomes)
+                    rank_team(plan, rank, members, trace, outcomes, ranker)
             except EvalError as exc:
                 diagnostics.append(diagnostic(EVAL_ERROR, f"the team of '{manager}'{where}: {exc}; its pools and rankings are not paid", exc.span))
         present = [evaluators[index] for evaluators in done.values() if evaluators.get(index) is not None]
         for rank in everyone:
             try:
-                rank_team(plan, rank, present, trace, outcomes)
+                rank_team(plan, rank, present, trace, outcomes, ranker)
             except EvalError as exc:
                 diagnostics.append(diagnostic(EVAL_ERROR, f'rank "{rank.label}"{where}: {exc}; nobody is ranked', exc.span))
         for payee, outcome in outcomes.items():

@@ -53,13 +53,7 @@ def allocate(total: Decimal, weights: Sequence[Fraction], unit: Decimal, order: 
     >>> [a.amount for a in allocate(Decimal("-0.05"), [Fraction(1, 2)] * 2, Decimal("0.01"), [1, 0])]   # a negative pool, mirrored
     [Decimal('-0.02'), Decimal('-0.03')]
     """
-    if sum(weights, Fraction(0)) != 1:
-        raise ValueError("the weights of an allocation add up to 1")
-    units = Fraction(total) / Fraction(unit)
-    if units.denominator != 1:
-        raise ValueError(f"{total} is not a whole number of {unit}")
-    sign = -1 if units < 0 else 1
-    whole = abs(units.numerator)
+    sign, whole = allocation_units(total, weights, unit)
     exact = [whole * w for w in weights]
     floors = [e.numerator // e.denominator for e in exact]
     left = whole - sum(floors)
@@ -68,6 +62,29 @@ def allocate(total: Decimal, weights: Sequence[Fraction], unit: Decimal, order: 
     unit_fraction = Fraction(unit)
     return [Allocated(Decimal(sign * (floors[i] + (1 if i in bumped else 0))) * unit, sign * exact[i] * unit_fraction, i in bumped)
             for i in range(len(weights))]
+
+
+def allocation_units(total: Decimal, weights: Sequence[Fraction], unit: Decimal) -> tuple[int, int]:
+    """What an allocation splits: the sign of `total` and its size in `unit`s; a ValueError when the
+    weights do not add up to 1 or `total` is not a whole number of `unit`s."""
+    if sum(weights, Fraction(0)) != 1:
+        raise ValueError("the weights of an allocation add up to 1")
+    units = Fraction(total) / Fraction(unit)
+    if units.denominator != 1:
+        raise ValueError(f"{total} is not a whole number of {unit}")
+    return (-1 if units < 0 else 1), abs(units.numerator)
+
+
+def rank_places(keys: Sequence[tuple], shared: bool) -> list[tuple[int, int]]:
+    """The order and places of a ranking of `keys` (payee, measure, tie-breaker): (index, place) pairs,
+    best first — highest measure, then highest tie-breaker, then lowest payee id; with `shared`, a place is
+    1 + the number of keys whose measure is higher (a tie shares the best rank), else the position.
+
+    >>> rank_places([("甲", 5, 0), ("乙", 7, 0), ("丙", 5, 1)], True)
+    [(1, 1), (2, 2), (0, 2)]
+    """
+    ordered = sorted(range(len(keys)), key=lambda i: (-keys[i][1], -keys[i][2], keys[i][0]))
+    return [(i, 1 + sum(1 for other in keys if other[1] > keys[i][1]) if shared else position + 1) for position, i in enumerate(ordered)]
 
 
 @attrs.define
@@ -89,8 +106,9 @@ class _Cell:
     share: Optional[ir.PoolShare] = None
 
 
-def split_pool(plan: ir.Plan, pool: ir.Pool, manager, members: Sequence, tracing: bool, outcomes: dict) -> None:
-    """Split `pool` of `manager`'s team (its members' evaluators `members`) into `outcomes` (payee -> TeamOutcome)."""
+def split_pool(plan: ir.Plan, pool: ir.Pool, manager, members: Sequence, tracing: bool, outcomes: dict, allocator=allocate) -> None:
+    """Split `pool` of `manager`'s team (its members' evaluators `members`) into `outcomes` (payee -> TeamOutcome);
+    `allocator` computes `allocate` (an engine may compute it its own way, to the same result)."""
     rounding = plan.rounding
     passed, gate_trace = manager.eval(pool.gate) if pool.gate is not None else (True, None)
     raw, raw_trace = manager.eval(pool.expr) if passed else (ZERO, None)
@@ -147,7 +165,7 @@ def split_pool(plan: ir.Plan, pool: ir.Pool, manager, members: Sequence, tracing
     if not cells:
         cells.append(_Cell(None, back or "", Fraction(1), (1, back or ""), "nothing to split"))
     try:
-        parts = allocate(amount, [c.weight for c in cells], rounding.unit, [c.order for c in cells])
+        parts = allocator(amount, [c.weight for c in cells], rounding.unit, [c.order for c in cells])
     except ValueError as exc:
         raise EvalError(f"pool \"{pool.label}\": {exc}", pool.span) from None
     money = f"money({plan.currency})"
@@ -190,20 +208,20 @@ def split_pool(plan: ir.Plan, pool: ir.Pool, manager, members: Sequence, tracing
         mine.accruals.append(Line(label, kind, value, trace))
 
 
-def rank_team(plan: ir.Plan, rank: ir.Rank, members: Sequence, tracing: bool, outcomes: dict) -> None:
+def rank_team(plan: ir.Plan, rank: ir.Rank, members: Sequence, tracing: bool, outcomes: dict, ranker=rank_places) -> None:
     """Rank `members` (a team's, or every payee's of a period) by `rank`, into `outcomes`: each ranked
-    payee's rank (a flag named after the ranking) and, with bands, its award (a line)."""
+    payee's rank (a flag named after the ranking) and, with bands, its award (a line); `ranker` computes
+    `rank_places` (an engine may compute it its own way, to the same result)."""
     group = [m for m in members if rank.where is None or m.eval(rank.where)[0]]
     measured = []
     for member in group:
         value, _ = member.eval(rank.measure)
         tie = member.eval(rank.tie)[0] if rank.tie is not None else ZERO
         measured.append((member, value, tie))
-    ordered = sorted(measured, key=lambda m: (-m[1], -m[2], m[0].payee))
     money = f"money({plan.currency})"
     within = "members" if rank.group == "members" else "payees"
-    for position, (member, value, tie) in enumerate(ordered):
-        place = 1 + sum(1 for _, other, _ in measured if other > value) if rank.shared else position + 1
+    for index, place in ranker([(member.payee, value, tie) for member, value, tie in measured], rank.shared):
+        member, value, tie = measured[index]
         band = next((b for b in rank.bands if b.low <= place and (b.high is None or place <= b.high)), None)
         ranked = rank.top is None or place <= rank.top
         step = None

@@ -7,6 +7,7 @@
     query.py     the stages put together as one query, planned backward from its outputs
     load.py      a Dataset's needed columns into DuckDB relations
     engine.py    run it period by period; rows → the interpreter's RunResult (the ledger: dsl/run/ledger.py) and R001s
+    teams.py     a pool's largest-remainder allocation and a ranking's order in SQL (the rest of pools: dsl/run/pools.py)
 
 docs/engines.md describes the representation, what is lowered and how to choose an engine. Nothing
 here is imported by `import dsl`: sqlglot and DuckDB load when the engine runs.

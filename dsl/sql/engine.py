@@ -19,6 +19,11 @@ fed those values. A payee's error value becomes the R001 the interpreter
 reports for it (`_message`), with the same text and span, and ends the payee's
 run at that period as in the interpreter; the other payees are computed as usual.
 
+Pools and rankings come after every period is computed, as in the interpreter: the
+query returns what they read of each member and manager, and the split and the
+ranking are dsl/run/pools.py's, their allocation and ranking order computed in SQL
+(dsl/sql/teams.py).
+
 A period's lowering is reused for the next while the facts it consulted (which
 inputs lack a row or a value, the params in force, the period itself when the
 plan reads it) give the same answers (`Recorded`). The engine computes no traces.
@@ -40,7 +45,7 @@ from dsl.core.numeric import CONTEXT, NumericError, round_money
 from dsl.core.types import MISSING, InputKind
 from dsl.data.dataset import Dataset
 from dsl.run.errors import EvalError
-from dsl.run.interpreter import _period_roster, population
+from dsl.run.interpreter import _period_roster, _team_payments, population
 from dsl.run.ledger import EMPTY, LedgerState, ledger_period
 from dsl.run.prior import PriorEvaluator
 from dsl.run.results import FlagValue, Line, LineKind, PayeeResult, RunResult
@@ -139,8 +144,8 @@ class Computed:
     the value the query computed for `node`, or the EvalError the interpreter raises there (the error value
     is rendered only when read, as the interpreter meets it only when it evaluates the node)."""
 
-    def __init__(self, period, values: dict, message: Callable[[str], tuple]):
-        self.period, self.values, self.message = period, values, message
+    def __init__(self, period, values: dict, message: Callable[[str], tuple], payee: str = ""):
+        self.period, self.values, self.message, self.payee = period, values, message, payee
 
     def eval(self, node, row=None):
         value, error = self.values[id(node)]
@@ -149,7 +154,8 @@ class Computed:
         return value, None
 
     def clawed(self, clawback):
-        raise NotLowered("clawbacks (the ledger's reversals of earlier sales)")
+        """What `clawback` recovers this period, as the query computed it (the lowering's `clawed`)."""
+        return self.eval(clawback)
 
 
 def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]] = None,
@@ -176,7 +182,8 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
         return RunResult(plan, (), tuple(diagnostics))
     roster, teams = found.roster, found.teams
     everyone = list(teams.order)  # members before their managers; with a hierarchy every payee runs (a manager reads its members)
-    unique = list(dict.fromkeys(roster)) if plan.hierarchy is None else everyone
+    whole = plan.hierarchy is not None or bool(plan.ranks)  # a ranking of every payee ranks them all, even in a run asked for some
+    unique = everyone if whole else list(dict.fromkeys(roster))
     periods = tuple(dataset.periods)
     prior_periods = tuple(prior.periods) if prior is not None else ()
     timeline = prior_periods + periods
@@ -195,6 +202,7 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
     placed = _period_roster(plan)
     extra = _read_later(plan)
     built: dict = {}  # wide_digits -> (Recorded facts, lowering, outputs, query): reused while the facts agree
+    done: dict[str, dict[int, Computed]] = {}  # what pools and rankings read: each payee's computed values, by period index
     with tempfile.TemporaryDirectory(prefix="plan-duckdb-") as directory, _connection(duckdb) as con:
         for index, period in enumerate(periods):
             active = []
@@ -233,23 +241,46 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
                     failed[payee] = diagnostic(EVAL_ERROR, f"payee '{payee}'{where}: {exc}{later}", exc.span)
                     continue
                 past[payee].append(computed)
+                done.setdefault(payee, {})[index] = computed
                 by_period[index][payee] = result
-    for payee in (roster if plan.hierarchy is None else everyone):  # the interpreter's order of computing them
-        if payee in failed:
-            diagnostics.append(failed[payee])
+        for payee in (everyone if whole else roster):  # the interpreter's order of computing them
+            if payee in failed:
+                diagnostics.append(failed[payee])
+        if plan.pools or plan.ranks:
+            _teams_paid(con, plan, dataset, teams if plan.hierarchy is not None else None, done, by_period, diagnostics)
     if progress is not None:
         progress(len(roster))
     results = [found[payee] for found in by_period for payee in roster if payee in found]
     return RunResult(plan, tuple(results), tuple(diagnostics))
 
 
+def _teams_paid(con, plan: ir.Plan, dataset: Dataset, teams, done: dict, by_period: list, diagnostics: list) -> None:
+    """Pools and rankings (the interpreter's `_team_payments`, dsl/run/pools.py) on the values each period's
+    query computed for every member and manager, their allocations and ranking orders computed in SQL
+    (dsl/sql/teams.py): the shares, awards, ranks and the pools' rows that are not pay join the payees'
+    results as they do in the interpreter."""
+    from dsl.sql.teams import TeamSteps
+
+    steps = TeamSteps(con)
+    results = {}
+    for index, found in enumerate(by_period):
+        for payee, result in found.items():
+            results.setdefault(payee, []).append((index, result))
+    _team_payments(plan, dataset, teams, done, results, False, diagnostics, steps.allocate, steps.rank)
+    for payee, entries in results.items():
+        for index, result in entries:
+            by_period[index][payee] = result
+
+
 def _read_later(plan: ir.Plan) -> list:
-    """The expressions a period's query computes for later use: what the ledger evaluates, and what
-    history reads read of earlier periods (each once)."""
-    from dsl.ir.walk import ledger_exprs, plan_exprs, walk
+    """The expressions a period's query computes for later use: what the ledger evaluates (each
+    clawback's sum over its rows, `Lowering.clawed`), what history reads read of earlier periods,
+    and what pools and rankings read of each member and manager (each once)."""
+    from dsl.ir.walk import ledger_exprs, plan_exprs, team_exprs, walk
 
     found: dict[int, object] = {}
-    for node in ledger_exprs(plan):
+    rows = {id(e) for c in plan.clawbacks for e in (c.expr, c.window.origin if c.window else None)}  # read within the clawback's sum
+    for node in list(plan.clawbacks) + [e for e in ledger_exprs(plan) if id(e) not in rows] + list(team_exprs(plan)):
         found.setdefault(id(node), node)
     for root in plan_exprs(plan):
         for node in walk(root):
@@ -326,7 +357,7 @@ def _computed(lowering, outputs, at: dict, row, dataset: Dataset, period, payee:
             error = _message(lowering, dataset, period, payee, error)  # now: the next period refills past_errors
         parts = [row[at[c]] for c in columns]
         values[id(node)] = (None if error is not None else _flag_value(kind, parts, lowering), error)
-    return Computed(period, values, lambda error: error if isinstance(error, tuple) else _message(lowering, dataset, period, payee, error))
+    return Computed(period, values, lambda error: error if isinstance(error, tuple) else _message(lowering, dataset, period, payee, error), payee)
 
 
 # ---- history reads: the part of earlier periods, fed to the query as the relation `hist`

@@ -25,7 +25,8 @@ are constants; a history read's earlier part is read from the relation `hist`
 the engine fills (`_history`), its current part computed here; `line("…")` is
 the line's value after its gate, rounding, floor and cap (`line_parts`).
 What is not lowered yet raises `NotLowered` naming the construct (the engine
-then refuses the plan): clawbacks, `at` of a row's date.
+then refuses the plan): a clawback window counted in periods or from a period,
+`at` of a row's date.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ from sqlglot import exp
 
 from dsl import ir
 from dsl.core.numeric import SCALE
-from dsl.core.types import BOOL, DATE, MISSING, PERIOD, EnumType, MoneyPower, MoneyType, RecordType, ScalarType
+from dsl.core.types import BOOL, DATE, INT as INT_TYPE, MISSING, PERIOD, EnumType, MoneyPower, MoneyType, RecordType, ScalarType
 from dsl.ir.walk import children
 from dsl.sql import numeric as N
 from dsl.sql.errors import NotLowered
@@ -152,8 +153,6 @@ class Lowering:
     """
 
     def __init__(self, plan: ir.Plan, facts, wide_digits: bool = False):
-        if plan.clawbacks:
-            raise NotLowered("clawbacks (the ledger's reversals of earlier sales)")
         self.plan = plan
         self.facts = facts
         self.wide_digits = wide_digits
@@ -175,6 +174,7 @@ class Lowering:
         self._lines: dict[str, dict] = {}
         self.payouts = {p.label: p for p in plan.payouts}
         self._teams: dict[int, ir.Aggregate] = {}
+        self._clawed: dict[int, ir.Aggregate] = {}
         self.columns_of = {(c.table, c.name): c.expr for c in plan.columns}
         self._payee_memo: dict[int, V] = {}
         self._row_memo: dict[tuple, V] = {}
@@ -694,6 +694,33 @@ class Lowering:
             return self.row(node, stage)
         return self._aggregate(self.team_aggregate(node), block, None)
 
+    # ---- the ledger's clawbacks
+    def clawed(self, clawback: ir.Clawback) -> ir.Aggregate:
+        """What a clawback recovers this period (the interpreter's `clawed`) as an aggregate: the sum of its
+        row amount over the payee's rows of its table within the window. A reversal is within the window
+        when the full days or months from the original's date (`window.origin`) to the reversal's (the
+        row's own date when its table is placed by a date, else the period's end) are fewer than its count."""
+        key = id(clawback)
+        if key not in self._clawed:
+            where = None
+            window = clawback.window
+            if window is not None:
+                if not _window_lowered(window):
+                    raise NotLowered(_CLAWBACK_WINDOWS)
+                schema = self.plan.input(clawback.table)
+                field = schema.period_field
+                placed = schema.field(field).type if field is not None else None
+                if placed == DATE:
+                    reversal = ir.ColumnRef(clawback.table, field, DATE, text=field)
+                else:
+                    end = self.facts.period.end
+                    reversal = ir.Const(end, DATE, text=str(end)) if end is not None else window.origin
+                between = ir.Builtin(f"{window.unit}_between", (window.origin, reversal), INT_TYPE, span=window.span, text=window.text)
+                where = ir.Cmp("<", between, ir.Const(Decimal(window.count), INT_TYPE, text=str(window.count)), BOOL, span=window.span, text=window.text)
+            expr = clawback.expr
+            self._clawed[key] = ir.Aggregate("sum", clawback.table, expr, where, expr.type, span=expr.span, text=expr.text)
+        return self._clawed[key]
+
     # ---- time: the period, dated versions, date functions, history reads, lines read by lines
     def in_force(self, versions):
         """The version (of ((start, end), thing) pairs) in force on the first day of the run's period, or None."""
@@ -894,8 +921,9 @@ class Lowering:
             final_round = max(final_round, self.round_of(flag.expr))
         others = []
         for node in extra:
-            others.append((node, self.payee(node)))
-            final_round = max(final_round, self.round_of(node))
+            computed = self.clawed(node) if isinstance(node, ir.Clawback) else node
+            others.append((node, self.payee(computed)))
+            final_round = max(final_round, self.round_of(computed))
         block = self.payee_block(final_round)
         for r in range(final_round + 1):
             self.payee_block(r)
@@ -955,6 +983,12 @@ class Outputs:
 
 
 _CONSTRUCT_NAMES: dict = {}  # IR classes not lowered yet → how NotLowered names them
+_CLAWBACK_WINDOWS = "a clawback window counted in periods, or from a period rather than a date"
+
+
+def _window_lowered(window: ir.Window) -> bool:
+    """Whether a clawback's window is lowered: days or months from a date (a row's period index is not)."""
+    return window.unit in ("days", "months") and window.origin.type == DATE
 
 _HANDLERS: dict[type, Callable] = {
     ir.Const: Lowering._const,
@@ -988,14 +1022,8 @@ def not_lowered(plan: ir.Plan) -> list[str]:
     []
     """
     found: list[str] = []
-    if plan.clawbacks:
-        found.append("clawbacks (the ledger's reversals of earlier sales)")
-    # Pools and rankings are parts of the plan, not expressions: without these refusals a
-    # lowering of the lines alone would leave their shares and awards out of the results.
-    if plan.pools:
-        found.append("pools (a team's pool split among its members)")
-    if plan.ranks:
-        found.append("rankings (ranks and their awards)")
+    if any(c.window is not None and not _window_lowered(c.window) for c in plan.clawbacks):
+        found.append(_CLAWBACK_WINDOWS)
     from dsl.ir.walk import plan_exprs, walk
 
     for root in plan_exprs(plan):
