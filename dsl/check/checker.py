@@ -210,11 +210,13 @@ class PlanChecker:
         for decl in self.file.imports():
             if self.loader is None:
                 self.loader = ModuleLoader(self.currency, PlanChecker)
+                self.loader.start(self.source)
             namespace = decl.namespace
             if not self.declare(namespace, decl.span, "a module"):
                 continue
             module = self.loader.load(decl, folder_of(self.source), self.diagnostics)
             if module is None:
+                self.modules[namespace] = None  # reported: what the file reads from it is not reported again
                 continue
             self.modules[namespace] = module
             self.define(SymbolKind.MODULE, namespace, None, self.name_span(decl.span, namespace, " as " if decl.alias else "import"))

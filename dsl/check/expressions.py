@@ -167,6 +167,8 @@ class ExprChecker:
         span = node.span
         if name in self.params:
             return self.params[name]
+        if name in self.scope.modules and self.scope.modules[name] is None:
+            return self.bad(node)  # a module that could not be imported: said at the import
         if name in self.scope.modules:
             self.error(TYPE_MISMATCH, f"'{name}' is a module; name one of its functions, tier tables or definitions, e.g. {name}.{self.scope.modules[name].example()}", span)
             return self.bad(node)
@@ -210,6 +212,8 @@ class ExprChecker:
     def _field(self, node: ast.Field, row_table):
         span = node.span
         module = self.module_of(node)
+        if module is BROKEN:
+            return self.bad(node)
         if module is not None:  # `阶梯.基数`: a definition of an imported module
             resolved = module.constant(node.name)
             if resolved is None:
@@ -285,7 +289,8 @@ class ExprChecker:
     def module_of(self, node):
         """The imported module `node` (a `NS.name`) names before its dot, or None."""
         if isinstance(node, ast.Field) and isinstance(node.target, ast.Name) and node.target.name not in self.params:
-            return self.scope.modules.get(node.target.name)
+            if node.target.name in self.scope.modules:
+                return self.scope.modules[node.target.name] or BROKEN
         return None
 
     def function_call(self, functions, name: str, shown: str, node: ast.Call, row_table):
@@ -311,6 +316,8 @@ class ExprChecker:
     def _call(self, node: ast.Call, row_table):
         span = node.span
         module = self.module_of(node.func)
+        if module is BROKEN:
+            return self.bad(node)
         if module is not None:
             return self.module_call(module, node, row_table)
         if isinstance(node.func, ast.Name) and node.func.name in self.function_names() and node.func.name not in self.params:
@@ -891,6 +898,8 @@ def _member_value(node):
         return ast.Name(node.name, span=node.span)
     return node
 
+
+BROKEN = object()  # the namespace of an import that failed (reported there)
 
 MEMBERS = "members"  # in an aggregate: the payee's team in this period (the header's `team by …`)
 

@@ -46,6 +46,14 @@ def search_path(folder: Optional[Path]) -> list[Path]:
     return ([folder] if folder is not None else []) + [STDLIB]
 
 
+def shown(path: Path) -> str:
+    """A module's file as diagnostics name it: relative to the working folder when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def folder_of(source: SourceFile) -> Optional[Path]:
     """The folder of the file being checked, if it is a file (a plan given as text has none)."""
     path = Path(source.name)
@@ -95,7 +103,7 @@ class ModuleLoader:
         self.currency = currency
         self.checker_class = checker_class  # the plan checker, which checks a module as it checks a plan
         self.loaded: dict[Path, Module] = {}
-        self.loading: list[tuple[Path, Span]] = []  # the modules being loaded, with the import that asked for each
+        self.loading: list[tuple[Path, Optional[Span]]] = []  # the files being checked, with the import that asked for each
         self.prefixes: dict[str, Path] = {}
 
     def find(self, name: str, folder: Optional[Path]) -> Optional[Path]:
@@ -104,6 +112,12 @@ class ModuleLoader:
             if candidate.is_file():
                 return candidate.resolve()
         return None
+
+    def start(self, source: SourceFile) -> None:
+        """The file being checked opens the chain of imports (a module that imports it back is a circle)."""
+        path = Path(source.name)
+        if path.is_file():
+            self.loading.append((path.resolve(), None))
 
     def load(self, decl: ast.ImportDecl, folder: Optional[Path], diagnostics: list[Diagnostic]) -> Optional[Module]:
         path = self.find(decl.module, folder)
@@ -116,15 +130,17 @@ class ModuleLoader:
         for index, (loading, span) in enumerate(self.loading):
             if loading == path:
                 chain = [p.name for p, _ in self.loading[index:]] + [path.name]
+                # the other end of the circle: where this module imports the next one
+                onward = self.loading[index + 1] if index + 1 < len(self.loading) else None
+                first = ((f"{path.name} imports {onward[0].name} here", onward[1]),) if onward is not None else ()
                 diagnostics.append(diagnostic(
-                    CYCLE, f"modules import each other in a circle: {' → '.join(chain)}", decl.span,
-                    notes=((f"{path.name} is first imported here", span),),
+                    CYCLE, f"modules import each other in a circle: {' → '.join(chain)}", decl.span, notes=first,
                     hint="move what both need into a third module that imports neither"))
                 return None
         if path in self.loaded:
             return self.loaded[path]
 
-        syntax, errors, source = parse_file(path, str(path))
+        syntax, errors, source = parse_file(path, shown(path))
         if syntax is None:
             diagnostics.extend(errors)
             return None
