@@ -46,6 +46,14 @@ flag "门槛" = F.门槛
 '''
 
 
+def check_file(folder: Path, name: str, text: str):
+    """Write a file into the folder and run the real `plan check` on it there: its exit code must be 1."""
+    (folder / name).write_text(text, encoding="utf-8")
+    result = run_plan_cli("check", name, cwd=folder)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stdout + result.stderr
+    return result
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "分档.plan").write_text(MODULE, encoding="utf-8")
@@ -103,9 +111,7 @@ def test_fmt_keeps_the_import_lines():
 
 
 def test_an_unknown_module_gets_a_did_you_mean(folder):
-    (folder / "bad.plan").write_text('plan "b" { currency CNY }\nimport 分挡\nimport 达城\n', encoding="utf-8")
-    result = run_plan_cli("check", "bad.plan", cwd=folder)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    result = check_file(folder, "bad.plan", 'plan "b" { currency CNY }\nimport 分挡\nimport 达城\n')
     lines = result.stderr.splitlines()
     at = [i for i, l in enumerate(lines) if l.startswith("bad.plan:2:1: error: unknown module '分挡'")]
     assert at and "[E118 invalid-module]" in lines[at[0]]
@@ -117,18 +123,14 @@ def test_an_unknown_module_gets_a_did_you_mean(folder):
 def test_modules_importing_each_other_name_both_files(folder):
     (folder / "甲.plan").write_text('module "甲"\nimport 乙\nfn f(x: money) -> money = 乙.g(x)\n', encoding="utf-8")
     (folder / "乙.plan").write_text('module "乙"\n\nimport 甲\nfn g(x: money) -> money = x * 2\n', encoding="utf-8")
-    (folder / "c.plan").write_text('plan "c" { currency CNY }\nimport 甲\n', encoding="utf-8")
-    result = run_plan_cli("check", "c.plan", cwd=folder)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    result = check_file(folder, "c.plan", 'plan "c" { currency CNY }\nimport 甲\n')
     # reported at 乙's import of 甲 (line 3), naming 甲's import of 乙 (line 2) as the other end
     assert "乙.plan:3:1: error: modules import each other in a circle: 甲.plan → 乙.plan → 甲.plan [E107 cyclic-definition]" in result.stderr
     assert "= note: 甲.plan imports 乙.plan here (甲.plan:2:1)" in result.stderr
 
 
 def test_a_name_taken_twice_names_both_places(folder):
-    (folder / "dup.plan").write_text('plan "d" { currency CNY }\nimport 分档\nimport 达成 as 分档\nlet 达成 = 1\nimport 达成\n', encoding="utf-8")
-    result = run_plan_cli("check", "dup.plan", cwd=folder)
-    assert result.returncode == 1
+    result = check_file(folder, "dup.plan", 'plan "d" { currency CNY }\nimport 分档\nimport 达成 as 分档\nlet 达成 = 1\nimport 达成\n')
     assert "dup.plan:3:1: error: '分档' is defined twice [E106 duplicate-definition]" in result.stderr
     assert "= note: first defined here (dup.plan:2:1)" in result.stderr
     # imports are claimed before definitions: the let is the second
@@ -137,9 +139,7 @@ def test_a_name_taken_twice_names_both_places(folder):
 
 
 def test_an_unknown_name_in_a_namespace_gets_a_did_you_mean(folder):
-    (folder / "u.plan").write_text('plan "u" { currency CNY }\nimport 分档 as F\nlet a = F.提层(1元)\nlet b = F.门栏\n', encoding="utf-8")
-    result = run_plan_cli("check", "u.plan", cwd=folder)
-    assert result.returncode == 1
+    result = check_file(folder, "u.plan", 'plan "u" { currency CNY }\nimport 分档 as F\nlet a = F.提层(1元)\nlet b = F.门栏\n')
     assert "u.plan:3:11: error: module 'F' has no function or tier table '提层' [E102 unknown-name]" in result.stderr
     assert "did you mean '提成'?" in result.stderr
     assert "u.plan:4:11: error: module 'F' has no definition '门栏' [E102 unknown-name]" in result.stderr
@@ -147,9 +147,7 @@ def test_an_unknown_name_in_a_namespace_gets_a_did_you_mean(folder):
 
 
 def test_a_module_holds_no_plan_items(folder):
-    (folder / "m.plan").write_text('module "m"\ninput reps: record { rep: payee }\npayout "p" = 1元\n', encoding="utf-8")
-    result = run_plan_cli("check", "m.plan", cwd=folder)
-    assert result.returncode == 1
+    result = check_file(folder, "m.plan", 'module "m"\ninput reps: record { rep: payee }\npayout "p" = 1元\n')
     assert "m.plan:2:1: error: a module holds functions, tier tables, definitions, imports and tests" in result.stderr
     assert "m.plan:3:1: error: a module holds functions" in result.stderr
 
