@@ -171,3 +171,25 @@ def test_the_json_explanation_has_a_call_node_with_its_arguments():
     assert call["kind"] == "call" and call["detail"]["function"] == "达成奖金"
     assert [(a["name"], Decimal(a["value"])) for a in call["detail"]["args"]] == [("实际", Decimal("1200000")), ("目标", Decimal("1000000"))]
     assert Decimal(call["value"]) == Decimal("14400")  # 120万 × 120% × 1%
+
+
+def test_a_long_chain_of_calls_is_an_error_not_a_crash(tmp_path):
+    # f0 calls f1 … calls f400: each is inlined inside the one before, so the chain is bounded
+    lines = ['plan "d" { currency CNY  rounding half_up to 0.01 }']
+    lines += [f"fn f{i}(x: money) -> money = f{i + 1}(x) + 1元" for i in range(400)]
+    lines += ["fn f400(x: money) -> money = x", 'payout "p" = f0(1元)']
+    (tmp_path / "deep.plan").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_plan_cli("check", "deep.plan", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
+    # line 26 is f24's definition (line 2 is f0's): with f0 … f24 being inlined (25), its call
+    # of f25, at column 29 (after "fn f24(x: money) -> money = "), would be the 26th level
+    assert "deep.plan:26:29: error: calls nest more than 25 functions deep here [E001 syntax-error]" in result.stderr
+
+
+def test_a_short_chain_computes(tmp_path):
+    lines = ['plan "d" { currency CNY  rounding half_up to 0.01 }']
+    lines += [f"fn f{i}(x: money) -> money = f{i + 1}(x) + 1元" for i in range(20)]
+    lines += ["fn f20(x: money) -> money = x", 'payout "p" = f0(1元)', 'test "t" { expect "p" = 21 }']  # 1元 + 20 × 1元
+    compilation = dsl.load("\n".join(lines) + "\n", "short.plan")
+    assert compilation.ok, compilation.diagnostics
+    assert [o.passed for o in dsl.run_tests(compilation.plan)] == [True]

@@ -18,10 +18,28 @@ import attrs
 
 from dsl import ir
 from dsl.check.expressions import describe as _describe
-from dsl.core.diagnostics import ARGUMENT_COUNT, CYCLE, DUPLICATE, TYPE_MISMATCH, diagnostic
+from dsl.core.diagnostics import ARGUMENT_COUNT, CYCLE, DUPLICATE, SYNTAX, TYPE_MISMATCH, diagnostic
+from dsl.ir.walk import children
+from dsl.syntax.parser import MAX_NESTING
 from dsl.core.source import Span
 from dsl.core.types import ERROR, INT, NUMBER, EnumType, Type, is_money, is_textual
 from dsl.syntax import ast
+
+
+# How many functions may be inlined one inside another. With the parser's bound on each
+# expression (MAX_NESTING), the expanded expression is also held to MAX_NESTING levels:
+# every later stage walks it by recursion, as it walks a written expression.
+MAX_CALL_DEPTH = 25
+
+
+def depth(expr) -> int:
+    """The levels of an IR expression (a leaf is 1), found without recursion."""
+    deepest, stack = 0, [(expr, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children(node))
+    return deepest
 
 
 def accepts(declared: Type, given: Type) -> bool:
@@ -135,6 +153,10 @@ class Functions:
         if name in self.stack:
             self._cycle(name, node.span)
             return caller.bad(node)
+        if len(self.stack) >= MAX_CALL_DEPTH:
+            caller.error(SYNTAX, f"calls nest more than {MAX_CALL_DEPTH} functions deep here", node.span,
+                         hint="compute a step of the chain in a let and pass it on")
+            return caller.bad(node)
         signature = self.signature(name)
         if len(args) != len(signature.params):
             wanted = ", ".join(f"{p}: {_describe(t)}" for p, t in signature.params)
@@ -166,6 +188,10 @@ class Functions:
             if quiet:
                 caller.error(TYPE_MISMATCH, f"'{shown}' does not check with these arguments: {quiet[0].message}", node.span,
                              notes=(("the body's step", quiet[0].span),))
+            return caller.bad(node)
+        if depth(body) > MAX_NESTING:
+            caller.error(SYNTAX, f"'{shown}' here expands to an expression nesting more than {MAX_NESTING} levels deep", node.span,
+                         hint="compute the arguments, or a step of the body, in lets")
             return caller.bad(node)
         site = ir.CallSite(shown, tuple(p for p, _ in signature.params), tuple(given), node.span, caller.text(node.span))
         return attrs.evolve(body, via=(site,) + body.via)
