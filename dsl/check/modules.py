@@ -47,7 +47,10 @@ def search_path(folder: Optional[Path]) -> list[Path]:
 
 
 def shown(path: Path) -> str:
-    """A module's file as diagnostics name it: relative to the working folder when it is below it."""
+    """A module's file as diagnostics and explanations name it: a bundled one as `stdlib/NAME.plan`
+    (wherever the package is installed), another relative to the working folder when it is below it."""
+    if path.parent == STDLIB:
+        return f"stdlib/{path.name}"
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
@@ -123,8 +126,8 @@ class ModuleLoader:
         path = self.find(decl.module, folder)
         if path is None:
             known = sorted({p.stem for place in search_path(folder) for p in place.glob("*.plan")})
-            where = " and ".join(f"{place}" for place in search_path(folder))
-            diagnostics.append(diagnostic(BAD_MODULE, f"unknown module '{decl.module}': no {decl.module}.plan in {where}", decl.span,
+            where = " or ".join(shown(place / f"{decl.module}.plan") for place in search_path(folder))
+            diagnostics.append(diagnostic(BAD_MODULE, f"unknown module '{decl.module}': there is no {where}", decl.span,
                                           hint=did_you_mean(decl.module, known) or f"the modules are: {', '.join(known)}"))
             return None
         for index, (loading, span) in enumerate(self.loading):
