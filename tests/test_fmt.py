@@ -174,6 +174,7 @@ def test_every_syntax_class_is_printed():
     text += 'hold "h" = 1元 release at year end\nclawback "c" = deals.amount * 1% within 6 months of deals.sold_on\ndraw "d" = 1元 recoverable\n'
     text += 'pool "p" = 1元 when true { 50% equally among members where true qualify when true as "s"  50% to fund "f"  unqualified back  remainder largest by payee }\n'
     text += 'rank "r" = members by 1 where true ties shared top 2 as "a" { [1, 2] -> 1元 }\n'
+    text += 'module "m"\nimport 达成 as 达\nfn f(x: money, y: percent) -> money = x * y\n'
     tree, _ = parse(text)
     seen = {type(item) for item in tree.items}
     assert seen == set(ast.ITEM_CLASSES)

@@ -7,6 +7,7 @@ from dsl import ir
 from dsl.run.interpreter import _DISPATCH
 from dsl.check.expressions import ExprChecker
 from dsl import SymbolKind, load
+from dsl.syntax.parser import parse
 
 ALL_CONSTRUCTS = '''
 plan "all" { currency CNY  period month  payee rep  rounding half_up to 0.01  team by reps.manager  payees "部门" }
@@ -65,6 +66,9 @@ import attrs  # noqa: E402
 
 EVERY_SYNTAX = ALL_CONSTRUCTS + '''
 # 区域系数 by region; a comment is a node of its own
+import 达成
+fn 翻倍(x: money) -> money = x * 2
+let 翻倍额 = 翻倍(达成.达成率(sales, company.target) * 1元)
 input regions: record { rep: payee, region: enum("东", "西") = "东", start: date }
 tiers 区域系数 lookup { "东" -> 1.1  else -> 1 }
 payout "b" = 100元 * 区域系数(regions.region) when regions.start >= 2024-01-01 cap at 50元 floor at 0元 round half_up to 1
@@ -114,6 +118,7 @@ def test_the_syntax_plan_has_every_ast_class_and_checks_clean():
     _ast_nodes(compilation.syntax, found)
     for comment in compilation.syntax.comments:
         found.add(type(comment))
+    _ast_nodes(parse('module "m"', "m.plan")[0], found)  # a module's header opens a module file, never a plan
     assert {c.__name__ for c in _ast_classes() - found} == set()
 
 
@@ -127,6 +132,7 @@ def test_the_checker_gives_every_declaration_a_symbol():
     expected += [f'"{p.label}"' for p in plan.pools] + [f'"{s.label}"' for p in plan.pools for s in p.shares if s.kind != "fund"]
     expected += [f'"{r.label}"' for r in plan.ranks] + [f'"{r.award_label}"' for r in plan.ranks if r.award_label]
     expected += [f'test "{t.name}"' for t in plan.tests]
+    expected += ["翻倍", "达成"]  # a function, an imported module's namespace
     assert sorted(model.symbols) == sorted(expected)
     kinds = {s.kind for s in model.symbols.values()}
     assert kinds == set(SymbolKind)

@@ -26,9 +26,11 @@ from typing import Optional
 
 from dsl.syntax import ast
 from dsl import ir
-from dsl.core.diagnostics import BAD_HEADER, BAD_PERIOD, CYCLE, DUPLICATE, TYPE_MISMATCH, UNKNOWN_NAME, BAD_INPUT, VERSION_OVERLAP, Diagnostic, diagnostic, did_you_mean
+from dsl.core.diagnostics import BAD_HEADER, BAD_MODULE, BAD_PERIOD, CYCLE, DUPLICATE, TYPE_MISMATCH, UNKNOWN_NAME, BAD_INPUT, VERSION_OVERLAP, Diagnostic, diagnostic, did_you_mean
 from dsl.check.expressions import FUNCTION_NAMES, ExprChecker, Scope, const_value, describe
 from dsl.check.model import SemanticModel, Symbol, SymbolKind, Use
+from dsl.check.functions import Functions
+from dsl.check.modules import Module, ModuleLoader, folder_of, misplaced
 from dsl.check.ledger import LedgerChecker
 from dsl.check.teams import TeamChecker
 from dsl.check.tests import check_test
@@ -46,11 +48,16 @@ DEFAULT_ROUNDING = ir.Rounding("half_up", Decimal("0.01"), stated=False)
 
 
 class PlanChecker:
-    def __init__(self, plan_file: ast.PlanFile, source: SourceFile):
+    def __init__(self, plan_file: ast.PlanFile, source: SourceFile, currency: str = "CNY", loader: Optional[ModuleLoader] = None, prefix: str = ""):
         self.file = plan_file
         self.source = source
         self.diagnostics: list[Diagnostic] = []
-        self.currency = "CNY"
+        self.currency = currency
+        self.loader = loader  # made on first import when None: one per check of a plan (check/modules.py)
+        self.prefix = prefix  # a module imported by a plan names its tables and definitions `module.name` there
+        self.is_module = plan_file.module_header() is not None
+        self.modules: dict[str, Module] = {}  # namespace -> imported module
+        self.functions = Functions(self, {})
         self.inputs: dict[str, InputSchema] = {}
         self.tiers: dict[str, ir.TierTable] = {}
         self.let_decls: dict[str, ast.LetDecl] = {}
@@ -118,6 +125,8 @@ class PlanChecker:
     def header(self) -> dict:
         headers = [i for i in self.file.items if isinstance(i, ast.PlanHeader)]
         result = {"name": "", "period": WHOLE_RUN, "payee": "payee", "rounding": DEFAULT_ROUNDING, "effective": None, "stages": (), "payees": (), "team": None}
+        if self.is_module:
+            return self.module_header(result)
         if not headers:
             self.error(BAD_HEADER, 'the file has no plan header; start it with: plan "名称" { currency CNY  period month  payee rep }', self.source.span(0, 1))
             return result
@@ -183,6 +192,47 @@ class PlanChecker:
                     self.error(BAD_HEADER, f"the plan's effective range ends ({end}) before it starts ({start})", setting.span)
                 result["effective"] = (start, end)
         return result
+
+    def module_header(self, result: dict) -> dict:
+        """A module file: one `module "…"` line, and only what a module may hold."""
+        headers = [i for i in self.file.items if isinstance(i, ast.ModuleHeader)]
+        for extra in headers[1:]:
+            self.error(DUPLICATE, "a module file has one module header", extra.span, notes=(("first header", headers[0].span),))
+        result["name"] = headers[0].name
+        for item in self.file.items:
+            why = misplaced(item)
+            if why is not None:
+                self.error(BAD_MODULE, why, item.span, notes=(("the module header", headers[0].span),))
+        return result
+
+    def imports(self) -> None:
+        """Load each imported module and claim its namespace (`import 阶梯 as J` claims J)."""
+        for decl in self.file.imports():
+            if self.loader is None:
+                self.loader = ModuleLoader(self.currency, PlanChecker)
+                self.loader.start(self.source)
+            namespace = decl.namespace
+            if not self.declare(namespace, decl.span, "a module"):
+                continue
+            module = self.loader.load(decl, folder_of(self.source), self.diagnostics)
+            if module is None:
+                self.modules[namespace] = None  # reported: what the file reads from it is not reported again
+                continue
+            self.modules[namespace] = module
+            self.define(SymbolKind.MODULE, namespace, None, self.name_span(decl.span, namespace, " as " if decl.alias else "import"))
+            for name, table in module.tiers().items():
+                self.tiers.setdefault(name, table)
+            known = {let.name for let in self.let_order}
+            self.let_order[:0] = [let for let in module.lets() if let.name not in known]
+
+    def function_decls(self) -> None:
+        """Claim each function's name; its body is checked after the definitions are known."""
+        decls: dict[str, ast.FnDecl] = {}
+        for item in self.file.items:
+            if isinstance(item, ast.FnDecl) and self.declare(item.name, item.name_span, "a function"):
+                decls[item.name] = item
+                self.define(SymbolKind.FUNCTION, item.name, None, item.name_span)
+        self.functions = Functions(self, decls)
 
     # ---- inputs
     def resolve_type(self, ref: ast.TypeRef) -> Type:
@@ -309,7 +359,7 @@ class PlanChecker:
         let = self.lets[name]
         if let is None or let.expr.type == ERROR:
             return ir.Const(None, ERROR, span)
-        return ir.LetRef(name, let.expr.type, span, self.source.slice(span))
+        return ir.LetRef(let.name, let.expr.type, span, self.source.slice(span))
 
     def check_let(self, decl: ast.LetDecl) -> None:
         self.lets[decl.name] = None
@@ -321,7 +371,7 @@ class PlanChecker:
                 self.error(TYPE_MISMATCH, f"every version of '{decl.name}' has the same type: this one is {describe(other.type)}, the first {describe(expr.type)}", version.expr.span)
             self.let_version_exprs.setdefault(decl.name, [(decl.effective, expr)]).append((version.effective, other))
         self.stack.pop()
-        let = ir.Let(decl.name, expr, decl.span)
+        let = ir.Let(self.prefix + decl.name, expr, decl.span)
         self.lets[decl.name] = let
         self.define(SymbolKind.LET, decl.name, expr.type, self.name_span(decl.span, decl.name, "let"))
         self.let_order.append(let)
@@ -358,6 +408,7 @@ class PlanChecker:
         header = self.header()
         self.team_setting = header["team"]
         items = self.file.items
+        self.imports()
         for item in items:
             if isinstance(item, ast.InputDecl):
                 self.input_decl(item)
@@ -384,6 +435,7 @@ class PlanChecker:
                     self.let_versions[item.name] = [item]
             elif isinstance(item, ast.ColumnDecl):
                 self.column_target(item)
+        self.function_decls()
         scope = Scope(
             self.inputs,
             self.tiers,
@@ -394,8 +446,13 @@ class PlanChecker:
             self.use,
             lambda: list(self.payout_labels),
             lambda: self.hierarchy is not None,
+            self.functions,
+            self.modules,
+            self.prefix,
         )
         self.exprs = ExprChecker(scope, self.source, self.currency, self.diagnostics)
+        for name in self.functions.names():
+            self.functions.check_definition(name)
         for item in items:
             if isinstance(item, ast.LetDecl) and item.name in self.let_decls and item.name not in self.lets:
                 if self.let_decls[item.name] is item:
@@ -679,7 +736,7 @@ class PlanChecker:
         return result
 
 
-def check(plan_file: ast.PlanFile, source: SourceFile) -> SemanticModel:
+def check(plan_file: ast.PlanFile, source: SourceFile, loader: Optional[ModuleLoader] = None) -> SemanticModel:
     """Check a parsed plan: its semantic model, built even when the plan has errors.
 
     >>> from dsl.syntax.parser import parse
@@ -690,4 +747,4 @@ def check(plan_file: ast.PlanFile, source: SourceFile) -> SemanticModel:
     >>> [(u.symbol.name, u.span.column) for u in model.uses]
     [('deals', 17), ('deals.amount', 23)]
     """
-    return PlanChecker(plan_file, source).run()
+    return PlanChecker(plan_file, source, loader=loader).run()

@@ -80,6 +80,9 @@ class Scope:
         use: Callable[[str, Span], None] = lambda key, span: None,
         line_labels: Callable[[], list[str]] = lambda: [],
         has_team: Callable[[], bool] = lambda: False,
+        functions=None,
+        modules: Optional[dict] = None,
+        prefix: str = "",
     ):
         self.inputs = inputs
         self.tiers = tiers
@@ -90,6 +93,9 @@ class Scope:
         self.use = use  # records a resolved reference: (symbol key as in check/model.py, span)
         self.line_labels = line_labels  # the labels of the plan's payout lines (what line("…") may read)
         self.has_team = has_team  # does the header name a hierarchy (`team by staff.manager`), so `members` means the team?
+        self.functions = functions  # the file's functions (check/functions.py), or None
+        self.modules = modules if modules is not None else {}  # namespace -> imported module (check/modules.py)
+        self.prefix = prefix  # a module's tier tables and definitions are named `阶梯.x` in the plans that import it
 
 
 class ExprChecker:
@@ -98,6 +104,7 @@ class ExprChecker:
         self.source = source
         self.currency = currency
         self.diagnostics = diagnostics
+        self.params: dict[str, ir.Expr] = {}  # inside a function's body: parameter -> the argument it stands for
 
     # ---- helpers
     def error(self, code, message: str, span: Span, **kwargs) -> None:
@@ -146,14 +153,28 @@ class ExprChecker:
 
     # ---- names
     def visible_names(self, row_table: Optional[str]) -> list[str]:
-        names = list(self.scope.let_names()) + list(self.scope.inputs) + list(self.scope.tiers)
+        names = list(self.params) + list(self.scope.let_names()) + list(self.scope.inputs) + list(self.scope.tiers)
+        names += self.function_names() + list(self.scope.modules)
         if row_table:
             names += [f.name for f in self.scope.inputs[row_table].fields] + self.scope.computed_names(row_table)
         return names
 
+    def function_names(self) -> list[str]:
+        return self.scope.functions.names() if self.scope.functions is not None else []
+
     def _name(self, node: ast.Name, row_table):
         name = node.name
         span = node.span
+        if name in self.params:
+            return self.params[name]
+        if name in self.scope.modules and self.scope.modules[name] is None:
+            return self.bad(node)  # a module that could not be imported: said at the import
+        if name in self.scope.modules:
+            self.error(TYPE_MISMATCH, f"'{name}' is a module; name one of its functions, tier tables or definitions, e.g. {name}.{self.scope.modules[name].example()}", span)
+            return self.bad(node)
+        if name in self.function_names():
+            self.error(TYPE_MISMATCH, f"'{name}' is a function; call it, e.g. {name}(...)", span)
+            return self.bad(node)
         if row_table is not None:
             schema = self.scope.inputs[row_table]
             field = schema.field(name)
@@ -190,6 +211,16 @@ class ExprChecker:
 
     def _field(self, node: ast.Field, row_table):
         span = node.span
+        module = self.module_of(node)
+        if module is BROKEN:
+            return self.bad(node)
+        if module is not None:  # `阶梯.基数`: a definition of an imported module
+            resolved = module.constant(node.name)
+            if resolved is None:
+                self.error(UNKNOWN_NAME, f"module '{node.target.name}' has no definition '{node.name}'", self.member_span(node),
+                           hint=did_you_mean(node.name, module.names()))
+                return self.bad(node)
+            return attrs.evolve(resolved, span=span, text=self.text(span))
         if isinstance(node.target, ast.Name) and node.target.name in self.scope.inputs and not (
             row_table and self.scope.inputs[row_table].field(node.target.name)
         ):
@@ -255,9 +286,42 @@ class ExprChecker:
         self.error(TYPE_MISMATCH, "'where' filters the rows of an aggregate, e.g. sum(deals.amount where renewed)", node.span)
         return self.bad(node)
 
+    def module_of(self, node):
+        """The imported module `node` (a `NS.name`) names before its dot, or None."""
+        if isinstance(node, ast.Field) and isinstance(node.target, ast.Name) and node.target.name not in self.params:
+            if node.target.name in self.scope.modules:
+                return self.scope.modules[node.target.name] or BROKEN
+        return None
+
+    def function_call(self, functions, name: str, shown: str, node: ast.Call, row_table):
+        args = [self.check(a, row_table) for a in node.args]
+        return functions.call(name, shown, node, args, self)
+
+    def module_call(self, module, node: ast.Call, row_table):
+        """`阶梯.提成(x)`: a function or a tier table of an imported module."""
+        namespace, name = node.func.target.name, node.func.name
+        if name in module.functions.decls:
+            return self.function_call(module.functions, name, f"{namespace}.{name}", node, row_table)
+        key = module.tier_key(name)
+        if key is not None:
+            if len(node.args) != 1:
+                self.error(ARGUMENT_COUNT, f"tier table '{namespace}.{name}' takes 1 argument, got {len(node.args)}", node.span)
+                return self.bad(node)
+            return self.tier_call(key, node.args[0], node, row_table)
+        self.error(UNKNOWN_NAME, f"module '{namespace}' has no function or tier table '{name}'", self.member_span(node.func),
+                   hint=did_you_mean(name, module.names()))
+        return self.bad(node)
+
     # ---- calls
     def _call(self, node: ast.Call, row_table):
         span = node.span
+        module = self.module_of(node.func)
+        if module is BROKEN:
+            return self.bad(node)
+        if module is not None:
+            return self.module_call(module, node, row_table)
+        if isinstance(node.func, ast.Name) and node.func.name in self.function_names() and node.func.name not in self.params:
+            return self.function_call(self.scope.functions, node.func.name, node.func.name, node, row_table)
         if not isinstance(node.func, ast.Name):
             self.error(TYPE_MISMATCH, "only functions and tier tables can be called", span)
             return self.bad(node)
@@ -306,7 +370,7 @@ class ExprChecker:
             if result is None:
                 return self.bad(node)
             return ir.Builtin(name, tuple(unified), result, span, self.text(span))
-        known = list(FUNCTION_NAMES) + list(self.scope.tiers)
+        known = list(FUNCTION_NAMES) + list(self.scope.tiers) + self.function_names()
         self.error(UNKNOWN_NAME, f"unknown function or tier table '{name}'", node.func.span, hint=did_you_mean(name, known))
         return self.bad(node)
 
@@ -540,7 +604,8 @@ class ExprChecker:
                 else:
                     self.error(TYPE_MISMATCH, f"tier table '{name}' has bands of {describe(key)}, but got {describe(arg.type)}", arg_node.span)
                 return self.bad(node)
-        return ir.TierCall(name, arg, table_result_type(table, arg.type), node.span, self.text(node.span))
+        key = name if "." in name else self.scope.prefix + name  # an imported module's table is already named with its module
+        return ir.TierCall(key, arg, table_result_type(table, arg.type), node.span, self.text(node.span))
 
     # ---- operators
     def coerce_zero(self, expr: ir.Expr, target: Type) -> ir.Expr:
@@ -833,6 +898,8 @@ def _member_value(node):
         return ast.Name(node.name, span=node.span)
     return node
 
+
+BROKEN = object()  # the namespace of an import that failed (reported there)
 
 MEMBERS = "members"  # in an aggregate: the payee's team in this period (the header's `team by …`)
 

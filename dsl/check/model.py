@@ -39,6 +39,8 @@ class SymbolKind(enum.Enum):
     ACCOUNT = "account"  # a hold, clawback or draw: an account of the ledger
     POOL = "pool"  # a pool split among a team (its shares are payout lines of the members)
     TEST = "test"
+    FUNCTION = "function"  # `fn name(…) -> type = …`
+    MODULE = "module"  # an imported module's namespace: `import 阶梯` (or its `as` name)
 
 
 @attrs.frozen

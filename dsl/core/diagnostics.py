@@ -61,6 +61,7 @@ BAD_LEDGER = Code("E114", "invalid-ledger", ERROR, "A hold, clawback or draw, or
 VERSION_OVERLAP = Code("E115", "overlapping-versions", ERROR, "Two versions of the same tier table or definition are in force on the same day.")
 LEVEL_CYCLE = Code("E116", "level-cycle", ERROR, "A value reads a pool's share line, which is split from the team's values after they are computed.")
 BAD_TEAM_RULE = Code("E117", "invalid-pool-or-rank", ERROR, "A pool's split or a ranking's bands do not fit: shares above 100%, a part with nowhere to go, overlapping rank bands.")
+BAD_MODULE = Code("E118", "invalid-module", ERROR, "An imported module cannot be found, is not a module, or a module holds what belongs to a plan.")
 
 # Data binding and evaluation.
 DATA_MISSING = Code("D001", "missing-input", ERROR, "A declared input has no file, sheet or key in the data.", "data")
@@ -81,7 +82,7 @@ TEST_FAILED = Code("T001", "test-failed", ERROR, "A plan test's expectation disa
 
 CORE_CODES: tuple[Code, ...] = (
     SYNTAX, BAD_LITERAL, UNKNOWN_NAME, TYPE_MISMATCH, MIXED_CURRENCY, ARGUMENT_COUNT, DUPLICATE, CYCLE,
-    BAD_TIERS, TIER_OVERLAP, BAD_HEADER, BAD_TEST, BAD_INPUT, BAD_PERIOD, BAD_LEDGER, VERSION_OVERLAP, LEVEL_CYCLE, BAD_TEAM_RULE,
+    BAD_TIERS, TIER_OVERLAP, BAD_HEADER, BAD_TEST, BAD_INPUT, BAD_PERIOD, BAD_LEDGER, VERSION_OVERLAP, LEVEL_CYCLE, BAD_TEAM_RULE, BAD_MODULE,
     DATA_MISSING, DATA_COLUMN, DATA_VALUE, DATA_PAYEE, DATA_DUPLICATE, DATA_FORMAT, DATA_PERIOD, EVAL_ERROR, NO_PAYEE, RUN_PERIOD, NOBODY_PAID, DATA_HIERARCHY,
     TEST_FAILED,
 )

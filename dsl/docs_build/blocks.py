@@ -8,6 +8,10 @@ A block is a complete plan unless an HTML comment on the line before its fence
     <!-- plan: wrong E109 -->    a deliberately wrong example: checking or linting
                                  it must report the code(s) named
 
+A block may import the bundled modules (`import 达成`): a block stands in no
+folder, so `import` finds only the standard library (dsl/stdlib), as it does
+for any plan given as text.
+
 tests/test_docs_blocks.py checks every block of README.md and docs/ this way: a
 complete plan passes `plan check`, `plan lint` (no error or warning), `plan fmt
 --check` and `plan test`.

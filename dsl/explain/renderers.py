@@ -152,6 +152,9 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
         return f"{node.text} = {value}  ({w['line_of']} \"{d.get('label', '')}\")"
     if kind == "period":
         return f"{node.text} = {value}"
+    if kind == "call":  # an inlined function: its arguments' values, then (below) the body's steps
+        args = ", ".join(f"{a['name']} = {show_value(a['value'], a['type']) if a['value'] is not None else '?'}" for a in d.get("args", ()))
+        return f"{d['function']}({args}) = {value}"
     if kind == "posting":
         sources = "".join(f"; {w['from']} {s['period']} \"{s['line']}\" {show_value(s['amount'], node.type)}" for s in d.get("from", []))
         return f"{w.get(d['posting'], d['posting'])}: {node.text} = {value}{sources}"

@@ -48,9 +48,10 @@ from dsl.ir.nodes import (
     Plan,
     Expr,
     EXPR_CLASSES,
+    CallSite,
 )
 
-__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'PeriodRef', 'LineRef', 'History', 'TeamAggregate', 'HistoryFn', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Hold', 'Release', 'ReleaseKind', 'Forfeit', 'Clawback', 'Window', 'Draw', 'PoolShare', 'Pool', 'RankBand', 'Rank', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES']
+__all__ = ['Const', 'LetRef', 'RecordRef', 'ParamRef', 'ColumnRef', 'ComputedRef', 'Arith', 'Neg', 'Cmp', 'Logic', 'Cond', 'Aggregate', 'Builtin', 'TierCall', 'FieldOf', 'Quotient', 'PeriodRef', 'LineRef', 'History', 'TeamAggregate', 'HistoryFn', 'Band', 'TierTable', 'Let', 'ComputedColumn', 'Rounding', 'Payout', 'Flag', 'Hold', 'Release', 'ReleaseKind', 'Forfeit', 'Clawback', 'Window', 'Draw', 'PoolShare', 'Pool', 'RankBand', 'Rank', 'Expectation', 'PlanTest', 'Plan', 'Expr', 'EXPR_CLASSES', 'CallSite']
 from dsl.ir.nodes import WHOLE_RUN, ExpectationKind, FrozenDict, Period, PeriodUnit, TierMode, frozen  # noqa: E402
 
 __all__ += ['WHOLE_RUN', 'ExpectationKind', 'FrozenDict', 'Period', 'PeriodUnit', 'TierMode', 'frozen']

@@ -100,12 +100,34 @@ def _text():
     return attrs.field(default="", eq=False, repr=False)
 
 
+def _via():
+    """The calls an inlined function body stands for (outermost first): a note for traces."""
+    return attrs.field(default=(), eq=False, repr=False)
+
+
+@attrs.frozen
+class CallSite:
+    """A call of a function of the plan language, which the checker inlined: the node whose
+    `via` names it is the function's body with the arguments in place of the parameters.
+
+    A note for explanations (`f(x = 1) = …` above the body's steps), never an operand:
+    no backend evaluates it, and it takes no part in equality.
+    """
+
+    function: str  # as written at the call: 封顶达成, 阶梯.提成
+    params: tuple[str, ...]
+    args: tuple["Expr", ...]
+    span: Span = attrs.field(default=NO_SPAN, eq=False)
+    text: str = attrs.field(default="", eq=False)
+
+
 @attrs.frozen
 class Const:
     value: object
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -114,6 +136,7 @@ class LetRef:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -125,6 +148,7 @@ class RecordRef:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -136,6 +160,7 @@ class ParamRef:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -147,6 +172,7 @@ class ColumnRef:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -158,6 +184,7 @@ class ComputedRef:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -168,6 +195,7 @@ class Arith:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -176,6 +204,7 @@ class Neg:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -186,6 +215,7 @@ class Cmp:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -195,6 +225,7 @@ class Logic:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -205,6 +236,7 @@ class Cond:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -222,6 +254,7 @@ class Aggregate:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -231,6 +264,7 @@ class Builtin:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -240,6 +274,7 @@ class TierCall:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -251,6 +286,7 @@ class FieldOf:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -269,6 +305,7 @@ class Quotient:
     chain: Arith = attrs.field(eq=False, repr=False)
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -278,6 +315,7 @@ class PeriodRef:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -288,6 +326,7 @@ class LineRef:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 @attrs.frozen
@@ -303,6 +342,7 @@ class TeamAggregate:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 class HistoryFn(enum.StrEnum):
@@ -331,6 +371,7 @@ class History:
     type: Type
     span: Span = _meta()
     text: str = _text()
+    via: tuple["CallSite", ...] = _via()
 
 
 Expr = Union[Const, LetRef, RecordRef, ParamRef, ColumnRef, ComputedRef, Arith, Neg, Cmp, Logic, Cond, Aggregate, Builtin, TierCall, FieldOf, Quotient, PeriodRef, LineRef, History, TeamAggregate]

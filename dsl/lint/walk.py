@@ -41,6 +41,8 @@ def item_exprs(item) -> Iterator:
     """The expressions written in one top-level item (tests: expect targets only)."""
     if isinstance(item, (ast.LetDecl, ast.ColumnDecl, ast.FlagDecl, ast.TotalDecl)):
         yield item.expr
+    elif isinstance(item, ast.FnDecl):  # a function's body reads what it names, as a definition does
+        yield item.body
     elif isinstance(item, ast.PayoutDecl):
         yield item.expr
         for clause in item.clauses:

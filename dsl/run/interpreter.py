@@ -41,7 +41,7 @@ from dsl.run.lines import payee_lines, payout_lines
 from dsl.run.results import FlagValue, Line, PayeeResult, RunResult
 from dsl.run.pools import allocate, explain_pointer, rank_places, rank_team, split_pool
 from dsl.run.teams import build_teams
-from dsl.run.trace import Trace, TraceKind as K
+from dsl.run.trace import Trace, TraceKind as K, call_trace
 
 ZERO = Decimal(0)
 
@@ -119,7 +119,23 @@ class PayeeEvaluator:
 
     # ---- expression dispatch
     def eval(self, node, row: Optional[int] = None) -> tuple[object, Optional[Trace]]:
-        return _DISPATCH[type(node)](self, node, row)
+        value, trace = _DISPATCH[type(node)](self, node, row)
+        if trace is not None and node.via:
+            trace = self._called(node, row, value, trace)
+        return value, trace
+
+    def _called(self, node, row, value, trace: Trace) -> Trace:
+        """The trace of an inlined function body under the calls it stands for (ir.CallSite)."""
+        for site in reversed(node.via):
+            args = []
+            for param, arg in zip(site.params, site.args):
+                try:
+                    shown = self.eval(arg, row)[0]
+                except EvalError:  # the body never needed it, and it cannot be computed
+                    shown = None
+                args.append((param, shown, type_name(arg.type)))
+            trace = call_trace(site, args, value, trace)
+        return trace
 
     def node(self, kind, node, value, children=(), **detail) -> Trace:
         """The trace of `node`; called only when tracing, so an untraced run builds
@@ -243,6 +259,8 @@ class PayeeEvaluator:
                 if self.tracing:  # an intermediate of the chain, exact to 18 places
                     shown = numeric.quotient(numerators, denominators, bounded=False)
                     trace = self.node(K.ARITH, side, shown, traces, op=side.op)
+                    if side.via:  # a function's body inside the chain
+                        trace = self._called(side, row, shown, trace)
                 sides.append((numerators, denominators, trace))
             else:
                 value, trace = self.eval(side, row)

@@ -58,6 +58,7 @@ class TraceKind(enum.StrEnum):
     LINE = "line"  # line("…"): another line's value (explained under that line)
     PERIOD = "period"  # `period`: the period being computed
     POSTING = "posting"  # a ledger posting: held, released, recovered, …
+    CALL = "call"  # a function of the plan, called with its arguments; the body's steps as the child
 
 
 KINDS = tuple(kind.value for kind in TraceKind)
@@ -104,6 +105,15 @@ class Trace:
         if self.detail:
             data["detail"] = {k: json_value(v) for k, v in self.detail.items()}
         return data
+
+
+def call_trace(site, args: list, value, body: "Trace") -> "Trace":
+    """The trace of an inlined function's call: `f(x = 1, y = 2) = value`, the body's steps below.
+
+    `args` are (parameter, value, type name) triples; a value that could not be computed is None.
+    """
+    shown = [{"name": name, "value": arg, "type": type_name} for name, arg, type_name in args]
+    return Trace(TraceKind.CALL, site.text, value, body.type, site.span, (body,), {"function": site.function, "args": shown})
 
 
 def derivation_key(node: Trace) -> Optional[str]:

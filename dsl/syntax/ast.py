@@ -221,6 +221,50 @@ class LetDecl:
 
 
 @attrs.frozen
+class Param:
+    """One parameter of a function: `实际: money`."""
+
+    name: str
+    type: TypeRef
+    span: Span = span_field()
+
+
+@attrs.frozen
+class FnDecl:
+    """`fn 封顶达成(实际: money, 目标: money) -> percent = clamp(实际 / 目标, 0%, 150%)`: a pure,
+    typed function; the checker inlines its body wherever it is called."""
+
+    name: str
+    params: tuple[Param, ...]
+    result: TypeRef
+    body: Expr
+    span: Span = span_field()
+    name_span: Span = span_field()
+
+
+@attrs.frozen
+class ModuleHeader:
+    """`module "阶梯"`: the file is a module (functions, tier tables, constants, tests) for plans to import."""
+
+    name: str
+    span: Span = span_field()
+
+
+@attrs.frozen
+class ImportDecl:
+    """`import 阶梯` or `import 阶梯 as J`: the module's names, used as `阶梯.提成(x)` (or `J.提成(x)`)."""
+
+    module: str
+    alias: Optional[str] = None
+    span: Span = span_field()
+
+    @property
+    def namespace(self) -> str:
+        """The name the importing file writes before the dot."""
+        return self.alias or self.module
+
+
+@attrs.frozen
 class ColumnDecl:
     """`let deals.提成 = ...`: a column computed for every row of a table."""
 
@@ -479,8 +523,8 @@ class TestDecl:
     span: Span = span_field()
 
 
-Item = Union[PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, PoolDecl, RankDecl, TestDecl]
-ITEM_CLASSES = (PlanHeader, InputDecl, LetDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, PoolDecl, RankDecl, TestDecl)
+Item = Union[PlanHeader, ModuleHeader, ImportDecl, InputDecl, LetDecl, FnDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, PoolDecl, RankDecl, TestDecl]
+ITEM_CLASSES = (PlanHeader, ModuleHeader, ImportDecl, InputDecl, LetDecl, FnDecl, ColumnDecl, TiersDecl, PayoutDecl, FlagDecl, TotalDecl, HoldDecl, ClawbackDecl, DrawDecl, PoolDecl, RankDecl, TestDecl)
 
 
 @attrs.frozen
@@ -501,6 +545,16 @@ class PlanFile:
             if isinstance(item, PlanHeader):
                 return item
         return None
+
+    def module_header(self) -> Optional[ModuleHeader]:
+        """The `module "…"` line of a module file (None in a plan)."""
+        for item in self.items:
+            if isinstance(item, ModuleHeader):
+                return item
+        return None
+
+    def imports(self) -> tuple[ImportDecl, ...]:
+        return tuple(item for item in self.items if isinstance(item, ImportDecl))
 
 
 # ---- traversal -------------------------------------------------------------------

@@ -307,6 +307,24 @@ class _Builder(Transformer):
     def let_decl(self, meta, name, expr, effective=None):
         return ast.LetDecl(str(name), expr, effective.dates if effective else None, self._span(meta))
 
+    @v_args(meta=True)
+    def fn_decl(self, meta, children):
+        name, *params, result, body = children
+        return ast.FnDecl(str(name), tuple(params), result, body, self._span(meta), self._tspan(name))
+
+    @v_args(meta=True, inline=True)
+    def fn_param(self, meta, name, type_ref):
+        return ast.Param(str(name), type_ref, self._span(meta))
+
+    @v_args(meta=True, inline=True)
+    def module_header(self, meta, name):
+        return ast.ModuleHeader(self._string(name), self._span(meta))
+
+    @v_args(meta=True)
+    def import_decl(self, meta, children):
+        module, *alias = children
+        return ast.ImportDecl(str(module), str(alias[0]) if alias else None, self._span(meta))
+
     @v_args(meta=True, inline=True)
     def column_decl(self, meta, table, name, expr):
         return ast.ColumnDecl(str(table), str(name), expr, self._span(meta))

@@ -408,6 +408,13 @@ def _lines(item, comments) -> list[Line]:
             return _statement(item, f"let {item.name} = ", item.expr, dated, comments)
         case ast.ColumnDecl():
             return _statement(item, f"let {item.table}.{item.name} = ", item.expr, [], comments)
+        case ast.FnDecl():
+            params = ", ".join(f"{p.name}: {_type(p.type)}" for p in item.params)
+            return _statement(item, f"fn {item.name}({params}) -> {_type(item.result)} = ", item.body, [], comments)
+        case ast.ModuleHeader():
+            return _one(f"module {quote(item.name)}", item)
+        case ast.ImportDecl():
+            return _one(f"import {item.module}" + (f" as {item.alias}" if item.alias else ""), item)
         case ast.PayoutDecl():
             clauses = [(_clause(c), c) for c in item.clauses]
             return _statement(item, f"payout {quote(item.label)} = ", item.expr, clauses, comments)
@@ -460,8 +467,10 @@ def _pool_part(part) -> str:
 def _group(item) -> Optional[str]:
     """Which items stay together on adjacent lines: definitions, and outputs."""
     match item:
-        case ast.LetDecl() | ast.ColumnDecl():
+        case ast.LetDecl() | ast.ColumnDecl() | ast.FnDecl():
             return "definitions"
+        case ast.ImportDecl():
+            return "imports"
         case ast.PayoutDecl() | ast.FlagDecl() | ast.TotalDecl() | ast.HoldDecl() | ast.ClawbackDecl() | ast.DrawDecl():
             return "outputs"
         case _:

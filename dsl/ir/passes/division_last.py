@@ -50,7 +50,7 @@ def combine(node):
         _factors(chain, False, numerators, denominators)
         if not _has_division(chain):
             return chain
-        return Quotient(tuple(numerators), tuple(denominators), chain.type, chain, chain.span, chain.text)
+        return Quotient(tuple(numerators), tuple(denominators), chain.type, chain, chain.span, chain.text, chain.via)
     return _rewrite(node)
 
 
