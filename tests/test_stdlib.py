@@ -89,7 +89,7 @@ test "回款率" { expect 达成.达成率(49.5万, 50万) = 99%  expect 达成.
 
 def test_the_stdlib_is_package_data():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"dsl" = ["stdlib/*.plan"]' in text
+    assert '"dsl" = ["py.typed", "stdlib/*.plan"]' in text
     # an installed package finds its stdlib beside its code, wherever it runs from
     found = subprocess.run([sys.executable, "-c", "from dsl.check.modules import stdlib_modules; print(' '.join(stdlib_modules()))"],
                            capture_output=True, text=True, encoding="utf-8", cwd="/")

@@ -31,7 +31,7 @@ from dsl.run.pools import Allocated, allocate, allocation_units, rank_places
 
 _HUGEINT = exp.DataType.build("HUGEINT")
 _DECIMAL = exp.DataType.build(f"DECIMAL(38, {SCALE})")
-_LIMIT = Decimal(10) ** (38 - SCALE)  # what DECIMAL(38, 18) holds: |x| < 10^20
+_LIMIT = Decimal(1).scaleb(38 - SCALE)  # what DECIMAL(38, 18) holds: |x| < 10^20 (exact, without the thread context)
 
 _ALLOCATION = """
 SELECT idx, fl + CASE WHEN rn <= lft THEN 1 ELSE 0 END, rn <= lft FROM (
