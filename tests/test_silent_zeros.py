@@ -94,3 +94,16 @@ def test_a_run_that_pays_nobody_is_an_error(tmp_path):
     write(tmp_path, "input reps: record { rep: payee, sales: money }\npayout \"a\" = reps.sales * 1%\n", reps="rep,sales\n")
     done = run_plan_cli("run", "plan.plan", cwd=tmp_path)
     assert done.returncode == 1 and "[R004 nobody-paid]" in done.stderr and done.stdout == ""
+
+
+def test_a_money_flag_is_rounded_by_the_plans_rule_and_printed_at_one_scale(tmp_path):
+    write(tmp_path, "input reps: record { rep: payee, sales: money }\n"
+                    'flag "预估奖金" = reps.sales * 1.2345%\nflag "比例" = 1.2345%\npayout "a" = reps.sales * 1%\n',
+          reps="rep,sales\n甲,100000\n乙,33333.33\n")
+    for engine in ("interpreter", "duckdb"):
+        done = run_plan_cli("run", "plan.plan", "--format", "json", "--engine", engine, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        flags = {p["payee"]: {f["flag"]: f["value"] for f in p["flags"]} for p in json.loads(done.stdout)["payees"]}
+        # 100000 × 1.2345% = 1234.5 → 1234.50; 33333.33 × 1.2345% = 411.49995885 → 411.50 (half_up to 0.01);
+        # the percent flag is not money and keeps its value
+        assert flags == {"甲": {"预估奖金": "1234.50", "比例": "0.012345"}, "乙": {"预估奖金": "411.50", "比例": "0.012345"}}

@@ -38,7 +38,7 @@ from dsl.run.context import EvalContext, payee_context
 from dsl.run.errors import EvalError
 from dsl.run.ledger import EMPTY, LedgerState, ledger_period
 from dsl.run.lines import payee_lines, payout_lines
-from dsl.run.results import FlagValue, Line, PayeeResult, RunResult
+from dsl.run.results import FlagValue, Line, PayeeResult, RunResult, reported_flag
 from dsl.run.pools import allocate, explain_pointer, rank_places, rank_team, split_pool
 from dsl.run.teams import build_teams
 from dsl.run.trace import Trace, TraceKind as K, call_trace
@@ -625,6 +625,7 @@ class PayeeEvaluator:
         flags = []
         for flag in self.plan.flags:
             value, trace = self.eval(flag.expr)
+            value = reported_flag(flag, value, self.plan.rounding)
             flag_trace = Trace(K.FLAG, flag.label, value, type_name(flag.expr.type), flag.span, (trace,)) if self.tracing else None
             flags.append(FlagValue(flag.label, value, flag_trace))
         postings, balances = (), ()

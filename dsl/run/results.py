@@ -13,7 +13,8 @@ from typing import Optional
 import attrs
 
 from dsl import ir
-from dsl.core.types import WHOLE_RUN, Period
+from dsl.core.numeric import round_money
+from dsl.core.types import WHOLE_RUN, Period, is_money
 from dsl.run.trace import Trace
 
 
@@ -76,6 +77,20 @@ class FlagValue:
     label: str
     value: object
     trace: Optional[Trace] = None
+
+
+def reported_flag(flag: ir.Flag, value: object, rounding: ir.Rounding) -> object:
+    """What a flag reports: an amount of money rounded by the plan's rule, as its lines are (so every
+    money flag prints at the unit's scale, 1234.50 rather than 1234.500000); any other value as computed.
+
+    >>> from dsl.core.types import MoneyType
+    >>> flag = ir.Flag("预估", ir.Const(Decimal("411.49995885"), MoneyType("CNY"), None, "x"))
+    >>> reported_flag(flag, Decimal("411.49995885"), ir.Rounding("half_up", Decimal("0.01")))
+    Decimal('411.50')
+    """
+    if is_money(flag.expr.type) and isinstance(value, Decimal):
+        return round_money(value, rounding.unit, rounding.mode)
+    return value
 
 
 @attrs.frozen

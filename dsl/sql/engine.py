@@ -48,7 +48,7 @@ from dsl.run.errors import EvalError
 from dsl.run.interpreter import _period_roster, _team_payments, population
 from dsl.run.ledger import EMPTY, LedgerState, ledger_period
 from dsl.run.prior import PriorEvaluator
-from dsl.run.results import FlagValue, Line, LineKind, PayeeResult, RunResult
+from dsl.run.results import FlagValue, Line, LineKind, PayeeResult, RunResult, reported_flag
 from dsl.sql.errors import NotLowered
 from dsl.sql.lower import TEAM
 from dsl.sql.numeric import to_decimal, unit_places
@@ -556,9 +556,10 @@ def _payee_result(plan: ir.Plan, lowering, outputs, index, row, payee: str, peri
             running += adjustment
     total = subtotal + sum((line.value for line in totals), ZERO)
     flags = []
+    declared = {flag.label: flag for flag in plan.flags}
     for label, kind, columns in outputs.flags:
         values = [row[index[c]] for c in columns]
-        flags.append(FlagValue(label, _flag_value(kind, values, lowering)))
+        flags.append(FlagValue(label, reported_flag(declared[label], _flag_value(kind, values, lowering), plan.rounding)))
     return PayeeResult(payee, tuple(lines + totals), tuple(flags), total, period)
 
 
