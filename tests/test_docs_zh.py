@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 # English pages with a complete Chinese version, as docs/NAME.md and docs/NAME.zh.md
-TRANSLATED = ["language", "statements", "diff", "stdlib", "embedding", "explain", "numeric", "api", "plans", "engines", "hardening", "architecture"]
+TRANSLATED = ["language", "statements", "diff", "stdlib", "embedding", "explain", "numeric", "api", "plans", "engines", "hardening", "architecture", "lint"]
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,})(?P<info>[^`\n]*)$")
 _PLAN_WORDS = ('plan "', "payout", "let ", "tiers ", "input ")
