@@ -15,57 +15,40 @@ from pathlib import Path
 import pytest
 
 import dsl
-from dsl.docs_build.blocks import plan_blocks
+from dsl.docs_build.blocks import fences, plan_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 # English pages with a complete Chinese version, as docs/NAME.md and docs/NAME.zh.md
-TRANSLATED = ["language", "statements", "diff", "stdlib", "embedding", "explain", "numeric", "api", "plans", "engines", "hardening", "architecture", "lint"]
+TRANSLATED = [
+    "language",
+    "statements",
+    "diff",
+    "stdlib",
+    "embedding",
+    "explain",
+    "numeric",
+    "api",
+    "plans",
+    "engines",
+    "hardening",
+    "architecture",
+    "lint",
+]
 
-_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,})(?P<info>[^`\n]*)$")
 _PLAN_WORDS = ('plan "', "payout", "let ", "tiers ", "input ")
 _INLINE_CODE = re.compile(r"`[^`]*`")
 _ASCII_WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*[.,;:!?)]*$")
 
 
-def fenced_blocks(markdown: str) -> list[tuple[int, str, str]]:
-    """(line of the fence, info string, body) of every fenced block."""
-    lines = markdown.splitlines()
-    blocks = []
-    i = 0
-    while i < len(lines):
-        match = _FENCE.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        start, fence, indent = i, match.group("fence"), len(match.group("indent"))
-        i += 1
-        body = []
-        while i < len(lines) and not (lines[i].strip().startswith(fence) and set(lines[i].strip()) == {"`"}):
-            body.append(lines[i][indent:])
-            i += 1
-        i += 1
-        blocks.append((start + 1, match.group("info").strip(), "\n".join(body) + "\n"))
-    return blocks
-
-
 def prose_lines(markdown: str) -> list[str]:
     """The lines outside fenced and indented code blocks, tables and HTML comments."""
-    inside = False
-    fence = ""
+    in_code = {n for fence in fences(markdown) for n in range(fence.start, fence.end + 1)}
     kept = []
-    for line in markdown.splitlines():
-        match = _FENCE.match(line)
-        if inside:
-            if line.strip().startswith(fence) and set(line.strip()) == {"`"}:
-                inside = False
-            continue
-        if match:
-            inside, fence = True, match.group("fence")
-            continue
+    for n, line in enumerate(markdown.splitlines()):
         stripped = line.strip()
-        if line.startswith("    ") or stripped.startswith("|") or stripped.startswith("<!--"):
+        if n in in_code or line.startswith("    ") or stripped.startswith("|") or stripped.startswith("<!--"):
             continue
         kept.append(line)
     return kept
@@ -95,7 +78,7 @@ def is_plan_code(body: str) -> bool:
 
 def unchecked_plan_code(markdown: str) -> list[int]:
     """Lines of the plain ``` fences whose content is plan code."""
-    return [line for line, info, body in fenced_blocks(markdown) if not info and is_plan_code(body)]
+    return [fence.start + 1 for fence in fences(markdown) if not fence.info and is_plan_code(fence.body)]
 
 
 def _read(path: Path) -> str:
