@@ -45,34 +45,50 @@ class Block:
         return f"{self.file}:{self.line}"
 
 
-def plan_blocks(markdown: str, file: str) -> list[Block]:
-    """Every fenced block whose language is `plan`, in order, with its marker."""
+@attrs.frozen
+class Fence:
+    start: int  # the opening fence's line, 0-based
+    end: int  # the closing fence's line (the last line when the block is not closed)
+    info: str  # the info string after the backticks, stripped
+    body: str
+
+
+def fences(markdown: str) -> list[Fence]:
+    """Every fenced code block of a Markdown text, in order, whatever its language."""
     lines = markdown.splitlines()
-    blocks: list[Block] = []
+    found: list[Fence] = []
     i = 0
     while i < len(lines):
         match = _FENCE.match(lines[i])
         if not match:
             i += 1
             continue
-        fence, language = match.group("fence"), match.group("info").strip().split(" ")[0]
-        start = i
+        fence, start = match.group("fence"), i
         i += 1
         body = []
         while i < len(lines) and not (lines[i].strip().startswith(fence) and set(lines[i].strip()) == {"`"}):
             body.append(lines[i][len(match.group("indent")) :])
             i += 1
+        found.append(Fence(start, min(i, len(lines) - 1), match.group("info").strip(), "\n".join(body) + "\n"))
         i += 1
-        if language != "plan":
+    return found
+
+
+def plan_blocks(markdown: str, file: str) -> list[Block]:
+    """Every fenced block whose language is `plan`, in order, with its marker."""
+    lines = markdown.splitlines()
+    blocks: list[Block] = []
+    for fence in fences(markdown):
+        if fence.info.split(" ")[0] != "plan":
             continue
         kind, codes = "plan", ()
-        previous = start - 1
+        previous = fence.start - 1
         while previous >= 0 and not lines[previous].strip():
             previous -= 1
         marker = _MARKER.match(lines[previous]) if previous >= 0 else None
         if marker:
             kind, codes = marker.group("kind"), tuple(marker.group("codes").split())
-        blocks.append(Block(file, start + 1, kind, codes, "\n".join(body) + "\n"))
+        blocks.append(Block(file, fence.start + 1, kind, codes, fence.body))
     return blocks
 
 
