@@ -594,8 +594,10 @@ def lint_config(plan_path: str | os.PathLike, config_path: Optional[str | os.Pat
         raise LintConfigError(str(exc)) from None
 
 
-def lint(compilation: Compilation, config=None) -> list[Diagnostic]:
+def lint(compilation: Compilation, config=None, suppressed: Optional[list] = None) -> list[Diagnostic]:
     """Lint findings for a loaded plan (not its parser or checker diagnostics: those are in `compilation.diagnostics`).
+
+    `suppressed`, a list when given, receives `(finding, reason)` for each finding a `# plan: ignore[...]` comment drops.
 
     Without `config`, a plan read from a file uses the nearest configuration file
     (see `lint_config`) and plan text the defaults. A plan that does not parse has
@@ -616,7 +618,8 @@ def lint(compilation: Compilation, config=None) -> list[Diagnostic]:
     # The rules read the plan as written (a division is an Arith node, not part of a
     # Quotient); those that evaluate apply the IR passes themselves.
     checked = compilation.model.plan if compilation.ok else None
-    return run_rules(compilation.syntax, checked, compilation.source, config, evaluable=compilation.evaluable if checked is not None else None)
+    return run_rules(compilation.syntax, checked, compilation.source, config, evaluable=compilation.evaluable if checked is not None else None,
+                     suppressed=suppressed)
 
 
 def lint_report(

@@ -100,7 +100,7 @@ def default_data(plan_path: Path, data: Optional[str]) -> str:
 
 _COLOURS = {"error": "31", "warning": "33", "note": "36"}  # red, yellow, cyan
 _HEADER = re.compile(r"^(?P<head>(?:\S.*?: )?)(?P<level>error|warning|note)(?P<tail>: )")
-_CARETS = re.compile(r"^(?P<gutter>\s*\|\s*)(?P<carets>\^+)")
+_CARETS = re.compile(r"^(?P<gutter>\s*\|\s*)(?P<carets>\^[\^~]*)")
 
 
 def use_colour(stream) -> bool:
@@ -136,7 +136,7 @@ def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=N
     paint = use_colour(target)
     for diag in diagnostics:
         text = render(diag, sources)
-        click.echo(coloured(text, diag.severity) if paint else text, file=stream, err=stream is None)
+        click.echo(coloured(text, diag.severity) if paint else text, file=stream, err=stream is None, color=paint)
 
 
 def version() -> str:
@@ -149,16 +149,18 @@ def version() -> str:
 
 
 def report(diagnostics: list[Diagnostic], output: str, sources: dict[str, SourceFile], files=(), docs_url: str = "",
-           stream=None) -> None:
+           stream=None, suppressed=()) -> None:
     """Diagnostics in the --format the user chose: text (rendered, on `stream`), or json, sarif or
-    github on standard output (the one renderer of each is dsl.lint_report's)."""
+    github on standard output (the one renderer of each is dsl.lint_report's). SARIF also lists
+    the `suppressed` (finding, reason) pairs, marked as suppressed in the source."""
     if output == "text":
         emit(diagnostics, sources, stream)
         return
     if output == "json":
         click.echo(dsl.lint_report(diagnostics, "json"))
     elif output == "sarif":
-        click.echo(dsl.lint_report(diagnostics, "sarif", version=version(), files=[str(f) for f in files], docs_url=docs_url))
+        click.echo(dsl.lint_report(diagnostics, "sarif", version=version(), files=[str(f) for f in files], docs_url=docs_url,
+                                   suppressed=suppressed))
     else:
         text = dsl.lint_report(diagnostics, "github")
         if text:

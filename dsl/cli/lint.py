@@ -63,12 +63,12 @@ def lint_command(paths, output, fail_on, config_path, quiet, stdin_filename):
         files = plan_files(paths)
         configs = _configs(files, config_path)
         compilations = [(path, dsl.load(path, str(path))) for path in files]
-    diagnostics, sources = [], {}
+    diagnostics, sources, suppressed = [], {}, []
     for path, compilation in compilations:
-        diagnostics += list(compilation.diagnostics) + dsl.lint(compilation, configs[path])
+        diagnostics += list(compilation.diagnostics) + dsl.lint(compilation, configs[path], suppressed)
         sources[compilation.source.name] = compilation.source
     docs_url = next(iter(configs.values())).docs_url if configs else ""
-    report(diagnostics, output, sources, files, docs_url, stream=sys.stdout)
+    report(diagnostics, output, sources, files, docs_url, stream=sys.stdout, suppressed=suppressed)
     if output == "text":
         counts = {level: sum(d.severity == level for d in diagnostics) for level in ("error", "warning", "note")}
         summary(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", quiet)
