@@ -134,6 +134,16 @@ def test_junit_has_a_suite_per_file_and_a_case_per_test(tmp_path):
     assert (tmp_path / "out.xml").read_bytes() == first  # deterministic: no times, no host
 
 
+def test_junit_reports_a_plan_that_does_not_check(tmp_path):
+    write(tmp_path / "bad.plan", BROKEN)
+    done = plan("test", "bad.plan", "--junit", "out.xml", cwd=tmp_path)
+    assert done.returncode == 1
+    suite = ET.parse(tmp_path / "out.xml").getroot().find("testsuite")
+    failure = suite.find("testcase").find("failure")
+    assert (suite.get("name"), suite.get("failures")) == ("bad.plan", "1")
+    assert failure.text.startswith("bad.plan:5: unknown name '销售额'")  # line 5: payout "a" = 销售额 * 2%
+
+
 # ---- 3. --quiet -------------------------------------------------------------------------
 
 
@@ -177,6 +187,34 @@ def test_colour_is_forced_or_refused_by_the_environment(tmp_path):
     assert "\x1b" not in both.stdout + both.stderr  # NO_COLOR wins, whatever its value
 
 
+def test_colour_on_a_terminal(tmp_path):
+    import pty
+
+    write(tmp_path / "bad.plan", BROKEN)
+    leader, follower = pty.openpty()
+    try:
+        environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        done = subprocess.run([sys.executable, "-m", "dsl.cli", "check", "bad.plan"], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=follower, env=environment, timeout=300)
+        os.close(follower)
+        follower = -1
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    assert done.returncode == 1
+    assert "\x1b[1;31merror\x1b[0m" in seen.decode("utf-8")  # standard error is a terminal: coloured
+
+
 # ---- 5. standard input -----------------------------------------------------------------
 
 
@@ -185,6 +223,8 @@ def test_check_reads_stdin_and_reports_it_under_its_name(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("sub/x.plan:5:14: error:")
     assert plan("check", "-", cwd=tmp_path, stdin=GOOD).returncode == 0
+    alone = plan("check", "good.plan", "--stdin-filename", "x.plan", cwd=tmp_path)
+    assert alone.returncode == 2 and "'-'" in alone.stderr  # the name of a plan that is not read from stdin
 
 
 def test_stdin_plan_imports_modules_beside_its_name(tmp_path):
@@ -267,7 +307,9 @@ def test_sarif_links_rules_to_the_configured_docs_and_keeps_suppressed_findings(
     jsonschema.validate(log, SCHEMA)
     rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["L009"]["helpUri"] == "https://docs.example.com/plan/rules/L009-falling-rates/"  # docs/rules/L009-falling-rates.md
-    assert rules["L009"]["help"]["text"].startswith(rules["L009"]["shortDescription"]["text"])
+    # the summary, then the first paragraph of "What it finds" in docs/rules/L009-falling-rates.md
+    assert rules["L009"]["help"]["text"] == (rules["L009"]["shortDescription"]["text"] + "\n\nFinds a band of a `marginal` or "
+                                             "`whole` table whose rate is lower than the rate of the band below it.")
     results = [r for r in log["runs"][0]["results"] if r["ruleId"] == "L009"]
     assert len(results) == 1  # the band of line 7 pays 3% after 5%: suppressed, but reported
     assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
