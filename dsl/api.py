@@ -531,8 +531,10 @@ def explain(plan: ir.Plan, payee, *, line: Optional[str] = None, format: str = "
     raise ValueError(f"unknown explanation format {format!r}; the formats are {', '.join(EXPLAIN_FORMATS)}")
 
 
-def render_results(plan: ir.Plan, result, format: str = "csv") -> str:
+def render_results(plan: ir.Plan, result, format: str = "csv", *, totals: bool = False, bom: bool = False) -> str:
     """A run's results as CSV (one row per payee × line) or JSON (per payee: total, lines, flags).
+
+    CSV options: `totals` adds a row of kind `total` after each payee's rows, `bom` starts the text with a UTF-8 byte order mark.
 
     >>> from dsl.data.dataset import Dataset
     >>> plan = load('plan "x" { currency CNY }\\npayout "a" = 100元 * 2%').plan
@@ -542,14 +544,14 @@ def render_results(plan: ir.Plan, result, format: str = "csv") -> str:
     """
     from dsl.render.results import render_results as render
 
-    return render(plan, result, format)
+    return render(plan, result, format, totals, bom)
 
 
-def write_results(plan: ir.Plan, result, path: str | os.PathLike, format: str = "csv") -> None:
-    """Write a run's results to a file as CSV, JSON or an Excel workbook (`xlsx`, amounts exact)."""
+def write_results(plan: ir.Plan, result, path: str | os.PathLike, format: str = "csv", *, totals: bool = False, bom: bool = False) -> None:
+    """Write a run's results to a file as CSV, JSON or an Excel workbook (`xlsx`, amounts exact); `totals` and `bom` as in `render_results`."""
     from dsl.render.results import write_results as write
 
-    write(plan, result, path, format)
+    write(plan, result, path, format, totals, bom)
 
 
 def format(text: str, name: str = "<plan>") -> tuple[Optional[str], list[Diagnostic]]:
@@ -592,8 +594,10 @@ def lint_config(plan_path: str | os.PathLike, config_path: Optional[str | os.Pat
         raise LintConfigError(str(exc)) from None
 
 
-def lint(compilation: Compilation, config=None) -> list[Diagnostic]:
+def lint(compilation: Compilation, config=None, suppressed: Optional[list] = None) -> list[Diagnostic]:
     """Lint findings for a loaded plan (not its parser or checker diagnostics: those are in `compilation.diagnostics`).
+
+    `suppressed`, a list when given, receives `(finding, reason)` for each finding a `# plan: ignore[...]` comment drops.
 
     Without `config`, a plan read from a file uses the nearest configuration file
     (see `lint_config`) and plan text the defaults. A plan that does not parse has
@@ -614,7 +618,8 @@ def lint(compilation: Compilation, config=None) -> list[Diagnostic]:
     # The rules read the plan as written (a division is an Arith node, not part of a
     # Quotient); those that evaluate apply the IR passes themselves.
     checked = compilation.model.plan if compilation.ok else None
-    return run_rules(compilation.syntax, checked, compilation.source, config, evaluable=compilation.evaluable if checked is not None else None)
+    return run_rules(compilation.syntax, checked, compilation.source, config, evaluable=compilation.evaluable if checked is not None else None,
+                     suppressed=suppressed)
 
 
 def lint_report(
@@ -624,10 +629,13 @@ def lint_report(
     sources: Optional[dict[str, SourceFile]] = None,
     files: Iterable[str] = (),
     version: str = "",
+    docs_url: str = "",
+    suppressed: Iterable[tuple[Diagnostic, str]] = (),
 ) -> str:
     """Findings as `text` (location, message, source line, caret), `json`, `sarif` (2.1.0) or `github` (workflow commands).
 
-    `sources` (name → SourceFile) gives text its carets; `files` and `version` go into SARIF.
+    `sources` (name → SourceFile) gives text its carets; `files`, `version`, `docs_url` (where the
+    rule pages are published) and `suppressed` ((finding, reason) pairs) go into SARIF.
 
     >>> broken = load('plan "x" {', "x.plan")
     >>> print(lint_report(broken.diagnostics, "github"))
@@ -645,7 +653,7 @@ def lint_report(
     if format == "json":
         return as_json(diagnostics)
     if format == "sarif":
-        return as_sarif(diagnostics, version, list(files))
+        return as_sarif(diagnostics, version, list(files), docs_url, list(suppressed))
     if format == "github":
         return as_github(diagnostics)
     raise ValueError(f"unknown lint report format {format!r}; the formats are {', '.join(LINT_FORMATS)}")

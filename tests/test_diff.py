@@ -285,8 +285,8 @@ def test_a_missing_file_exits_as_plan_run_does(tmp_path):
     run = run_plan_cli("run", str(missing), "--data", str(S1_DATA))
     for args in ((S1, str(missing)), (str(missing), S1)):
         result = run_plan_cli("diff", *args, "--data", str(S1_DATA))
-        assert result.returncode == run.returncode == 1
-        assert f"cannot read {missing}" in result.stderr
+        assert result.returncode == run.returncode == 2  # a usage error, as in every command
+        assert f"no such file: {missing}" in result.stderr
 
 
 def test_bad_data_is_reported_with_its_row_and_column(tmp_path, new_plan):

@@ -79,7 +79,7 @@ def test_sarif_is_valid_and_lists_the_whole_catalogue(work):
     gap = rules[ids.index("L001")]
     assert gap["name"] == "tier-gap"
     assert gap["defaultConfiguration"]["level"] == "warning"
-    assert gap["helpUri"] == "docs/rules/L001-tier-gap.md"
+    assert gap["helpUri"] == "https://plan.example.org/rules/L001-tier-gap/"  # the default docs_url + the page of docs/rules/L001-tier-gap.md
     by_rule = {r["ruleId"]: r for r in run["results"]}
     assert set(by_rule) == {"L001", "L019"}
     for result_ in run["results"]:

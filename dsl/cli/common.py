@@ -1,29 +1,63 @@
 """What every `plan` subcommand shares: exit codes, usage errors, finding plan
-files on the command line and printing diagnostics (on standard error)."""
+files on the command line (or one plan on standard input), printing
+diagnostics (on standard error, in colour on a terminal) and the options every
+checking command takes (--format, --quiet, --stdin-filename)."""
 from __future__ import annotations
 
+import fnmatch
+import os
+import re
+import sys
 from pathlib import Path
 from typing import Optional
 
 import click
 
+import dsl
 from dsl.core.diagnostics import Diagnostic, render
 from dsl.core.source import SourceFile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+REPORT_FORMATS = ("text", "json", "github", "sarif")
+STDIN = "-"
 
 
 class UsageError(Exception):
     """A problem with how the command was called (exit code 2)."""
 
 
+def existing_plan(raw) -> Path:
+    """A PLAN_FILE argument that must name a file: a missing one is a usage error (exit 2) in every command."""
+    path = Path(raw)
+    if not path.is_file():
+        raise UsageError(f"{'is a directory, not a plan file' if path.is_dir() else 'no such file'}: {raw}")
+    return path
+
+
+def _excluded(path: Path, top: Path, patterns: tuple[str, ...]) -> bool:
+    """A hidden folder (`.git`, `.venv`, any name starting with '.') below `top`, or a path matching an `exclude` glob."""
+    relative = path.relative_to(top)
+    if any(part.startswith(".") for part in relative.parts[:-1]):
+        return True
+    shown = relative.as_posix()
+    return any(fnmatch.fnmatch(shown, pattern) or fnmatch.fnmatch(path.name, pattern)
+               or any(fnmatch.fnmatch(part, pattern) for part in relative.parts[:-1])
+               for pattern in patterns)
+
+
 def plan_files(paths) -> list[Path]:
-    """FILE or DIR arguments → .plan files (directories searched recursively)."""
+    """FILE or DIR arguments → .plan files. Directories are searched recursively, past hidden
+    folders and the `exclude` globs of the folder's configuration ([tool.plan] in
+    pyproject.toml or plan.toml, found as lint finds it); a file named explicitly is always kept."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.plan") if p.is_file())
+            try:
+                patterns = dsl.lint_config(path).exclude
+            except dsl.LintConfigError as exc:
+                raise UsageError(str(exc)) from None
+            found = sorted(p for p in path.rglob("*.plan") if p.is_file() and not _excluded(p, path, patterns))
             if not found:
                 # A CI step pointed at the wrong folder must not pass by checking nothing.
                 raise UsageError(f"no .plan files in {raw}")
@@ -33,6 +67,23 @@ def plan_files(paths) -> list[Path]:
         else:
             raise UsageError(f"no such file or directory: {raw}")
     return files
+
+
+def stdin_plan(paths, stdin_filename: Optional[str]) -> Optional[dsl.Compilation]:
+    """`-` among the paths: the plan text on standard input, checked as if it were the file
+    `--stdin-filename` names (its diagnostics name that file, modules are found beside it).
+    None when the plan comes from files."""
+    if STDIN not in paths:
+        if stdin_filename:
+            raise UsageError("--stdin-filename names the plan read from standard input: give '-' as the path")
+        return None
+    if len(paths) > 1:
+        raise UsageError("'-' (standard input) cannot be combined with other paths")
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"standard input is not UTF-8 text: {exc}") from None
+    return dsl.load(text, stdin_filename or "<stdin>")
 
 
 def default_data(plan_path: Path, data: Optional[str]) -> str:
@@ -45,11 +96,81 @@ def default_data(plan_path: Path, data: Optional[str]) -> str:
     raise UsageError(f"no --data given and no data/ folder beside {plan_path}")
 
 
+# ---- colour ----------------------------------------------------------------------
+
+_COLOURS = {"error": "31", "warning": "33", "note": "36"}  # red, yellow, cyan
+_HEADER = re.compile(r"^(?P<head>(?:\S.*?: )?)(?P<level>error|warning|note)(?P<tail>: )")
+_CARETS = re.compile(r"^(?P<gutter>\s*\|\s*)(?P<carets>\^[\^~]*)")
+
+
+def use_colour(stream) -> bool:
+    """Colour when `stream` is a terminal; NO_COLOR (any value) turns it off, FORCE_COLOR (any value) on even when piped."""
+    if "NO_COLOR" in os.environ:
+        return False
+    if "FORCE_COLOR" in os.environ:
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _paint(code: str, text: str) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def coloured(text: str, severity: str) -> str:
+    """A rendered diagnostic with its severity word and its carets in the severity's colour (bold red for errors)."""
+    colour = _COLOURS.get(severity, "0")
+    out = []
+    for line in text.split("\n"):
+        line = _HEADER.sub(lambda m: m["head"] + _paint("1;" + colour, m["level"]) + m["tail"], line, count=1)
+        line = _CARETS.sub(lambda m: m["gutter"] + _paint("1;" + colour, m["carets"]), line, count=1)
+        out.append(line)
+    return "\n".join(out)
+
+
 def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None) -> None:
     """Print diagnostics, on standard error unless `stream` says otherwise: results
-    go to standard output, so `plan run > out.csv` never writes an error into the CSV."""
+    go to standard output, so `plan run > out.csv` never writes an error into the CSV.
+    In colour when the stream is a terminal (see `use_colour`)."""
+    target = stream if stream is not None else sys.stderr
+    paint = use_colour(target)
     for diag in diagnostics:
-        click.echo(render(diag, sources), file=stream, err=stream is None)
+        text = render(diag, sources)
+        click.echo(coloured(text, diag.severity) if paint else text, file=stream, err=stream is None, color=paint)
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as installed
+
+    try:
+        return installed("plan-dsl")
+    except PackageNotFoundError:
+        return ""
+
+
+def report(diagnostics: list[Diagnostic], output: str, sources: dict[str, SourceFile], files=(), docs_url: str = "",
+           stream=None, suppressed=()) -> None:
+    """Diagnostics in the --format the user chose: text (rendered, on `stream`), or json, sarif or
+    github on standard output (the one renderer of each is dsl.lint_report's). SARIF also lists
+    the `suppressed` (finding, reason) pairs, marked as suppressed in the source."""
+    if output == "text":
+        emit(diagnostics, sources, stream)
+        return
+    if output == "json":
+        click.echo(dsl.lint_report(diagnostics, "json"))
+    elif output == "sarif":
+        click.echo(dsl.lint_report(diagnostics, "sarif", version=version(), files=[str(f) for f in files], docs_url=docs_url,
+                                   suppressed=suppressed))
+    else:
+        text = dsl.lint_report(diagnostics, "github")
+        if text:
+            click.echo(text)
+
+
+def summary(text: str, quiet: bool, err: bool = True) -> None:
+    """The closing count of a command; --quiet leaves only the findings."""
+    if not quiet:
+        click.echo(text, err=err)
 
 
 def _check_encoding(ctx, param, value):
@@ -65,3 +186,9 @@ ENCODING = click.option(
     "--encoding", default=None, callback=_check_encoding, metavar="NAME",
     help="The encoding of the data's text files (CSV, JSON), e.g. big5 or latin-1 "
          "(default: UTF-8, with or without a BOM, or GB18030; anything else is refused).")
+FORMAT = click.option("--format", "output", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
+                      help="How findings are printed: text, json, github (workflow annotations) or sarif (2.1.0).")
+QUIET = click.option("-q", "--quiet", is_flag=True, help="Print only the findings, no summary line (exit codes unchanged).")
+STDIN_FILENAME = click.option("--stdin-filename", metavar="NAME",
+                              help="With '-' as the path: the plan read from standard input is reported as NAME, "
+                                   "and its modules are found beside it.")

@@ -20,7 +20,7 @@ from typing import Callable
 import click
 
 import dsl
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, UsageError, emit
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, UsageError, emit, existing_plan
 
 
 def _reported(compilation: dsl.Compilation) -> dsl.Compilation:
@@ -56,11 +56,11 @@ def _compilations(plans: tuple[str, ...], revisions: tuple[str, ...]) -> tuple[d
         if len(revisions) == 2:
             new = _reported(dsl.load(revision_text(path, revisions[1]), f"{revisions[1]}:{path}"))
         else:
-            new = _reported(dsl.load(path))
+            new = _reported(dsl.load(existing_plan(path)))
         return old, new, path
     if len(plans) != 2:
         raise UsageError("give the old and the new plan (plan diff OLD.plan NEW.plan), or one plan and --rev REV")
-    return _reported(dsl.load(Path(plans[0]))), _reported(dsl.load(Path(plans[1]))), Path(plans[1])
+    return _reported(dsl.load(existing_plan(plans[0]))), _reported(dsl.load(existing_plan(plans[1]))), Path(plans[1])
 
 
 def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:

@@ -1,7 +1,8 @@
 """The `plan lint` and `plan fmt` commands (registered into dsl.cli's group).
 
-    plan lint FILE|DIR... [--format text|json|sarif|github] [--fail-on error|warning|note] [--config FILE]
-    plan fmt  FILE|DIR... [--check] [--diff]      (or `plan fmt -`: stdin → stdout)
+    plan lint FILE|DIR... [--format text|json|sarif|github] [--fail-on error|warning|note] [--config FILE] [-q]
+              (or `plan lint - --stdin-filename NAME`: the plan on stdin, reported as NAME)
+    plan fmt  FILE|DIR... [--check] [--diff] [-q]  (or `plan fmt -`: stdin → stdout)
 
 lint exits 1 when a finding is at or above the --fail-on severity (default:
 error), 0 otherwise. fmt rewrites files in place; with --check it only lists
@@ -19,6 +20,7 @@ from pathlib import Path
 import click
 
 import dsl
+from dsl.cli.common import FORMAT, QUIET, STDIN_FILENAME
 
 RANK = {"note": 0, "warning": 1, "error": 2}
 
@@ -26,15 +28,6 @@ RANK = {"note": 0, "warning": 1, "error": 2}
 def register(cli) -> None:
     cli.add_command(lint_command)
     cli.add_command(fmt_command)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("plan-dsl")
-    except PackageNotFoundError:
-        return ""
 
 
 def _configs(files, config_path):
@@ -52,33 +45,33 @@ def _configs(files, config_path):
 
 @click.command("lint")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "output", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
+@FORMAT
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default="error", show_default=True, help="Exit 1 when a finding is at least this severe.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Use this plan.toml/pyproject.toml instead of searching upward.")
-def lint_command(paths, output, fail_on, config_path):
+@QUIET
+@STDIN_FILENAME
+def lint_command(paths, output, fail_on, config_path, quiet, stdin_filename):
     """Check plans, then look for likely mistakes: gaps, cliffs, dead caps, units, failing plan tests."""
-    from dsl.cli.common import plan_files
+    from dsl.cli.common import plan_files, report, stdin_plan, summary
 
-    files = plan_files(paths)
-    configs = _configs(files, config_path)
-    diagnostics, sources = [], {}
-    for path in files:
-        compilation = dsl.load(path, str(path))
-        diagnostics += list(compilation.diagnostics) + dsl.lint(compilation, configs[path])
-        sources[compilation.source.name] = compilation.source
-    if output == "text":
-        if diagnostics:
-            click.echo(dsl.lint_report(diagnostics, "text", sources=sources))
-        counts = {level: sum(d.severity == level for d in diagnostics) for level in ("error", "warning", "note")}
-        click.echo(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", err=True)
-    elif output == "json":
-        click.echo(dsl.lint_report(diagnostics, "json"))
-    elif output == "sarif":
-        click.echo(dsl.lint_report(diagnostics, "sarif", version=_version(), files=[str(f) for f in files]))
+    piped = stdin_plan(paths, stdin_filename)
+    if piped is not None:
+        files = [Path(piped.source.name)]
+        configs = _configs(files, config_path)
+        compilations = [(files[0], piped)]
     else:
-        text = dsl.lint_report(diagnostics, "github")
-        if text:
-            click.echo(text)
+        files = plan_files(paths)
+        configs = _configs(files, config_path)
+        compilations = [(path, dsl.load(path, str(path))) for path in files]
+    diagnostics, sources, suppressed = [], {}, []
+    for path, compilation in compilations:
+        diagnostics += list(compilation.diagnostics) + dsl.lint(compilation, configs[path], suppressed)
+        sources[compilation.source.name] = compilation.source
+    docs_url = next(iter(configs.values())).docs_url if configs else ""
+    report(diagnostics, output, sources, files, docs_url, stream=sys.stdout, suppressed=suppressed)
+    if output == "text":
+        counts = {level: sum(d.severity == level for d in diagnostics) for level in ("error", "warning", "note")}
+        summary(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", quiet)
     failing = any(RANK.get(d.severity, 2) >= RANK[fail_on] for d in diagnostics)
     sys.exit(1 if failing else 0)
 
@@ -111,9 +104,10 @@ def _verify(original: str, formatted: str, name: str) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the files that are not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change as a unified diff.")
-def fmt_command(paths, check, show_diff):
+@QUIET
+def fmt_command(paths, check, show_diff, quiet):
     """Rewrite plans in the canonical layout (comments kept)."""
-    from dsl.cli.common import UsageError, emit, plan_files
+    from dsl.cli.common import UsageError, emit, plan_files, summary
     from dsl.core.source import SourceFile
 
     if "-" in paths:
@@ -147,7 +141,7 @@ def fmt_command(paths, check, show_diff):
             click.echo(f"would reformat {path}")
         if not (check or show_diff):
             Path(path).write_text(formatted, encoding="utf-8")
-            click.echo(f"reformatted {path}", err=True)
+            summary(f"reformatted {path}", quiet)
     verb = "would reformat" if (check or show_diff) else "reformatted"
-    click.echo(f"{len(files)} plan(s): {verb} {len(unformatted)}, {broken} could not be parsed", err=True)
+    summary(f"{len(files)} plan(s): {verb} {len(unformatted)}, {broken} could not be parsed", quiet)
     sys.exit(1 if broken or ((check or show_diff) and unformatted) else 0)

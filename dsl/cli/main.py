@@ -1,15 +1,19 @@
 """The `plan` command line.
 
-    plan check FILE|DIR...                 static checks
+    plan check FILE|DIR... [--format F]    static checks (F: text, json, github, sarif; -q: no summary)
     plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx (--engine auto|duckdb|interpreter)
     plan explain FILE --payee ID           one payee's lines, traced to the data
-    plan test PATH...                      run the tests written inside plans
+    plan test PATH... [--junit FILE]       run the tests written inside plans (and --format, -q)
     plan statement FILE --payee ID|--all   a rep's pay statement as HTML, Markdown or xlsx (statement.py)
     plan diff OLD NEW | FILE --rev REV     two runs compared per payee and line (diff.py)
     plan lint / plan fmt                   (lint.py)
 
 The commands call only the public API (`dsl`), and `dsl.core` for printing
 diagnostics.
+
+check, lint and test read the plan from standard input given `-` (and
+`--stdin-filename NAME` to report it as NAME). A plan file that does not exist
+is a usage error in every command.
 
 Exit codes: 0 ok; 1 findings, data errors or failed tests; 2 usage or internal
 error. No traceback reaches the user: an unexpected exception is reported as an
@@ -27,12 +31,13 @@ import dsl
 from dsl.cli import diff as diff_commands
 from dsl.cli import lint as lint_commands
 from dsl.cli import statement as statement_command
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, default_data, emit, plan_files
+from dsl.cli.common import (ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FORMAT, QUIET, STDIN_FILENAME, UsageError, default_data,
+                            emit, existing_plan, plan_files, report, stdin_plan, summary)
 from dsl.core.diagnostics import did_you_mean, has_errors
 
 
 def load_or_report(path: Path) -> dsl.Compilation:
-    compilation = dsl.load(path)
+    compilation = dsl.load(existing_plan(path))
     emit(list(compilation.diagnostics), {compilation.source.name: compilation.source})
     return compilation
 
@@ -43,16 +48,39 @@ def cli():
     """Plan-as-code for sales compensation: check, run, explain and test .plan files."""
 
 
+def _compilations(paths, stdin_filename: Optional[str]) -> list[tuple[Path, dsl.Compilation]]:
+    """The plans a checking command works on: the one on standard input (`-`), or the files and directories given."""
+    piped = stdin_plan(paths, stdin_filename)
+    if piped is not None:
+        return [(Path(piped.source.name), piped)]
+    return [(path, dsl.load(path)) for path in plan_files(paths)]
+
+
+def _docs_url(path: Path) -> str:
+    try:
+        return dsl.lint_config(path).docs_url
+    except dsl.LintConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-def check(paths):
+@FORMAT
+@QUIET
+@STDIN_FILENAME
+def check(paths, output, quiet, stdin_filename):
     """Check plans for syntax, name and type errors."""
     failed = 0
-    files = plan_files(paths)
-    for path in files:
-        if not load_or_report(path).ok:
+    compilations = _compilations(paths, stdin_filename)
+    diagnostics, sources = [], {}
+    for path, compilation in compilations:
+        diagnostics += compilation.diagnostics
+        sources[compilation.source.name] = compilation.source
+        if not compilation.ok:
             failed += 1
-    click.echo(f"checked {len(files)} plan(s): {failed} with errors", err=True)
+    files = [path for path, _ in compilations]
+    report(diagnostics, output, sources, files, _docs_url(files[0]) if output == "sarif" else "")
+    summary(f"checked {len(files)} plan(s): {failed} with errors", quiet)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
@@ -108,17 +136,21 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
 @ENCODING
 @click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE",
               help="What if: this field of this input holds VALUE (written as in a data cell: 120万, 85%, 是) in every row. Repeatable.")
-def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, overrides):
+@click.option("--totals", is_flag=True, help="CSV: after each payee's rows of a period, a row of kind `total` with what the payee is paid.")
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark, so Excel reads Chinese text correctly.")
+def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, overrides, totals, bom):
     """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
+    if (totals or bom) and fmt != "csv":
+        raise UsageError("--totals and --bom are options of --format csv")
     plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine,
                                  encoding=encoding, overrides=overrides)
     if out:
-        dsl.write_results(plan, result, out, fmt)
+        dsl.write_results(plan, result, out, fmt, totals=totals, bom=bom)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
     else:
-        click.echo(dsl.render_results(plan, result, fmt), nl=False)
+        click.echo(dsl.render_results(plan, result, fmt, totals=totals, bom=bom), nl=False)
 
 
 @cli.command()
@@ -154,26 +186,48 @@ def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, enc
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, required=True)
-def test_command(paths):
+@FORMAT
+@QUIET
+@STDIN_FILENAME
+@click.option("--junit", "junit", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write the results as JUnit XML (one testsuite per plan file, one testcase per test).")
+def test_command(paths, output, quiet, stdin_filename, junit):
     """Run the tests written inside plans (files or directories)."""
     passed = failed = 0
-    for path in plan_files(paths):
-        compilation = dsl.load(path)
-        sources = {compilation.source.name: compilation.source}
+    text = output == "text"
+    diagnostics, sources, suites = [], {}, []
+    compilations = _compilations(paths, stdin_filename)
+    for path, compilation in compilations:
+        sources[compilation.source.name] = compilation.source
         if compilation.plan is None:
-            emit(list(compilation.diagnostics), sources)
-            click.echo(f"FAIL {path}: the plan does not check")
+            if text:
+                emit(list(compilation.diagnostics), sources)
+                click.echo(f"FAIL {path}: the plan does not check")
+            diagnostics += compilation.diagnostics
+            suites.append((str(path), [("the plan checks", None, [d for d in compilation.diagnostics if d.is_error])]))
             failed += 1
             continue
-        for outcome in dsl.run_tests(compilation.plan):
+        cases = []
+        for test, outcome in zip(compilation.plan.tests, dsl.run_tests(compilation.plan)):
+            cases.append((outcome.name, test.span.line, list(outcome.failures)))
+            diagnostics += outcome.failures
             if outcome.passed:
                 passed += 1
-                click.echo(f"ok   {path} :: {outcome.name} ({outcome.checked} expectations)")
+                if text and not quiet:
+                    click.echo(f"ok   {path} :: {outcome.name} ({outcome.checked} expectations)")
             else:
                 failed += 1
-                click.echo(f"FAIL {path} :: {outcome.name}")
-                emit(list(outcome.failures), sources)
-    click.echo(f"{passed} passed, {failed} failed")
+                if text:
+                    click.echo(f"FAIL {path} :: {outcome.name}")
+                    emit(list(outcome.failures), sources)
+        suites.append((str(path), cases))
+    if not text:
+        report(diagnostics, output, sources, [p for p, _ in compilations], _docs_url(compilations[0][0]) if output == "sarif" else "")
+    if junit:
+        from dsl.lint.report import as_junit
+
+        Path(junit).write_text(as_junit(suites), encoding="utf-8")
+    summary(f"{passed} passed, {failed} failed", quiet, err=not text)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 

@@ -17,7 +17,7 @@ from typing import Optional
 import click
 
 import dsl
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, UsageError, default_data, emit
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, UsageError, default_data, emit, existing_plan
 from dsl.core.diagnostics import has_errors
 from dsl.statement import build_statement
 from dsl.statement.html import render_html, render_index
@@ -48,7 +48,7 @@ def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods,
         raise UsageError("--all writes one file per payee: give a folder with --out DIR")
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out statement.xlsx")
-    path = Path(plan_file)
+    path = existing_plan(plan_file)
     compilation = dsl.load(path)
     sources = {compilation.source.name: compilation.source}
     emit(list(compilation.diagnostics), sources)

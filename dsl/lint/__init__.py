@@ -63,9 +63,11 @@ def lint(
     config: Optional[Config] = None,
     catalogue: Catalogue = CATALOGUE,
     evaluable: Optional[ir.Plan] = None,
+    suppressed: Optional[list[tuple[Diagnostic, str]]] = None,
 ) -> list[Diagnostic]:
     """Run the enabled rules of `catalogue`; returns lint findings only (not checker diagnostics).
-    `evaluable` is `plan` after the IR passes, when the caller has it (else the rules that need it apply them)."""
+    `evaluable` is `plan` after the IR passes, when the caller has it (else the rules that need it apply them);
+    `suppressed`, when given, receives the findings `# plan: ignore[...]` dropped, each with its reason."""
     config = config or Config()
     context = LintContext(plan_file, plan, source, _currency(plan_file, plan), evaluable)
     found: list[Diagnostic] = []
@@ -82,7 +84,7 @@ def lint(
         except Exception as exc:  # a bug in a rule: say which rule, on which file
             raise LintError(f"lint rule {entry.code} {entry.name} failed on {source.name}: {type(exc).__name__}: {exc}") from exc
         found.extend(Diagnostic(entry.code, f.message, f.span, level, f.hint, f.notes, name=entry.name) for f in findings)
-    kept, about = apply_suppressions(found, find_suppressions(plan_file, source), enabled, catalogue)
+    kept, about = apply_suppressions(found, find_suppressions(plan_file, source), enabled, catalogue, suppressed)
     for code, finding in about:
         entry = catalogue[code]
         level = config.severity_of(code, entry.severity)

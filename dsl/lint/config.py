@@ -11,6 +11,12 @@ the plan's folder, wins (in one folder `plan.toml` comes before
     [tool.plan.severity]
     tier-gap = "error"                     # error | warning | note | off
 
+Two settings are not about rules: `exclude = ["drafts/*", "old_*.plan"]` (glob
+patterns, matched against a path below the folder a command walks, its file
+name or any folder name on the way) keeps files out of a directory walk, and
+`docs_url = "https://plans.example.com/"` is where the rule pages are
+published, so SARIF links each finding to its rule (default `DOCS_URL`).
+
 Only lint rules (L codes) can be configured: checker errors mean the plan does
 not work, and are always reported. A bad file raises `ConfigError` naming it.
 Rule names are checked against a catalogue (by default the lint catalogue,
@@ -28,7 +34,8 @@ from dsl.core.diagnostics import REGISTRY, SEVERITIES, did_you_mean
 from dsl.lint.catalogue import CATALOGUE
 from dsl.lint.registry import Catalogue
 
-KEYS = ("enable", "disable", "severity")
+KEYS = ("enable", "disable", "severity", "exclude", "docs_url")
+DOCS_URL = "https://plan.example.org/"
 LEVELS = (*SEVERITIES, "off")
 
 
@@ -44,6 +51,8 @@ class Config:
     disable: tuple[str, ...] = ()
     severity: tuple[tuple[str, str], ...] = ()  # (code, level)
     path: Optional[str] = None  # where it came from
+    exclude: tuple[str, ...] = ()  # glob patterns a directory walk skips
+    docs_url: str = DOCS_URL  # where docs/ is published (the rule pages are under rules/)
 
     def severity_of(self, code: str, default: str) -> Optional[str]:
         """The severity a rule reports at, or None when it is switched off."""
@@ -88,7 +97,7 @@ def from_table(table: dict, where: str, catalogue: Catalogue = CATALOGUE) -> Con
     """Validate one settings table (the `[tool.plan]` table or a plan.toml) against the rules of `catalogue`.
 
     >>> from_table({"disable": ["tier-gap"], "severity": {"L018": "error"}}, "plan.toml")
-    Config(enable=(), disable=('L001',), severity=(('L018', 'error'),), path='plan.toml')
+    Config(enable=(), disable=('L001',), severity=(('L018', 'error'),), path='plan.toml', exclude=(), docs_url='https://plan.example.org/')
     """
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [tool.plan] must be a table")
@@ -106,7 +115,13 @@ def from_table(table: dict, where: str, catalogue: Catalogue = CATALOGUE) -> Con
         if level not in LEVELS:
             raise ConfigError(f"{where}: severity of '{key}' must be one of {', '.join(LEVELS)}, not {level!r}")
         levels.append((_one_code(key, where, "severity", catalogue), level))
-    return Config(enable, disable, tuple(levels), where)
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(v, str) for v in exclude):
+        raise ConfigError(f"{where}: 'exclude' must be a list of glob patterns, e.g. exclude = [\"drafts/*\"]")
+    docs_url = table.get("docs_url", DOCS_URL)
+    if not isinstance(docs_url, str) or not docs_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}: 'docs_url' must be an absolute http(s) address, e.g. docs_url = \"{DOCS_URL}\"")
+    return Config(enable, disable, tuple(levels), where, tuple(exclude), docs_url if docs_url.endswith("/") else docs_url + "/")
 
 
 def read_config(path: str | Path) -> Optional[Config]:

@@ -1,9 +1,11 @@
-"""Lint findings → text, JSON, SARIF 2.1.0 and GitHub workflow commands.
+"""Lint findings → text, JSON, SARIF 2.1.0 and GitHub workflow commands; plan tests → JUnit XML.
 
 text is the one renderer of dsl.diagnostics (location, message, code, source
 line, caret). json is a list of `Diagnostic.to_json()`. SARIF lists the whole
-catalogue of codes (checker, data, test and lint) as rules, each with a
-`helpUri` to its page under docs/rules/, and one result per finding; columns
+catalogue of codes (checker, data, test and lint) as rules, each with its
+help text and an absolute `helpUri` to its page on the published docs (the
+`docs_url` setting), and one result per finding, a suppressed finding with
+its `# plan: ignore[...]` reason as an in-source suppression; columns
 are counted in Unicode code points and SARIF's `endColumn` is one past the last
 character. github prints `::error file=…,line=…::message` lines that GitHub
 Actions turns into annotations on the pull request.
@@ -18,6 +20,7 @@ from urllib.parse import quote
 from dsl.core.diagnostics import Code, Diagnostic, render
 from dsl.core.source import SourceFile
 from dsl.lint.catalogue import all_codes
+from dsl.lint.config import DOCS_URL
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_LEVELS = {"error": "error", "warning": "warning", "note": "note"}
@@ -32,6 +35,28 @@ def doc_page(code: str) -> str:
     """
     entry = all_codes()[code]
     return f"docs/rules/{entry.code}-{entry.name}.md"
+
+
+def doc_url(code: str, docs_url: str = DOCS_URL) -> str:
+    """The published page of a code: mkdocs serves docs/rules/X.md at rules/X/.
+
+    >>> doc_url("L001")
+    'https://plan.example.org/rules/L001-tier-gap/'
+    """
+    page = doc_page(code)[len("docs/"):-len(".md")]
+    return docs_url.rstrip("/") + "/" + quote(page) + "/"
+
+
+def help_text(entry: Code) -> str:
+    """A rule's summary, then the first paragraph of its page's "What it finds" when the docs are beside the package."""
+    page = Path(__file__).resolve().parents[2] / doc_page(entry.code)
+    try:
+        text = page.read_text(encoding="utf-8")
+    except OSError:
+        return entry.summary
+    _, found, rest = text.partition("## What it finds")
+    paragraph = " ".join(rest.strip().split("\n\n")[0].split()) if found else ""
+    return f"{entry.summary}\n\n{paragraph}" if paragraph and not paragraph.startswith("#") else entry.summary
 
 
 def catalogue() -> list[Code]:
@@ -72,7 +97,9 @@ def _location(diag: Diagnostic, fallback_file: Optional[str]) -> list:
     return [{"physicalLocation": physical}]
 
 
-def as_sarif(diagnostics: Iterable[Diagnostic], version: str = "", files: Iterable[str] = ()) -> str:
+def as_sarif(diagnostics: Iterable[Diagnostic], version: str = "", files: Iterable[str] = (), docs_url: str = "",
+             suppressed: Iterable[tuple[Diagnostic, str]] = ()) -> str:
+    """`suppressed`: (finding, reason) pairs that `# plan: ignore[...]` comments accepted."""
     codes = catalogue()
     index = {c.code: i for i, c in enumerate(codes)}
     rules = [
@@ -81,13 +108,15 @@ def as_sarif(diagnostics: Iterable[Diagnostic], version: str = "", files: Iterab
             "name": c.name,
             "shortDescription": {"text": c.summary},
             "defaultConfiguration": {"level": SARIF_LEVELS.get(c.severity, "warning")},
-            "helpUri": doc_page(c.code),
+            "helpUri": doc_url(c.code, docs_url or DOCS_URL),
+            "help": {"text": help_text(c)},
             "properties": {"group": c.group},
         }
         for c in codes
     ]
     results = []
-    for diag in diagnostics:
+    everything = [(d, None) for d in diagnostics] + list(suppressed)
+    for diag, reason in everything:
         result = {
             "ruleId": diag.code,
             "level": SARIF_LEVELS.get(diag.severity, "warning"),
@@ -96,6 +125,8 @@ def as_sarif(diagnostics: Iterable[Diagnostic], version: str = "", files: Iterab
         }
         if diag.code in index:
             result["ruleIndex"] = index[diag.code]
+        if reason is not None:
+            result["suppressions"] = [{"kind": "inSource", "justification": reason}]
         results.append(result)
     driver = {"name": "plan", "rules": rules}
     if version:
@@ -142,3 +173,30 @@ def as_github(diagnostics: Iterable[Diagnostic]) -> str:
         message = diag.message + (f" (hint: {diag.hint})" if diag.hint else "")
         lines.append(f"::{command} {','.join(props)}::{_escape_data(message)}")
     return "\n".join(lines)
+
+
+def as_junit(suites: Iterable[tuple[str, list[tuple[str, Optional[int], list[Diagnostic]]]]]) -> str:
+    """Plan tests as JUnit XML: one <testsuite> per plan file, one <testcase> per test
+    (`(name, line, failures)`), a <failure> per failing expectation with its message and
+    file:line. No times or host names, so the same run writes the same bytes."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="plan test")
+    total = failed = 0
+    for file, cases in suites:
+        suite = ET.SubElement(root, "testsuite", name=file, tests=str(len(cases)),
+                              failures=str(sum(bool(f) for _, _, f in cases)), errors="0", skipped="0")
+        for name, line, failures in cases:
+            case = ET.SubElement(suite, "testcase", name=name, classname=file, file=file)
+            if line is not None:
+                case.set("line", str(line))
+            for diag in failures:
+                where = f"{diag.span.file}:{diag.span.line}" if diag.span else file
+                failure = ET.SubElement(case, "failure", message=diag.message, type=f"{diag.code} {diag.name}".strip())
+                failure.text = f"{where}: {diag.message}" + (f" (hint: {diag.hint})" if diag.hint else "")
+        total += len(cases)
+        failed += sum(bool(f) for _, _, f in cases)
+    root.set("tests", str(total))
+    root.set("failures", str(failed))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

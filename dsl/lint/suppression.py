@@ -14,6 +14,8 @@ takes it as an argument. The two codes of this module are `WITHOUT_REASON`
 from __future__ import annotations
 
 import re
+from typing import Optional
+
 import attrs
 
 from dsl.syntax import ast
@@ -68,11 +70,14 @@ def find_suppressions(plan_file: ast.PlanFile, source: SourceFile) -> list[Suppr
 
 
 def apply_suppressions(
-    diagnostics: list[Diagnostic], suppressions: list[Suppression], enabled: set[str], catalogue: Catalogue
+    diagnostics: list[Diagnostic], suppressions: list[Suppression], enabled: set[str], catalogue: Catalogue,
+    suppressed: Optional[list[tuple[Diagnostic, str]]] = None,
 ) -> tuple[list[Diagnostic], list[tuple[str, Finding]]]:
     """Drop suppressed lint findings. Returns (kept, [(code, finding)] about the suppressions).
 
-    `enabled`: the codes of the rules that ran; `catalogue`: the rules keys may name.
+    `enabled`: the codes of the rules that ran; `catalogue`: the rules keys may name;
+    `suppressed`, when given, receives each dropped finding with the suppression's reason
+    (SARIF reports them as suppressed results rather than leaving them out).
     """
     used: set[tuple[int, str]] = set()
     kept = []
@@ -92,6 +97,8 @@ def apply_suppressions(
                     break
         if hit:
             used.add(hit)
+            if suppressed is not None:
+                suppressed.append((diag, suppressions[hit[0]].reason))
         else:
             kept.append(diag)
     findings: list[tuple[str, Finding]] = []

@@ -9,7 +9,9 @@ its postings that move no pay (`forfeited`, `clawed_back`) and each open
 account's closing balance (kind `balance`); with pools, a team's pool, funds and
 the part that goes back (kinds `pool`, `fund`, `unallocated`): rows that are not
 pay, so the pay rows still add up to what is paid. Nothing here computes: values are printed as
-the evaluator produced them, flags as `true`/`false` as in JSON.
+the evaluator produced them, flags as `true`/`false` as in JSON. CSV can also have, with
+`totals`, a row of kind `total` (the payee's total for the period, as computed) after each
+payee's rows, and with `bom` a UTF-8 byte order mark, so that Excel reads Chinese text as UTF-8.
 """
 from __future__ import annotations
 
@@ -28,9 +30,9 @@ COLUMNS = ["payee", "period", "line", "kind", "value"]
 _NOT_PAY = (PostingKind.FORFEITED, PostingKind.CLAWED_BACK)
 
 
-def _flat(result: RunResult) -> Iterator[tuple]:
+def _flat(result: RunResult, totals: bool = False) -> Iterator[tuple]:
     """(payee, period, line or flag label, kind, value as computed) per payee × line, then × flag,
-    then the ledger's postings that move no pay and its closing balances."""
+    then the ledger's postings that move no pay and its closing balances (then, with `totals`, the total)."""
     for payee in result.payees:
         period = str(payee.period)
         for line in payee.lines:
@@ -44,9 +46,11 @@ def _flat(result: RunResult) -> Iterator[tuple]:
                 yield payee.payee, period, posting.account, posting.kind, posting.amount
         for balance in payee.balances:
             yield payee.payee, period, balance.account, "balance", balance.closing
+        if totals:
+            yield payee.payee, period, "total", "total", payee.total
 
 
-def result_rows(result: RunResult) -> Iterator[dict]:
+def result_rows(result: RunResult, totals: bool = False) -> Iterator[dict]:
     """One dict per payee × line, then per payee × flag (values as JSON values).
 
     >>> from decimal import Decimal
@@ -55,19 +59,21 @@ def result_rows(result: RunResult) -> Iterator[dict]:
     >>> list(result_rows(RunResult(None, (payee,))))
     [{'payee': '甲', 'period': 'run', 'line': '提成', 'kind': 'payout', 'value': '10.50'}, {'payee': '甲', 'period': 'run', 'line': '预警', 'kind': 'flag', 'value': 'true'}]
     """
-    for payee, period, label, kind, value in _flat(result):
+    for payee, period, label, kind, value in _flat(result, totals):
         value = json_value(value)
         if isinstance(value, bool):  # as in the JSON output, not Python's True/False
             value = "true" if value else "false"
         yield {"payee": payee, "period": period, "line": label, "kind": kind, "value": value}
 
 
-def results_csv(result: RunResult) -> str:
-    """The rows of `result_rows` as CSV text with a header line."""
+def results_csv(result: RunResult, totals: bool = False, bom: bool = False) -> str:
+    """The rows of `result_rows` as CSV text with a header line (after a byte order mark with `bom`)."""
     buffer = io.StringIO()
+    if bom:
+        buffer.write("\ufeff")
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(result_rows(result))
+    writer.writerows(result_rows(result, totals))
     return buffer.getvalue()
 
 
@@ -113,20 +119,20 @@ def results_workbook(result: RunResult) -> dict[str, list[list]]:
     return {"lines": lines, "totals": totals}
 
 
-def render_results(plan: ir.Plan, result: RunResult, format: str = "csv") -> str:
-    """Results as CSV or JSON text (a workbook is binary: use `write_results`)."""
+def render_results(plan: ir.Plan, result: RunResult, format: str = "csv", totals: bool = False, bom: bool = False) -> str:
+    """Results as CSV or JSON text (a workbook is binary: use `write_results`); `totals` and `bom` are CSV's."""
     if format == "csv":
-        return results_csv(result)
+        return results_csv(result, totals, bom)
     if format == "json":
         return results_json(plan, result)
     raise ValueError(f"results render as {' or '.join(FORMATS[:2])} text; {format!r} is written with write_results")
 
 
-def write_results(plan: ir.Plan, result: RunResult, path: str | Path, format: str = "csv") -> None:
+def write_results(plan: ir.Plan, result: RunResult, path: str | Path, format: str = "csv", totals: bool = False, bom: bool = False) -> None:
     """Write results to a file: CSV or JSON as UTF-8 text, xlsx as a workbook."""
     if format == "xlsx":
         from dsl.render.xlsx import write_workbook
 
         write_workbook(path, results_workbook(result))
         return
-    Path(path).write_text(render_results(plan, result, format), encoding="utf-8")
+    Path(path).write_text(render_results(plan, result, format, totals, bom), encoding="utf-8")
