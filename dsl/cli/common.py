@@ -1,12 +1,15 @@
 """What every `plan` subcommand shares: exit codes, usage errors, finding plan
-files on the command line and printing diagnostics (on standard error)."""
+files on the command line, the language of diagnostics (`--lang`) and printing
+them (on standard error)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
 import click
 
+from dsl.core import i18n
 from dsl.core.diagnostics import Diagnostic, render
 from dsl.core.source import SourceFile
 
@@ -45,11 +48,32 @@ def default_data(plan_path: Path, data: Optional[str]) -> str:
     raise UsageError(f"no --data given and no data/ folder beside {plan_path}")
 
 
-def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None) -> None:
-    """Print diagnostics, on standard error unless `stream` says otherwise: results
+def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None, lang: str = "en") -> None:
+    """Print diagnostics in `lang`, on standard error unless `stream` says otherwise: results
     go to standard output, so `plan run > out.csv` never writes an error into the CSV."""
     for diag in diagnostics:
-        click.echo(render(diag, sources), file=stream, err=stream is None)
+        click.echo(render(diag, sources, lang), file=stream, err=stream is None)
+
+
+LANG = click.option(
+    "--lang", "lang", type=click.Choice(list(i18n.LANGS)), default=None,
+    help="The language of diagnostics (and of the output's words where it has them): zh or en. "
+         "Default: lang in [tool.plan] of the nearest pyproject.toml or plan.toml, else the locale "
+         "(LC_ALL, LC_MESSAGES, LANG starting with zh), else en.")
+
+
+def diagnostics_lang(option: Optional[str], start) -> str:
+    """The language of diagnostics: `--lang`, else the configuration found from `start`
+    (a plan file or folder), else the locale, else English."""
+    configured = None
+    if option is None:
+        import dsl
+
+        try:
+            configured = dsl.lint_config(start).lang
+        except dsl.LintConfigError as exc:
+            raise UsageError(str(exc)) from None
+    return i18n.choose(option, configured, os.environ)
 
 
 def _check_encoding(ctx, param, value):

@@ -1,12 +1,13 @@
 """The `plan lint` and `plan fmt` commands (registered into dsl.cli's group).
 
-    plan lint FILE|DIR... [--format text|json|sarif|github] [--fail-on error|warning|note] [--config FILE]
-    plan fmt  FILE|DIR... [--check] [--diff]      (or `plan fmt -`: stdin → stdout)
+    plan lint FILE|DIR... [--format text|json|sarif|github] [--fail-on error|warning|note] [--config FILE] [--lang zh|en]
+    plan fmt  FILE|DIR... [--check] [--diff] [--lang zh|en]      (or `plan fmt -`: stdin → stdout)
 
 lint exits 1 when a finding is at or above the --fail-on severity (default:
 error), 0 otherwise. fmt rewrites files in place; with --check it only lists
 the files it would change, with --diff it prints the changes; either exits 1
-when a file is not formatted. A file that does not parse is reported with its
+when a file is not formatted. --lang chooses the language of the text findings
+and of syntax errors; json, sarif and github keep the English messages. A file that does not parse is reported with its
 syntax error and never rewritten (exit 1). A bad configuration file, or a path
 that does not exist, exits 2.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 import click
 
 import dsl
+from dsl.cli.common import LANG
 
 RANK = {"note": 0, "warning": 1, "error": 2}
 
@@ -55,9 +57,10 @@ def _configs(files, config_path):
 @click.option("--format", "output", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default="error", show_default=True, help="Exit 1 when a finding is at least this severe.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Use this plan.toml/pyproject.toml instead of searching upward.")
-def lint_command(paths, output, fail_on, config_path):
+@LANG
+def lint_command(paths, output, fail_on, config_path, lang):
     """Check plans, then look for likely mistakes: gaps, cliffs, dead caps, units, failing plan tests."""
-    from dsl.cli.common import plan_files
+    from dsl.cli.common import diagnostics_lang, emit, plan_files
 
     files = plan_files(paths)
     configs = _configs(files, config_path)
@@ -67,8 +70,8 @@ def lint_command(paths, output, fail_on, config_path):
         diagnostics += list(compilation.diagnostics) + dsl.lint(compilation, configs[path])
         sources[compilation.source.name] = compilation.source
     if output == "text":
-        if diagnostics:
-            click.echo(dsl.lint_report(diagnostics, "text", sources=sources))
+        chosen = lang or next((c.lang for c in configs.values() if c.lang), None) or diagnostics_lang(None, files[0])
+        emit(diagnostics, sources, sys.stdout, lang=chosen)
         counts = {level: sum(d.severity == level for d in diagnostics) for level in ("error", "warning", "note")}
         click.echo(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", err=True)
     elif output == "json":
@@ -83,15 +86,15 @@ def lint_command(paths, output, fail_on, config_path):
     sys.exit(1 if failing else 0)
 
 
-def _format_stdin() -> None:
-    from dsl.core.diagnostics import render
+def _format_stdin(lang: str) -> None:
+    from dsl.cli.common import emit
     from dsl.core.source import SourceFile
 
     text = sys.stdin.buffer.read().decode("utf-8")
     formatted, diagnostics = dsl.format(text, "<stdin>")
     if formatted is None:
         source = SourceFile("<stdin>", text)
-        click.echo("\n".join(render(d, {source.name: source}) for d in diagnostics), err=True)
+        emit(diagnostics, {source.name: source}, lang=lang)
         sys.exit(1)
     _verify(text, formatted, "<stdin>")
     sys.stdout.buffer.write(formatted.encode("utf-8"))
@@ -111,17 +114,19 @@ def _verify(original: str, formatted: str, name: str) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the files that are not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change as a unified diff.")
-def fmt_command(paths, check, show_diff):
+@LANG
+def fmt_command(paths, check, show_diff, lang):
     """Rewrite plans in the canonical layout (comments kept)."""
-    from dsl.cli.common import UsageError, emit, plan_files
+    from dsl.cli.common import UsageError, diagnostics_lang, emit, plan_files
     from dsl.core.source import SourceFile
 
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("'-' (standard input) cannot be combined with other paths")
-        _format_stdin()
+        _format_stdin(diagnostics_lang(lang, "."))
     unformatted, broken = [], 0
     files = plan_files(paths)
+    lang = diagnostics_lang(lang, files[0])
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -131,7 +136,7 @@ def fmt_command(paths, check, show_diff):
             continue
         formatted, diagnostics = dsl.format(text, str(path))
         if formatted is None:
-            emit(diagnostics, {str(path): SourceFile(str(path), text)}, sys.stderr)
+            emit(diagnostics, {str(path): SourceFile(str(path), text)}, sys.stderr, lang=lang)
             broken += 1
             continue
         if formatted == text:

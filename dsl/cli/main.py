@@ -11,6 +11,9 @@
 The commands call only the public API (`dsl`), and `dsl.core` for printing
 diagnostics.
 
+Every command that prints diagnostics takes `--lang zh|en` (dsl.cli.common.LANG):
+the option, else `lang` in the configuration file, else the locale, else English.
+
 Exit codes: 0 ok; 1 findings, data errors or failed tests; 2 usage or internal
 error. No traceback reaches the user: an unexpected exception is reported as an
 internal error with exit code 2.
@@ -27,13 +30,14 @@ import dsl
 from dsl.cli import diff as diff_commands
 from dsl.cli import lint as lint_commands
 from dsl.cli import statement as statement_command
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, default_data, emit, plan_files
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, LANG, UsageError, default_data, diagnostics_lang, emit, plan_files
 from dsl.core.diagnostics import did_you_mean, has_errors
+from dsl.core.i18n import translate
 
 
-def load_or_report(path: Path) -> dsl.Compilation:
+def load_or_report(path: Path, lang: str = "en") -> dsl.Compilation:
     compilation = dsl.load(path)
-    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source})
+    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source}, lang=lang)
     return compilation
 
 
@@ -45,12 +49,14 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-def check(paths):
+@LANG
+def check(paths, lang):
     """Check plans for syntax, name and type errors."""
     failed = 0
     files = plan_files(paths)
+    lang = diagnostics_lang(lang, files[0])
     for path in files:
-        if not load_or_report(path).ok:
+        if not load_or_report(path, lang).ok:
             failed += 1
     click.echo(f"checked {len(files)} plan(s): {failed} with errors", err=True)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
@@ -58,17 +64,17 @@ def check(paths):
 
 def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None,
                   engine: str = "interpreter", encoding: Optional[str] = None, overrides: Sequence[str] = (),
-                  compilation: Optional[dsl.Compilation] = None):
+                  compilation: Optional[dsl.Compilation] = None, lang: str = "en"):
     """Load (unless `compilation` is given), read the data (default: beside `path`), apply the
-    `--set` overrides and evaluate; on errors print the diagnostics and exit."""
-    compilation = load_or_report(path) if compilation is None else compilation
+    `--set` overrides and evaluate; on errors print the diagnostics (in `lang`) and exit."""
+    compilation = load_or_report(path, lang) if compilation is None else compilation
     plan = compilation.plan
     if plan is None:
         sys.exit(EXIT_FINDINGS)
     sources = {compilation.source.name: compilation.source}
     dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees, encoding=encoding)
     if dataset is None or has_errors(read):
-        emit(read, sources)
+        emit(read, sources, lang=lang)
         sys.exit(EXIT_FINDINGS)
     if overrides:
         try:
@@ -86,9 +92,9 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
         raise UsageError(str(exc)) from None
     run_diags = list(read) + list(result.diagnostics)
     usage = [d for d in run_diags if d.code == "R002"]
-    emit([d for d in run_diags if d.code != "R002"], sources)
+    emit([d for d in run_diags if d.code != "R002"], sources, lang=lang)
     if usage:
-        raise UsageError("; ".join(d.message + (f" ({d.hint})" if d.hint else "") for d in usage))
+        raise UsageError("; ".join(translate(d.message, lang) + (f" ({translate(d.hint, lang)})" if d.hint else "") for d in usage))
     if has_errors(run_diags):
         sys.exit(EXIT_FINDINGS)
     return plan, result
@@ -108,12 +114,13 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
 @ENCODING
 @click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE",
               help="What if: this field of this input holds VALUE (written as in a data cell: 120万, 85%, 是) in every row. Repeatable.")
-def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, overrides):
+@LANG
+def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, overrides, lang):
     """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
     plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine,
-                                 encoding=encoding, overrides=overrides)
+                                 encoding=encoding, overrides=overrides, lang=diagnostics_lang(lang, plan_file))
     if out:
         dsl.write_results(plan, result, out, fmt)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
@@ -127,14 +134,15 @@ def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, ove
 @click.option("--payee", required=True, help="Whose payout to explain.")
 @click.option("--line", "line", help="Only this payout line or flag.")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@LANG
 @click.option("--period", "period", help="Explain this period (default: the last period of the run).")
 @click.option("--periods", "periods", help="The periods to run before explaining (default: the periods the data cover).")
 @click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote.")
 @ENCODING
 def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, encoding):
-    """Explain one payee's payout line by line, down to the input rows."""
-    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior, encoding=encoding)
+    """Explain one payee's payout line by line, down to the input rows (in Chinese unless --lang en)."""
+    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior, encoding=encoding,
+                                 lang=diagnostics_lang(lang, plan_file))
     if not result.payees:
         raise UsageError(f"payee '{payee}' has no computed period")
     payee_result = result.payees[-1]
@@ -149,19 +157,22 @@ def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, enc
         if line not in labels:
             hint = did_you_mean(line, labels)
             raise UsageError(f'the plan has no line "{line}"' + (f"; {hint}" if hint else ""))
-    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang), nl=False)
+    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang or "zh"), nl=False)
 
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, required=True)
-def test_command(paths):
+@LANG
+def test_command(paths, lang):
     """Run the tests written inside plans (files or directories)."""
     passed = failed = 0
-    for path in plan_files(paths):
+    files = plan_files(paths)
+    lang = diagnostics_lang(lang, files[0])
+    for path in files:
         compilation = dsl.load(path)
         sources = {compilation.source.name: compilation.source}
         if compilation.plan is None:
-            emit(list(compilation.diagnostics), sources)
+            emit(list(compilation.diagnostics), sources, lang=lang)
             click.echo(f"FAIL {path}: the plan does not check")
             failed += 1
             continue
@@ -172,7 +183,7 @@ def test_command(paths):
             else:
                 failed += 1
                 click.echo(f"FAIL {path} :: {outcome.name}")
-                emit(list(outcome.failures), sources)
+                emit(list(outcome.failures), sources, lang=lang)
     click.echo(f"{passed} passed, {failed} failed")
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 

@@ -8,11 +8,14 @@ the plan's folder, wins (in one folder `plan.toml` comes before
     [tool.plan]
     disable = ["missing-rounding"]         # codes or names; "all" turns every rule off
     enable = ["tier-gap"]                  # applied after disable
+    lang = "zh"                            # the language of diagnostics: zh | en
     [tool.plan.severity]
     tier-gap = "error"                     # error | warning | note | off
 
 Only lint rules (L codes) can be configured: checker errors mean the plan does
-not work, and are always reported. A bad file raises `ConfigError` naming it.
+not work, and are always reported. `lang` is read by every command that prints
+diagnostics; its `--lang` option wins over it, and it wins over the locale
+(dsl.core.i18n). A bad file raises `ConfigError` naming it.
 Rule names are checked against a catalogue (by default the lint catalogue,
 `dsl.lint.catalogue.CATALOGUE`), passed in rather than looked up globally.
 """
@@ -25,10 +28,11 @@ from typing import Optional
 import attrs
 
 from dsl.core.diagnostics import REGISTRY, SEVERITIES, did_you_mean
+from dsl.core.i18n import LANGS
 from dsl.lint.catalogue import CATALOGUE
 from dsl.lint.registry import Catalogue
 
-KEYS = ("enable", "disable", "severity")
+KEYS = ("enable", "disable", "severity", "lang")
 LEVELS = (*SEVERITIES, "off")
 
 
@@ -44,6 +48,7 @@ class Config:
     disable: tuple[str, ...] = ()
     severity: tuple[tuple[str, str], ...] = ()  # (code, level)
     path: Optional[str] = None  # where it came from
+    lang: Optional[str] = None  # the language of diagnostics, when the file sets one
 
     def severity_of(self, code: str, default: str) -> Optional[str]:
         """The severity a rule reports at, or None when it is switched off."""
@@ -88,7 +93,7 @@ def from_table(table: dict, where: str, catalogue: Catalogue = CATALOGUE) -> Con
     """Validate one settings table (the `[tool.plan]` table or a plan.toml) against the rules of `catalogue`.
 
     >>> from_table({"disable": ["tier-gap"], "severity": {"L018": "error"}}, "plan.toml")
-    Config(enable=(), disable=('L001',), severity=(('L018', 'error'),), path='plan.toml')
+    Config(enable=(), disable=('L001',), severity=(('L018', 'error'),), path='plan.toml', lang=None)
     """
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [tool.plan] must be a table")
@@ -106,7 +111,10 @@ def from_table(table: dict, where: str, catalogue: Catalogue = CATALOGUE) -> Con
         if level not in LEVELS:
             raise ConfigError(f"{where}: severity of '{key}' must be one of {', '.join(LEVELS)}, not {level!r}")
         levels.append((_one_code(key, where, "severity", catalogue), level))
-    return Config(enable, disable, tuple(levels), where)
+    lang = table.get("lang")
+    if lang is not None and lang not in LANGS:
+        raise ConfigError(f"{where}: 'lang' must be one of {', '.join(LANGS)}, not {lang!r}")
+    return Config(enable, disable, tuple(levels), where, lang)
 
 
 def read_config(path: str | Path) -> Optional[Config]:

@@ -1,0 +1,159 @@
+"""The language diagnostics are shown in: Chinese (zh) or English (en).
+
+A `Diagnostic` always holds its message in English — the API, the JSON and
+SARIF reports and the tests read that text — and `render` translates it when it
+prints. The messages are built by f-strings all over the checker, the data
+readers and the evaluator, so a translation is a template: the English message
+with its holes named, `unknown name '{name}'`, and its Chinese form with the
+same holes, `未知的名称 '{name}'`. The text that fills a hole is translated too
+when it is itself a known phrase (a type such as `a percent`, a look-alike
+character's name, a nested message), so `cannot add money and a percent` reads
+`不能把金额和百分比相加`. A message no template matches is shown in English:
+a missing translation never hides a diagnostic.
+
+    >>> translate("unknown name 'salse'", "zh")
+    "未知的名称 'salse'"
+    >>> translate("did you mean 'sales'?", "zh")
+    "你是否想写 'sales'？"
+    >>> translate("a message nobody translated", "zh")
+    'a message nobody translated'
+
+Which language a command uses: its `--lang` option, else `lang` in the
+configuration file (`[tool.plan]` of pyproject.toml, or plan.toml), else the
+locale (`LC_ALL`, then `LC_MESSAGES`, then `LANG`: one starting with `zh` is
+Chinese), else English (`choose`).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Mapping, Optional
+
+from dsl.core.i18n_zh import PHRASES, TEMPLATES
+
+LANGS = ("zh", "en")
+DEFAULT = "en"
+
+# The fixed words of a rendered diagnostic.
+WORDS: Mapping[str, Mapping[str, str]] = {
+    "en": {"error": "error", "warning": "warning", "note": "note", "hint": "hint"},
+    "zh": {"error": "错误", "warning": "警告", "note": "提示", "hint": "建议"},
+}
+
+_HOLE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# Holes a message may leave empty: a clause added at its end, like "; unless …".
+_OPTIONAL = ("extra", "forfeit", "more")
+
+
+def _compile(english: str) -> re.Pattern:
+    """`unknown name '{name}'` → a regex matching the whole message, one named group per hole."""
+    parts, at, seen = [], 0, set()
+    for hole in _HOLE.finditer(english):
+        parts.append(re.escape(english[at:hole.start()]))
+        name = hole.group(1)
+        wild = ".*?" if name in _OPTIONAL else ".+?"
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{wild})")
+        seen.add(name)
+        at = hole.end()
+    parts.append(re.escape(english[at:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@functools.lru_cache(maxsize=1)
+def _compiled() -> tuple[tuple[re.Pattern, str], ...]:
+    return tuple((_compile(english), chinese) for _, english, chinese in TEMPLATES)
+
+
+@functools.lru_cache(maxsize=1)
+def _phrases() -> tuple[tuple[re.Pattern, str], ...]:
+    return tuple((_compile(english), chinese) for english, chinese in PHRASES)
+
+
+def _fill(chinese: str, match: re.Match, depth: int) -> str:
+    return _HOLE.sub(lambda hole: _hole(match.group(hole.group(1)), depth), chinese)
+
+
+def _hole(value: str, depth: int) -> str:
+    """The text that filled a hole, translated when it is a known phrase or message."""
+    if depth > 3 or not value:
+        return value
+    shown = _phrase(value, depth)
+    if shown is not None:
+        return shown
+    for pattern, chinese in _compiled():
+        match = pattern.fullmatch(value)
+        if match:
+            return _fill(chinese, match, depth + 1)
+    if ", " in value:
+        return _listing(value, depth)
+    return value
+
+
+def _listing(value: str, depth: int) -> str:
+    """A list of phrases, "a name, an amount like 50万 or 3000元, '}'", each translated (the longest
+    phrase first, since a phrase may hold a comma) and joined with 、; any other text with a comma in
+    it, such as a band [0, 50万), is left as it is."""
+    parts, out, at, changed = value.split(", "), [], 0, False
+    while at < len(parts):
+        for end in range(len(parts), at, -1):
+            piece = ", ".join(parts[at:end])
+            shown = _phrase(piece, depth)
+            if shown is not None or end == at + 1:
+                changed = changed or shown is not None
+                out.append(piece if shown is None else shown)
+                at = end
+                break
+    return "、".join(out) if changed else value
+
+
+def _phrase(value: str, depth: int) -> Optional[str]:
+    for pattern, chinese in _phrases():
+        match = pattern.fullmatch(value)
+        if match:
+            return _fill(chinese, match, depth + 1)
+    return None
+
+
+def match(message: str) -> Optional[str]:
+    """The Chinese form of an English message, or None when no template matches it."""
+    for pattern, chinese in _compiled():
+        found = pattern.fullmatch(message)
+        if found:
+            return _fill(chinese, found, 0)
+    return None
+
+
+def translate(message: str, lang: str) -> str:
+    """`message` in `lang`; English, and any message without a translation, unchanged."""
+    if lang != "zh" or not message:
+        return message
+    return match(message) or message
+
+
+def word(key: str, lang: str) -> str:
+    """A fixed word of the rendered frame: error, warning, note, hint."""
+    return WORDS.get(lang, WORDS[DEFAULT]).get(key, key)
+
+
+def from_locale(environ: Mapping[str, str]) -> Optional[str]:
+    """The language the locale asks for: the first of LC_ALL, LC_MESSAGES, LANG that is set decides.
+
+    >>> from_locale({"LANG": "zh_CN.UTF-8"}), from_locale({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}), from_locale({})
+    ('zh', 'en', None)
+    """
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(key, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return None
+
+
+def choose(option: Optional[str], configured: Optional[str], environ: Mapping[str, str]) -> str:
+    """The language to use: the option, else the configuration, else the locale, else English.
+
+    >>> choose("en", "zh", {"LANG": "zh_CN.UTF-8"}), choose(None, "zh", {"LANG": "en_US"}), choose(None, None, {"LANG": "zh_TW"})
+    ('en', 'zh', 'zh')
+    >>> choose(None, None, {})
+    'en'
+    """
+    return option or configured or from_locale(environ) or DEFAULT
