@@ -259,9 +259,16 @@ def _part(part, before, after) -> str:
     return "v"
 
 
+# Exceptions whose text becomes part of a diagnostic: the reason a value cannot be computed (R001),
+# a literal, a data cell or file, a period cannot be read (E002, D003, D006, R003); and ValueError in the
+# data readers.
+REASONS = {"EvalError", "AmountError", "NumericError", "_LiteralError", "_Unreadable", "PeriodError"}
+
+
 def raised_messages() -> list[tuple[str, str, str]]:
-    """(code, where, sample message) of every literal message and hint the code base reports with a code,
-    and of every lint finding: read from the source, so a new message shows up here by itself."""
+    """(code, where, sample message) of every literal message, hint and note the code base reports with
+    a code, of every lint finding and of every reason it raises for one: read from the source, so a
+    new message shows up here by itself."""
     constants = {name: value.code for name, value in vars(diagnostics).items() if isinstance(value, diagnostics.Code)}
     rule_codes = {}
     found = []
@@ -277,6 +284,12 @@ def raised_messages() -> list[tuple[str, str, str]]:
                             rule_codes[id(inner)] = decorator.args[0].value
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
+                continue
+            raised = getattr(node.func, "id", None)
+            if raised in REASONS or (raised == "ValueError" and path.name == "readers.py"):
+                sample = _holes(node.args[0])  # a reason that becomes the {why} of a diagnostic
+                if sample:
+                    found.append((raised, f"{path.relative_to(ROOT)}:{node.lineno}", sample))
                 continue
             first = node.args[0]
             code = constants.get(getattr(first, "id", getattr(first, "attr", None)))
