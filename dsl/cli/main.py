@@ -94,7 +94,7 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
     usage = [d for d in run_diags if d.code == "R002"]
     emit([d for d in run_diags if d.code != "R002"], sources, lang=lang)
     if usage:
-        raise UsageError("; ".join(translate(d.message, lang) + (f" ({translate(d.hint, lang)})" if d.hint else "") for d in usage))
+        raise UsageError("; ".join(translate(d.message, lang, d.code) + (f" ({translate(d.hint, lang, d.code)})" if d.hint else "") for d in usage))
     if has_errors(run_diags):
         sys.exit(EXIT_FINDINGS)
     return plan, result

@@ -188,13 +188,13 @@ def render(diag: Diagnostic, sources: dict[str, SourceFile] | None = None, lang:
     where = f"{diag.span}: " if diag.span else ""
     tag = f"{diag.code} {diag.name}".strip()
     severity = i18n.word(diag.severity, lang)
-    lines = [f"{where}{severity}: {i18n.translate(diag.message, lang)} [{tag}]"]
+    lines = [f"{where}{severity}: {i18n.translate(diag.message, lang, diag.code)} [{tag}]"]
     if diag.span:
         lines += _excerpt(diag.span, sources)
     for message, span in diag.notes:
-        lines.append(f"  = {i18n.word('note', lang)}: {i18n.translate(message, lang)}" + (f" ({span})" if span else ""))
+        lines.append(f"  = {i18n.word('note', lang)}: {i18n.translate(message, lang, diag.code)}" + (f" ({span})" if span else ""))
         if span:
             lines += ["  " + line for line in _excerpt(span, sources)]
     if diag.hint:
-        lines.append(f"  = {i18n.word('hint', lang)}: {i18n.translate(diag.hint, lang)}")
+        lines.append(f"  = {i18n.word('hint', lang)}: {i18n.translate(diag.hint, lang, diag.code)}")
     return "\n".join(lines)

@@ -59,9 +59,12 @@ def _compile(english: str) -> re.Pattern:
     return re.compile("".join(parts), re.DOTALL)
 
 
-@functools.lru_cache(maxsize=1)
-def _compiled() -> tuple[tuple[re.Pattern, str], ...]:
-    return tuple((_compile(english), chinese) for _, english, chinese in TEMPLATES)
+@functools.lru_cache(maxsize=None)
+def _compiled(code: str = "") -> tuple[tuple[re.Pattern, str], ...]:
+    """The templates, those of `code` first: "{file} row {line}, column {column}: {what}" of an
+    unreadable file must not be chosen for an unknown payee's row and column."""
+    ordered = sorted(TEMPLATES, key=lambda entry: entry[0] != code) if code else TEMPLATES
+    return tuple((_compile(english), chinese) for _, english, chinese in ordered)
 
 
 @functools.lru_cache(maxsize=1)
@@ -114,20 +117,20 @@ def _phrase(value: str, depth: int) -> Optional[str]:
     return None
 
 
-def match(message: str) -> Optional[str]:
-    """The Chinese form of an English message, or None when no template matches it."""
-    for pattern, chinese in _compiled():
+def match(message: str, code: str = "") -> Optional[str]:
+    """The Chinese form of an English message (of diagnostic `code`), or None when no template matches it."""
+    for pattern, chinese in _compiled(code):
         found = pattern.fullmatch(message)
         if found:
             return _fill(chinese, found, 0)
     return None
 
 
-def translate(message: str, lang: str) -> str:
-    """`message` in `lang`; English, and any message without a translation, unchanged."""
+def translate(message: str, lang: str, code: str = "") -> str:
+    """`message` (of diagnostic `code`) in `lang`; English, and any message without a translation, unchanged."""
     if lang != "zh" or not message:
         return message
-    return match(message) or message
+    return match(message, code) or message
 
 
 def word(key: str, lang: str) -> str:
