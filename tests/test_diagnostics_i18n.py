@@ -178,6 +178,17 @@ def test_the_option_beats_the_configuration_which_beats_the_locale(tmp_path):
     assert english in cli(["check", "plan.plan"], tmp_path, lang_env="C.UTF-8").stderr
 
 
+def test_lint_text_follows_the_configured_language(tmp_path):
+    write(tmp_path, plan=CASES["unguarded_division"][0]["plan"])
+    (tmp_path / "plan.toml").write_text('lang = "zh"\n', encoding="utf-8")
+    result = cli(["lint", "plan.plan"], tmp_path)
+    assert "警告: 'reps.target' 来自数据，可能为 0" in result.stdout
+    assert "warning: 'reps.target' comes from the data" in cli(["lint", "plan.plan", "--lang", "en"], tmp_path).stdout
+    # --config names the file the language is read from, as it does for the rules
+    (tmp_path / "other.toml").write_text('lang = "en"\n', encoding="utf-8")
+    assert "warning: 'reps.target'" in cli(["lint", "plan.plan", "--config", "other.toml"], tmp_path).stdout
+
+
 def test_a_bad_configured_language_is_a_usage_error(tmp_path):
     write(tmp_path)
     (tmp_path / "plan.toml").write_text('lang = "fr"\n', encoding="utf-8")
