@@ -232,6 +232,9 @@ def test_render_translates_the_frame_words_and_keeps_code_and_place():
         "  = 建议: 你是否想写 'sales'？",
     ]
     assert diagnostics.render(diag, {"p.plan": source}).splitlines()[0] == "p.plan:1:14: error: unknown name 'salse' [E102 unknown-name]"
+    # a name from the plan is never translated, even when it is a word the table knows ("table" → 表)
+    assert i18n.translate("unknown name 'table'", "zh") == "未知的名称 'table'"
+    assert i18n.translate("'deals' is a table: give its rows as a list, [{...}, {...}]", "zh").startswith("'deals' 是表")
     # a message nobody translated is shown as it is, never dropped
     odd = diagnostics.diagnostic(diagnostics.EVAL_ERROR, "something new went wrong")
     assert diagnostics.render(odd, lang="zh") == "错误: something new went wrong [R001 evaluation-error]"

@@ -45,6 +45,16 @@ _HOLE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _OPTIONAL = ("extra", "forfeit", "more")
 
 
+def _quoted(english: str) -> frozenset:
+    """The holes written in quotes, `'{name}'`: a name from the plan or the data, never translated
+    (a table named 'table' stays 'table').
+
+    >>> sorted(_quoted("input '{name}' has no field '{field}'; {why}"))
+    ['field', 'name']
+    """
+    return frozenset(re.findall(r"""(?<=['"])\{([a-z_][a-z0-9_]*)\}(?=['"])""", english))
+
+
 def _compile(english: str) -> re.Pattern:
     """`unknown name '{name}'` → a regex matching the whole message, one named group per hole."""
     parts, at, seen = [], 0, set()
@@ -64,16 +74,20 @@ def _compiled(code: str = "") -> tuple[tuple[re.Pattern, str], ...]:
     """The templates, those of `code` first: "{file} row {line}, column {column}: {what}" of an
     unreadable file must not be chosen for an unknown payee's row and column."""
     ordered = sorted(TEMPLATES, key=lambda entry: entry[0] != code) if code else TEMPLATES
-    return tuple((_compile(english), chinese) for _, english, chinese in ordered)
+    return tuple((_compile(english), chinese, _quoted(english)) for _, english, chinese in ordered)
 
 
 @functools.lru_cache(maxsize=1)
-def _phrases() -> tuple[tuple[re.Pattern, str], ...]:
-    return tuple((_compile(english), chinese) for english, chinese in PHRASES)
+def _phrases() -> tuple[tuple[re.Pattern, str, frozenset], ...]:
+    return tuple((_compile(english), chinese, _quoted(english)) for english, chinese in PHRASES)
 
 
-def _fill(chinese: str, match: re.Match, depth: int) -> str:
-    return _HOLE.sub(lambda hole: _hole(match.group(hole.group(1)), depth), chinese)
+def _fill(chinese: str, match: re.Match, depth: int, quoted: frozenset) -> str:
+    def filled(hole: re.Match) -> str:
+        value = match.group(hole.group(1))
+        return value if hole.group(1) in quoted else _hole(value, depth)
+
+    return _HOLE.sub(filled, chinese)
 
 
 def _hole(value: str, depth: int) -> str:
@@ -83,10 +97,10 @@ def _hole(value: str, depth: int) -> str:
     shown = _phrase(value, depth)
     if shown is not None:
         return shown
-    for pattern, chinese in _compiled():
+    for pattern, chinese, quoted in _compiled():
         match = pattern.fullmatch(value)
         if match:
-            return _fill(chinese, match, depth + 1)
+            return _fill(chinese, match, depth + 1, quoted)
     if ", " in value:
         return _listing(value, depth)
     return value
@@ -110,19 +124,19 @@ def _listing(value: str, depth: int) -> str:
 
 
 def _phrase(value: str, depth: int) -> Optional[str]:
-    for pattern, chinese in _phrases():
+    for pattern, chinese, quoted in _phrases():
         match = pattern.fullmatch(value)
         if match:
-            return _fill(chinese, match, depth + 1)
+            return _fill(chinese, match, depth + 1, quoted)
     return None
 
 
 def match(message: str, code: str = "") -> Optional[str]:
     """The Chinese form of an English message (of diagnostic `code`), or None when no template matches it."""
-    for pattern, chinese in _compiled(code):
+    for pattern, chinese, quoted in _compiled(code):
         found = pattern.fullmatch(message)
         if found:
-            return _fill(chinese, found, 0)
+            return _fill(chinese, found, 0, quoted)
     return None
 
 
