@@ -42,6 +42,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ("each band's rate on the part of the amount inside it", "每档的比率只作用于落在该档内的部分"),
     ("the value of the band the amount falls in, itself", "直接取金额所在档位的值"),
     # kinds of things named in messages
+    ('payout "{label}"', '支付行 "{label}"'), ('hold "{label}"', '暂扣 "{label}"'), ('draw "{label}"', '预支 "{label}"'),
+    ('pool "{label}"', '奖池 "{label}"'), ('flag "{label}"', '标记 "{label}"'), ("a cap", "封顶"), ("a floor", "保底"),
+    ("the total cap", "总额封顶"), ("the total floor", "总额保底"), ("an instalment", "分期金额"), ("the pay kept", "保留的支付"),
+    ("a rank award", "名次奖励"),
     ("a payout line", "支付行"), ("the total", "总额"), ("a definition", "定义"), ("an input", "输入"), ("a tier table", "档位表"),
     ("tier table", "档位表"), ("definition", "定义"), ("the cap", "封顶"), ("the floor", "保底"), ("bounds", "边界"), ("values", "值"),
     ("add", "加"), ("subtract", "减"), ("multiply", "乘"), ("divide", "除"),
