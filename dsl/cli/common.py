@@ -1,7 +1,7 @@
 """What every `plan` subcommand shares: exit codes, usage errors, finding plan
 files on the command line (or one plan on standard input), printing
 diagnostics (on standard error, in colour on a terminal) and the options every
-checking command takes (--format, --quiet, --stdin-filename)."""
+checking command takes (--format, --quiet, --stdin-filename, --lang: the language of diagnostics)."""
 from __future__ import annotations
 
 import fnmatch
@@ -14,6 +14,7 @@ from typing import Optional
 import click
 
 import dsl
+from dsl.core import i18n
 from dsl.core.diagnostics import Diagnostic, render
 from dsl.core.source import SourceFile
 
@@ -128,14 +129,14 @@ def coloured(text: str, severity: str) -> str:
     return "\n".join(out)
 
 
-def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None) -> None:
-    """Print diagnostics, on standard error unless `stream` says otherwise: results
+def emit(diagnostics: list[Diagnostic], sources: dict[str, SourceFile], stream=None, lang: str = "en") -> None:
+    """Print diagnostics in `lang`, on standard error unless `stream` says otherwise: results
     go to standard output, so `plan run > out.csv` never writes an error into the CSV.
     In colour when the stream is a terminal (see `use_colour`)."""
     target = stream if stream is not None else sys.stderr
     paint = use_colour(target)
     for diag in diagnostics:
-        text = render(diag, sources)
+        text = render(diag, sources, lang)
         click.echo(coloured(text, diag.severity) if paint else text, file=stream, err=stream is None, color=paint)
 
 
@@ -149,12 +150,12 @@ def version() -> str:
 
 
 def report(diagnostics: list[Diagnostic], output: str, sources: dict[str, SourceFile], files=(), docs_url: str = "",
-           stream=None, suppressed=()) -> None:
+           stream=None, suppressed=(), lang: str = "en") -> None:
     """Diagnostics in the --format the user chose: text (rendered, on `stream`), or json, sarif or
     github on standard output (the one renderer of each is dsl.lint_report's). SARIF also lists
     the `suppressed` (finding, reason) pairs, marked as suppressed in the source."""
     if output == "text":
-        emit(diagnostics, sources, stream)
+        emit(diagnostics, sources, stream, lang)
         return
     if output == "json":
         click.echo(dsl.lint_report(diagnostics, "json"))
@@ -192,3 +193,22 @@ QUIET = click.option("-q", "--quiet", is_flag=True, help="Print only the finding
 STDIN_FILENAME = click.option("--stdin-filename", metavar="NAME",
                               help="With '-' as the path: the plan read from standard input is reported as NAME, "
                                    "and its modules are found beside it.")
+
+
+LANG = click.option(
+    "--lang", "lang", type=click.Choice(list(i18n.LANGS)), default=None,
+    help="The language of diagnostics (and of the output's words where it has them): zh or en. "
+         "Default: lang in [tool.plan] of the nearest pyproject.toml or plan.toml, else the locale "
+         "(LC_ALL, LC_MESSAGES, LANG starting with zh), else en.")
+
+
+def diagnostics_lang(option: Optional[str], start) -> str:
+    """The language of diagnostics: `--lang`, else the configuration found from `start`
+    (a plan file or folder), else the locale, else English."""
+    configured = None
+    if option is None:
+        try:
+            configured = dsl.lint_config(start).lang
+        except dsl.LintConfigError as exc:
+            raise UsageError(str(exc)) from None
+    return i18n.choose(option, configured, os.environ)

@@ -20,11 +20,11 @@ from typing import Callable
 import click
 
 import dsl
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, UsageError, emit, existing_plan
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, LANG, UsageError, diagnostics_lang, emit, existing_plan
 
 
-def _reported(compilation: dsl.Compilation) -> dsl.Compilation:
-    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source})
+def _reported(compilation: dsl.Compilation, lang: str) -> dsl.Compilation:
+    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source}, lang=lang)
     return compilation
 
 
@@ -46,21 +46,21 @@ def revision_text(path: Path, revision: str) -> str:
         raise UsageError(f"--rev {revision}: {path} at {revision} is not UTF-8 text") from None
 
 
-def _compilations(plans: tuple[str, ...], revisions: tuple[str, ...]) -> tuple[dsl.Compilation, dsl.Compilation, Path]:
+def _compilations(plans: tuple[str, ...], revisions: tuple[str, ...], lang: str) -> tuple[dsl.Compilation, dsl.Compilation, Path]:
     """The old and new plans, checked and their diagnostics printed, and the path whose data/ folder is the default."""
     if revisions:
         if len(plans) != 1 or len(revisions) > 2:
             raise UsageError("with --rev give one plan file and one or two revisions: plan diff FILE --rev OLD [--rev NEW]")
         path = Path(plans[0])
-        old = _reported(dsl.load(revision_text(path, revisions[0]), f"{revisions[0]}:{path}"))
+        old = _reported(dsl.load(revision_text(path, revisions[0]), f"{revisions[0]}:{path}"), lang)
         if len(revisions) == 2:
-            new = _reported(dsl.load(revision_text(path, revisions[1]), f"{revisions[1]}:{path}"))
+            new = _reported(dsl.load(revision_text(path, revisions[1]), f"{revisions[1]}:{path}"), lang)
         else:
-            new = _reported(dsl.load(existing_plan(path)))
+            new = _reported(dsl.load(existing_plan(path)), lang)
         return old, new, path
     if len(plans) != 2:
         raise UsageError("give the old and the new plan (plan diff OLD.plan NEW.plan), or one plan and --rev REV")
-    return _reported(dsl.load(existing_plan(plans[0]))), _reported(dsl.load(existing_plan(plans[1]))), Path(plans[1])
+    return _reported(dsl.load(existing_plan(plans[0])), lang), _reported(dsl.load(existing_plan(plans[1])), lang), Path(plans[1])
 
 
 def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
@@ -75,7 +75,7 @@ def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
     @click.option("--periods", "periods", help="Run a sequence of periods in order: 2026-01..2026-12.")
     @click.option("--format", "fmt", type=click.Choice(dsl.api.DIFF_FORMATS), default="text", show_default=True)
     @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of standard output (required for xlsx).")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="The words of the text output.")
+    @LANG
     @click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE",
                   help="What if, on the new side only: this field of this input holds VALUE in every row (as in a data cell). Repeatable.")
     @ENCODING
@@ -84,13 +84,15 @@ def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
         if fmt == "xlsx" and not out:
             raise UsageError("--format xlsx writes a workbook: give it a file with --out diff.xlsx")
         chosen = choose_periods(period, periods)
-        old, new, beside = _compilations(plans, revisions)
+        shown = diagnostics_lang(lang, plans[-1])
+        lang = lang or "zh"  # the words of the diff itself are Chinese unless --lang says otherwise
+        old, new, beside = _compilations(plans, revisions, shown)
         if old.plan is None or new.plan is None:
             raise SystemExit(EXIT_FINDINGS)
         if old.plan.currency != new.plan.currency:
             raise UsageError(f"the plans pay in different currencies ({old.plan.currency}, {new.plan.currency}): their totals cannot be compared")
-        _, old_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=old, encoding=encoding)
-        _, new_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=new, overrides=overrides, encoding=encoding)
+        _, old_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=old, encoding=encoding, lang=shown)
+        _, new_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=new, overrides=overrides, encoding=encoding, lang=shown)
         compared = dsl.api.diff(old_result, new_result)
         if out:
             dsl.api.write_diff(compared, out, fmt, lang)

@@ -1,13 +1,14 @@
 """The `plan lint` and `plan fmt` commands (registered into dsl.cli's group).
 
-    plan lint FILE|DIR... [--format text|json|sarif|github] [--fail-on error|warning|note] [--config FILE] [-q]
+    plan lint FILE|DIR... [--format text|json|sarif|github] [--fail-on error|warning|note] [--config FILE] [-q] [--lang zh|en]
               (or `plan lint - --stdin-filename NAME`: the plan on stdin, reported as NAME)
-    plan fmt  FILE|DIR... [--check] [--diff] [-q]  (or `plan fmt -`: stdin → stdout)
+    plan fmt  FILE|DIR... [--check] [--diff] [-q] [--lang zh|en]  (or `plan fmt -`: stdin → stdout)
 
 lint exits 1 when a finding is at or above the --fail-on severity (default:
 error), 0 otherwise. fmt rewrites files in place; with --check it only lists
 the files it would change, with --diff it prints the changes; either exits 1
-when a file is not formatted. A file that does not parse is reported with its
+when a file is not formatted. --lang chooses the language of the text findings
+and of syntax errors; json, sarif and github keep the English messages. A file that does not parse is reported with its
 syntax error and never rewritten (exit 1). A bad configuration file, or a path
 that does not exist, exits 2.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 import click
 
 import dsl
-from dsl.cli.common import FORMAT, QUIET, STDIN_FILENAME
+from dsl.cli.common import FORMAT, LANG, QUIET, STDIN_FILENAME
 
 RANK = {"note": 0, "warning": 1, "error": 2}
 
@@ -50,9 +51,10 @@ def _configs(files, config_path):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Use this plan.toml/pyproject.toml instead of searching upward.")
 @QUIET
 @STDIN_FILENAME
-def lint_command(paths, output, fail_on, config_path, quiet, stdin_filename):
+@LANG
+def lint_command(paths, output, fail_on, config_path, quiet, stdin_filename, lang):
     """Check plans, then look for likely mistakes: gaps, cliffs, dead caps, units, failing plan tests."""
-    from dsl.cli.common import plan_files, report, stdin_plan, summary
+    from dsl.cli.common import diagnostics_lang, plan_files, report, stdin_plan, summary
 
     piped = stdin_plan(paths, stdin_filename)
     if piped is not None:
@@ -68,7 +70,8 @@ def lint_command(paths, output, fail_on, config_path, quiet, stdin_filename):
         diagnostics += list(compilation.diagnostics) + dsl.lint(compilation, configs[path], suppressed)
         sources[compilation.source.name] = compilation.source
     docs_url = next(iter(configs.values())).docs_url if configs else ""
-    report(diagnostics, output, sources, files, docs_url, stream=sys.stdout, suppressed=suppressed)
+    chosen = lang or next((c.lang for c in configs.values() if c.lang), None) or diagnostics_lang(None, files[0])
+    report(diagnostics, output, sources, files, docs_url, stream=sys.stdout, suppressed=suppressed, lang=chosen)
     if output == "text":
         counts = {level: sum(d.severity == level for d in diagnostics) for level in ("error", "warning", "note")}
         summary(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", quiet)
@@ -76,15 +79,15 @@ def lint_command(paths, output, fail_on, config_path, quiet, stdin_filename):
     sys.exit(1 if failing else 0)
 
 
-def _format_stdin() -> None:
-    from dsl.core.diagnostics import render
+def _format_stdin(lang: str) -> None:
+    from dsl.cli.common import emit
     from dsl.core.source import SourceFile
 
     text = sys.stdin.buffer.read().decode("utf-8")
     formatted, diagnostics = dsl.format(text, "<stdin>")
     if formatted is None:
         source = SourceFile("<stdin>", text)
-        click.echo("\n".join(render(d, {source.name: source}) for d in diagnostics), err=True)
+        emit(diagnostics, {source.name: source}, lang=lang)
         sys.exit(1)
     _verify(text, formatted, "<stdin>")
     sys.stdout.buffer.write(formatted.encode("utf-8"))
@@ -105,17 +108,19 @@ def _verify(original: str, formatted: str, name: str) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the files that are not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change as a unified diff.")
 @QUIET
-def fmt_command(paths, check, show_diff, quiet):
+@LANG
+def fmt_command(paths, check, show_diff, quiet, lang):
     """Rewrite plans in the canonical layout (comments kept)."""
-    from dsl.cli.common import UsageError, emit, plan_files, summary
+    from dsl.cli.common import UsageError, diagnostics_lang, emit, plan_files, summary
     from dsl.core.source import SourceFile
 
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("'-' (standard input) cannot be combined with other paths")
-        _format_stdin()
+        _format_stdin(diagnostics_lang(lang, "."))
     unformatted, broken = [], 0
     files = plan_files(paths)
+    lang = diagnostics_lang(lang, files[0])
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -125,7 +130,7 @@ def fmt_command(paths, check, show_diff, quiet):
             continue
         formatted, diagnostics = dsl.format(text, str(path))
         if formatted is None:
-            emit(diagnostics, {str(path): SourceFile(str(path), text)}, sys.stderr)
+            emit(diagnostics, {str(path): SourceFile(str(path), text)}, sys.stderr, lang=lang)
             broken += 1
             continue
         if formatted == text:

@@ -14,6 +14,8 @@ diagnostics.
 check, lint and test read the plan from standard input given `-` (and
 `--stdin-filename NAME` to report it as NAME). A plan file that does not exist
 is a usage error in every command.
+Every command that prints diagnostics takes `--lang zh|en` (dsl.cli.common.LANG):
+the option, else `lang` in the configuration file, else the locale, else English.
 
 Exit codes: 0 ok; 1 findings, data errors or failed tests; 2 usage or internal
 error. No traceback reaches the user: an unexpected exception is reported as an
@@ -31,14 +33,15 @@ import dsl
 from dsl.cli import diff as diff_commands
 from dsl.cli import lint as lint_commands
 from dsl.cli import statement as statement_command
-from dsl.cli.common import (ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FORMAT, QUIET, STDIN_FILENAME, UsageError, default_data,
-                            emit, existing_plan, plan_files, report, stdin_plan, summary)
+from dsl.cli.common import (ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FORMAT, LANG, QUIET, STDIN_FILENAME, UsageError,
+                            default_data, diagnostics_lang, emit, existing_plan, plan_files, report, stdin_plan, summary)
 from dsl.core.diagnostics import did_you_mean, has_errors
+from dsl.core.i18n import translate
 
 
-def load_or_report(path: Path) -> dsl.Compilation:
+def load_or_report(path: Path, lang: str = "en") -> dsl.Compilation:
     compilation = dsl.load(existing_plan(path))
-    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source})
+    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source}, lang=lang)
     return compilation
 
 
@@ -68,7 +71,8 @@ def _docs_url(path: Path) -> str:
 @FORMAT
 @QUIET
 @STDIN_FILENAME
-def check(paths, output, quiet, stdin_filename):
+@LANG
+def check(paths, output, quiet, stdin_filename, lang):
     """Check plans for syntax, name and type errors."""
     failed = 0
     compilations = _compilations(paths, stdin_filename)
@@ -79,24 +83,24 @@ def check(paths, output, quiet, stdin_filename):
         if not compilation.ok:
             failed += 1
     files = [path for path, _ in compilations]
-    report(diagnostics, output, sources, files, _docs_url(files[0]) if output == "sarif" else "")
+    report(diagnostics, output, sources, files, _docs_url(files[0]) if output == "sarif" else "", lang=diagnostics_lang(lang, files[0]))
     summary(f"checked {len(files)} plan(s): {failed} with errors", quiet)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None,
                   engine: str = "interpreter", encoding: Optional[str] = None, overrides: Sequence[str] = (),
-                  compilation: Optional[dsl.Compilation] = None):
+                  compilation: Optional[dsl.Compilation] = None, lang: str = "en"):
     """Load (unless `compilation` is given), read the data (default: beside `path`), apply the
-    `--set` overrides and evaluate; on errors print the diagnostics and exit."""
-    compilation = load_or_report(path) if compilation is None else compilation
+    `--set` overrides and evaluate; on errors print the diagnostics (in `lang`) and exit."""
+    compilation = load_or_report(path, lang) if compilation is None else compilation
     plan = compilation.plan
     if plan is None:
         sys.exit(EXIT_FINDINGS)
     sources = {compilation.source.name: compilation.source}
     dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees, encoding=encoding)
     if dataset is None or has_errors(read):
-        emit(read, sources)
+        emit(read, sources, lang=lang)
         sys.exit(EXIT_FINDINGS)
     if overrides:
         try:
@@ -114,9 +118,9 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
         raise UsageError(str(exc)) from None
     run_diags = list(read) + list(result.diagnostics)
     usage = [d for d in run_diags if d.code == "R002"]
-    emit([d for d in run_diags if d.code != "R002"], sources)
+    emit([d for d in run_diags if d.code != "R002"], sources, lang=lang)
     if usage:
-        raise UsageError("; ".join(d.message + (f" ({d.hint})" if d.hint else "") for d in usage))
+        raise UsageError("; ".join(translate(d.message, lang, d.code) + (f" ({translate(d.hint, lang, d.code)})" if d.hint else "") for d in usage))
     if has_errors(run_diags):
         sys.exit(EXIT_FINDINGS)
     return plan, result
@@ -138,14 +142,15 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
               help="What if: this field of this input holds VALUE (written as in a data cell: 120万, 85%, 是) in every row. Repeatable.")
 @click.option("--totals", is_flag=True, help="CSV: after each payee's rows of a period, a row of kind `total` with what the payee is paid.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark, so Excel reads Chinese text correctly.")
-def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, overrides, totals, bom):
+@LANG
+def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, overrides, totals, bom, lang):
     """Compute every payee's payout lines (per period, with the ledger's postings and balances)."""
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
     if (totals or bom) and fmt != "csv":
         raise UsageError("--totals and --bom are options of --format csv")
     plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine,
-                                 encoding=encoding, overrides=overrides)
+                                 encoding=encoding, overrides=overrides, lang=diagnostics_lang(lang, plan_file))
     if out:
         dsl.write_results(plan, result, out, fmt, totals=totals, bom=bom)
         click.echo(f"wrote {len(result.payees)} payee(s) to {out}", err=True)
@@ -159,14 +164,15 @@ def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, ove
 @click.option("--payee", required=True, help="Whose payout to explain.")
 @click.option("--line", "line", help="Only this payout line or flag.")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@LANG
 @click.option("--period", "period", help="Explain this period (default: the last period of the run).")
 @click.option("--periods", "periods", help="The periods to run before explaining (default: the periods the data cover).")
 @click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote.")
 @ENCODING
 def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, encoding):
-    """Explain one payee's payout line by line, down to the input rows."""
-    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior, encoding=encoding)
+    """Explain one payee's payout line by line, down to the input rows (in Chinese unless --lang en)."""
+    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior, encoding=encoding,
+                                 lang=diagnostics_lang(lang, plan_file))
     if not result.payees:
         raise UsageError(f"payee '{payee}' has no computed period")
     payee_result = result.payees[-1]
@@ -181,7 +187,7 @@ def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, enc
         if line not in labels:
             hint = did_you_mean(line, labels)
             raise UsageError(f'the plan has no line "{line}"' + (f"; {hint}" if hint else ""))
-    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang), nl=False)
+    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang or "zh"), nl=False)
 
 
 @cli.command("test")
@@ -191,17 +197,19 @@ def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, enc
 @STDIN_FILENAME
 @click.option("--junit", "junit", type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write the results as JUnit XML (one testsuite per plan file, one testcase per test).")
-def test_command(paths, output, quiet, stdin_filename, junit):
+@LANG
+def test_command(paths, output, quiet, stdin_filename, junit, lang):
     """Run the tests written inside plans (files or directories)."""
     passed = failed = 0
     text = output == "text"
     diagnostics, sources, suites = [], {}, []
     compilations = _compilations(paths, stdin_filename)
+    lang = diagnostics_lang(lang, compilations[0][0])
     for path, compilation in compilations:
         sources[compilation.source.name] = compilation.source
         if compilation.plan is None:
             if text:
-                emit(list(compilation.diagnostics), sources)
+                emit(list(compilation.diagnostics), sources, lang=lang)
                 click.echo(f"FAIL {path}: the plan does not check")
             diagnostics += compilation.diagnostics
             suites.append((str(path), [("the plan checks", None, [d for d in compilation.diagnostics if d.is_error])]))
@@ -219,7 +227,7 @@ def test_command(paths, output, quiet, stdin_filename, junit):
                 failed += 1
                 if text:
                     click.echo(f"FAIL {path} :: {outcome.name}")
-                    emit(list(outcome.failures), sources)
+                    emit(list(outcome.failures), sources, lang=lang)
         suites.append((str(path), cases))
     if not text:
         report(diagnostics, output, sources, [p for p, _ in compilations], _docs_url(compilations[0][0]) if output == "sarif" else "")

@@ -1,6 +1,7 @@
 """`plan statement`: what a rep receives about their pay, per payee, as HTML, Markdown or a workbook.
 
-    plan statement PLAN --payee ID --format html|md|xlsx [--lang zh|en] [--out FILE]
+    plan statement PLAN --payee ID --format html|md|xlsx [--lang zh|en] [--out FILE]   (--lang: the statement's words, zh
+                                                                        unless given, and its diagnostics)
     plan statement PLAN --all --format html|md|xlsx --out DIR   (one file per payee; html adds index.html)
 
 The run is traced (the interpreter), as for `plan explain`; the statement is of
@@ -17,7 +18,7 @@ from typing import Optional
 import click
 
 import dsl
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, UsageError, default_data, emit, existing_plan
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, LANG, UsageError, default_data, diagnostics_lang, emit, existing_plan
 from dsl.core.diagnostics import has_errors
 from dsl.statement import build_statement
 from dsl.statement.html import render_html, render_index
@@ -33,7 +34,7 @@ SUFFIX = {"html": "html", "md": "md", "xlsx": "xlsx"}
 @click.option("--payee", help="Whose statement to write.")
 @click.option("--all", "everyone", is_flag=True, help="Every payee's statement, one file each in --out DIR.")
 @click.option("--format", "fmt", type=click.Choice(list(SUFFIX)), required=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@LANG
 @click.option("--out", help="The file to write (a folder with --all); md and html go to standard output without it.")
 @click.option("--period", "period", help="The statement of this period (default: the last period of the run).")
 @click.option("--periods", "periods", help="The periods to run; the statement is of the last (default: the periods the data cover).")
@@ -49,19 +50,21 @@ def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods,
     if fmt == "xlsx" and not out:
         raise UsageError("--format xlsx writes a workbook: give it a file with --out statement.xlsx")
     path = existing_plan(plan_file)
+    shown = diagnostics_lang(lang, path)
+    lang = lang or "zh"
     compilation = dsl.load(path)
     sources = {compilation.source.name: compilation.source}
-    emit(list(compilation.diagnostics), sources)
+    emit(list(compilation.diagnostics), sources, lang=shown)
     plan = compilation.plan
     if plan is None:
         sys.exit(EXIT_FINDINGS)
     chosen = [payee] if payee else None
     dataset, read = dsl.read_data(plan, default_data(path, data), payees=chosen, encoding=encoding)
     if dataset is None or has_errors(read):
-        emit(list(read), sources)
+        emit(list(read), sources, lang=shown)
         sys.exit(EXIT_FINDINGS)
     result = dsl.evaluate(plan, dataset, periods=periods, trace=True, payees=chosen)
-    emit(list(read) + list(result.diagnostics), sources)
+    emit(list(read) + list(result.diagnostics), sources, lang=shown)
     if has_errors(result.diagnostics):
         sys.exit(EXIT_FINDINGS)
     statements = [build_statement(plan, _of_period(results, period), dataset, lang) for results in _by_payee(result.payees).values()]

@@ -25,6 +25,7 @@ from typing import Iterable, Mapping
 
 import attrs
 
+from dsl.core import i18n
 from dsl.core.source import Span, SourceFile, display_width
 
 ERROR = "error"
@@ -177,18 +178,23 @@ def _excerpt(span: Span, sources: dict[str, SourceFile]) -> list[str]:
     return [f" {gutter} | {text}", f" {pad} | {caret}"]
 
 
-def render(diag: Diagnostic, sources: dict[str, SourceFile] | None = None) -> str:
-    """The one text form of a diagnostic: location, message, code, source line, caret, hint."""
+def render(diag: Diagnostic, sources: dict[str, SourceFile] | None = None, lang: str = "en") -> str:
+    """The one text form of a diagnostic: location, message, code, source line, caret, hint.
+
+    `lang` is "en" or "zh": the message, notes, hint and the words of the frame are
+    translated here (dsl.core.i18n); the code, its name and the location never change.
+    """
     sources = sources or {}
     where = f"{diag.span}: " if diag.span else ""
     tag = f"{diag.code} {diag.name}".strip()
-    lines = [f"{where}{diag.severity}: {diag.message} [{tag}]"]
+    severity = i18n.word(diag.severity, lang)
+    lines = [f"{where}{severity}: {i18n.translate(diag.message, lang, diag.code)} [{tag}]"]
     if diag.span:
         lines += _excerpt(diag.span, sources)
     for message, span in diag.notes:
-        lines.append(f"  = note: {message}" + (f" ({span})" if span else ""))
+        lines.append(f"  = {i18n.word('note', lang)}: {i18n.translate(message, lang, diag.code)}" + (f" ({span})" if span else ""))
         if span:
             lines += ["  " + line for line in _excerpt(span, sources)]
     if diag.hint:
-        lines.append(f"  = hint: {diag.hint}")
+        lines.append(f"  = {i18n.word('hint', lang)}: {i18n.translate(diag.hint, lang, diag.code)}")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ the plan's folder, wins (in one folder `plan.toml` comes before
     [tool.plan]
     disable = ["missing-rounding"]         # codes or names; "all" turns every rule off
     enable = ["tier-gap"]                  # applied after disable
+    lang = "zh"                            # the language of diagnostics: zh | en
     [tool.plan.severity]
     tier-gap = "error"                     # error | warning | note | off
 
@@ -18,7 +19,9 @@ name or any folder name on the way) keeps files out of a directory walk, and
 published, so SARIF links each finding to its rule (default `DOCS_URL`).
 
 Only lint rules (L codes) can be configured: checker errors mean the plan does
-not work, and are always reported. A bad file raises `ConfigError` naming it.
+not work, and are always reported. `lang` is read by every command that prints
+diagnostics; its `--lang` option wins over it, and it wins over the locale
+(dsl.core.i18n). A bad file raises `ConfigError` naming it.
 Rule names are checked against a catalogue (by default the lint catalogue,
 `dsl.lint.catalogue.CATALOGUE`), passed in rather than looked up globally.
 """
@@ -31,10 +34,11 @@ from typing import Optional
 import attrs
 
 from dsl.core.diagnostics import REGISTRY, SEVERITIES, did_you_mean
+from dsl.core.i18n import LANGS
 from dsl.lint.catalogue import CATALOGUE
 from dsl.lint.registry import Catalogue
 
-KEYS = ("enable", "disable", "severity", "exclude", "docs_url")
+KEYS = ("enable", "disable", "severity", "exclude", "docs_url", "lang")
 DOCS_URL = "https://plan.example.org/"
 LEVELS = (*SEVERITIES, "off")
 
@@ -53,6 +57,7 @@ class Config:
     path: Optional[str] = None  # where it came from
     exclude: tuple[str, ...] = ()  # glob patterns a directory walk skips
     docs_url: str = DOCS_URL  # where docs/ is published (the rule pages are under rules/)
+    lang: Optional[str] = None  # the language of diagnostics, when the file sets one
 
     def severity_of(self, code: str, default: str) -> Optional[str]:
         """The severity a rule reports at, or None when it is switched off."""
@@ -97,7 +102,7 @@ def from_table(table: dict, where: str, catalogue: Catalogue = CATALOGUE) -> Con
     """Validate one settings table (the `[tool.plan]` table or a plan.toml) against the rules of `catalogue`.
 
     >>> from_table({"disable": ["tier-gap"], "severity": {"L018": "error"}}, "plan.toml")
-    Config(enable=(), disable=('L001',), severity=(('L018', 'error'),), path='plan.toml', exclude=(), docs_url='https://plan.example.org/')
+    Config(enable=(), disable=('L001',), severity=(('L018', 'error'),), path='plan.toml', exclude=(), docs_url='https://plan.example.org/', lang=None)
     """
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [tool.plan] must be a table")
@@ -121,7 +126,10 @@ def from_table(table: dict, where: str, catalogue: Catalogue = CATALOGUE) -> Con
     docs_url = table.get("docs_url", DOCS_URL)
     if not isinstance(docs_url, str) or not docs_url.startswith(("https://", "http://")):
         raise ConfigError(f"{where}: 'docs_url' must be an absolute http(s) address, e.g. docs_url = \"{DOCS_URL}\"")
-    return Config(enable, disable, tuple(levels), where, tuple(exclude), docs_url if docs_url.endswith("/") else docs_url + "/")
+    lang = table.get("lang")
+    if lang is not None and lang not in LANGS:
+        raise ConfigError(f"{where}: 'lang' must be one of {', '.join(LANGS)}, not {lang!r}")
+    return Config(enable, disable, tuple(levels), where, tuple(exclude), docs_url if docs_url.endswith("/") else docs_url + "/", lang)
 
 
 def read_config(path: str | Path) -> Optional[Config]:
