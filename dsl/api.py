@@ -694,3 +694,11 @@ def write_diff(compared, path: str | os.PathLike, format: str = "text", lang: st
     from dsl.render.diff import write_diff as write
 
     write(compared, path, format, lang)
+
+
+def junit_report(suites) -> str:
+    """Plan tests as JUnit XML: `suites` is [(plan file, [(test name, line, failures)])], one testsuite per
+    plan file and one testcase per test (dsl/lint/report.py)."""
+    from dsl.lint.report import as_junit
+
+    return as_junit(suites)

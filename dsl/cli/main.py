@@ -232,9 +232,7 @@ def test_command(paths, output, quiet, stdin_filename, junit, lang):
     if not text:
         report(diagnostics, output, sources, [p for p, _ in compilations], _docs_url(compilations[0][0]) if output == "sarif" else "")
     if junit:
-        from dsl.lint.report import as_junit
-
-        Path(junit).write_text(as_junit(suites), encoding="utf-8")
+        Path(junit).write_text(dsl.api.junit_report(suites), encoding="utf-8")
     summary(f"{passed} passed, {failed} failed", quiet, err=not text)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
