@@ -300,9 +300,17 @@ class PayeeEvaluator:
             value, inner = self.eval(node.operands[0], row)
             return (not value), (self.node(K.LOGIC, node, not value, (inner,), op="not") if self.tracing else None)
         left, lt = self.eval(node.operands[0], row)
-        # Short-circuit, and the trace shows only what decided the result.
+        # Short-circuit. A traced run also evaluates the other operand, when it can, so an
+        # explanation shows every conjunct that failed (or disjunct that held); the value is
+        # the left operand's either way.
         if (node.op == "and" and not left) or (node.op == "or" and left):
-            return left, (self.node(K.LOGIC, node, left, (lt,), op=node.op) if self.tracing else None)
+            if not self.tracing:
+                return left, None
+            try:
+                rt = self.eval(node.operands[1], row)[1]
+            except EvalError:  # the result never needed it, and it cannot be computed
+                rt = None
+            return left, self.node(K.LOGIC, node, left, (lt, rt), op=node.op, short_circuit=True)
         right, rt = self.eval(node.operands[1], row)
         return right, (self.node(K.LOGIC, node, right, (lt, rt), op=node.op) if self.tracing else None)
 
@@ -316,7 +324,7 @@ class PayeeEvaluator:
         table: Table = self.dataset.tables[node.table]
         indices = self.rows[node.table]
         if self.tracing:
-            values, children, matched = self._aggregate_traced(node, table, indices)
+            values, children, matched, excluded = self._aggregate_traced(node, table, indices)
         else:
             values, matched = self._aggregate_values(node, table, indices)
             children = ()
@@ -324,7 +332,8 @@ class PayeeEvaluator:
         value = fold(node, values, matched, lambda: f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'")
         if not self.tracing:
             return value, None
-        return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table=node.table, rows=len(indices), matched=matched)
+        where = {} if node.where is None else {"where": node.where.text, "excluded": [{"file": table.file, "row": table.row_numbers[i]} for i in excluded]}
+        return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table=node.table, rows=len(indices), matched=matched, **where)
 
     def _aggregate_values(self, node: ir.Aggregate, table: Table, indices) -> tuple[list, int]:
         """The values an aggregate reads, untraced. A condition or value that is a plain
@@ -356,14 +365,16 @@ class PayeeEvaluator:
             return values, len(kept)
         return [self.eval(expr, i)[0] for i in kept], len(kept)
 
-    def _aggregate_traced(self, node: ir.Aggregate, table: Table, indices) -> tuple[list, list, int]:
-        values, children = [], []
+    def _aggregate_traced(self, node: ir.Aggregate, table: Table, indices) -> tuple[list, list, int, list]:
+        """The values an aggregate reads, their traces, how many rows matched and the rows its `where` left out."""
+        values, children, excluded = [], [], []
         matched = 0
         for index in indices:
             where_trace = None
             if node.where is not None:
                 keep, where_trace = self.eval(node.where, index)
                 if not keep:
+                    excluded.append(index)
                     continue
             matched += 1
             if node.expr is None:
@@ -378,7 +389,7 @@ class PayeeEvaluator:
             else:
                 ref = {"file": table.file, "row": table.row_numbers[index]}
                 children.append(Trace(K.ROW, table.file, value, trace.type, None, (trace,), {"ref": ref}))
-        return values, children, matched
+        return values, children, matched, excluded
 
     def _builtin(self, node: ir.Builtin, row):
         if node.fn == "not_in_force":
