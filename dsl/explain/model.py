@@ -251,7 +251,7 @@ def _expand(node: Trace, ctx: Context, row: Optional[tuple]) -> tuple[Optional[s
     if kind == K.AGGREGATE:
         children: list = list(node.children)
         if ctx.show_excluded and d.get("excluded"):
-            children += [f"{w['excluded']}: {_pointer(ref, w, ctx.rows)}" for ref in d["excluded"]]
+            children += [f"{w['excluded']}: {_pointer({'file': d['file'], 'row': number}, w, ctx.rows)}" for number in d["excluded"]]
         return describe(node, w, ctx.lang), children, row
     if kind == K.ARITH:
         return describe(node, w, ctx.lang), _operands(node), row

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 from typing import Optional
 
 from dsl.core.display import show_value

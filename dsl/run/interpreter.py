@@ -300,12 +300,12 @@ class PayeeEvaluator:
             value, inner = self.eval(node.operands[0], row)
             return (not value), (self.node(K.LOGIC, node, not value, (inner,), op="not") if self.tracing else None)
         left, lt = self.eval(node.operands[0], row)
-        # Short-circuit. A traced run also evaluates the other operand, when it can, so an
-        # explanation shows every conjunct that failed (or disjunct that held); the value is
-        # the left operand's either way.
+        # Short-circuit. A traced run also evaluates the other operand of a payee's condition
+        # (a gate's, not each row's), when it can, so an explanation shows every conjunct that
+        # failed (or disjunct that held); the value is the left operand's either way.
         if (node.op == "and" and not left) or (node.op == "or" and left):
-            if not self.tracing:
-                return left, None
+            if not self.tracing or row is not None:
+                return left, (self.node(K.LOGIC, node, left, (lt,), op=node.op) if self.tracing else None)
             try:
                 rt = self.eval(node.operands[1], row)[1]
             except EvalError:  # the result never needed it, and it cannot be computed
@@ -332,7 +332,8 @@ class PayeeEvaluator:
         value = fold(node, values, matched, lambda: f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'")
         if not self.tracing:
             return value, None
-        where = {} if node.where is None else {"where": node.where.text, "excluded": [{"file": table.file, "row": table.row_numbers[i]} for i in excluded]}
+        # the rows its `where` left out, by their numbers in the table's file
+        where = {} if node.where is None else {"where": node.where.text, "file": table.file, "excluded": [table.row_numbers[i] for i in excluded]}
         return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table=node.table, rows=len(indices), matched=matched, **where)
 
     def _aggregate_values(self, node: ir.Aggregate, table: Table, indices) -> tuple[list, int]:
