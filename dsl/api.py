@@ -520,8 +520,7 @@ def explain(plan: ir.Plan, payee, *, line: Optional[str] = None, format: str = "
     total = 2.00 CNY
     <BLANKLINE>
     a = 2.00
-    ├─ 100元 * 2% = 2.00
-    └─ rounding half_up 0.01: 2.00 → 2.00
+    └─ 100元 * 2% = 2.00
     """
     from dsl.explain.renderers import render_json, render_markdown, render_text
 

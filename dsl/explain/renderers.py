@@ -120,9 +120,16 @@ def md_escape(text) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text).replace("\n", " "))
 
 
+def _code(text: str) -> str:
+    """A step as inline code, shown exactly as written (`*`, `|`, `_` included); a fence longer than any run of backticks in it."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _md_list(found: list[Step]) -> list[str]:
     """Steps as a nested Markdown list: four spaces a level, as Python-Markdown (mkdocs) nests lists."""
-    return ["    " * step.depth + f"- {md_escape(step.text)}" + (f" <sub>{md_escape(step.location)}</sub>" if step.location else "")
+    return ["    " * step.depth + f"- {_code(step.text)}" + (f" <sub>{md_escape(step.location)}</sub>" if step.location else "")
             for step in found]
 
 

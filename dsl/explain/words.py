@@ -83,7 +83,7 @@ for _lang, _side in (("en", 0), ("zh", 1)):
 
 # the period a plan without dated periods runs over, by its unit (`period quarter`), and the rounding modes
 PERIOD_WORDS = {
-    "en": {"run": "the run", "month": "month", "quarter": "quarter", "half_year": "half year", "year": "year", "week": "week", "day": "day"},
+    "en": {"run": "run", "month": "month", "quarter": "quarter", "half_year": "half year", "year": "year", "week": "week", "day": "day"},
     "zh": {"run": "全期", "month": "月", "quarter": "季度", "half_year": "半年", "year": "年", "week": "周", "day": "日"},
 }
 ROUNDING_WORDS = {

@@ -106,6 +106,7 @@ class PayeeEvaluator:
             self.let_exprs[name] = self.in_force(versions, name) or ir.Builtin("not_in_force", (), plan.let(name).expr.type, text=name)
         self.column_exprs = {(c.table, c.name): c.expr for c in plan.columns}
         self.payouts = {p.label: p for p in plan.payouts}
+        self.gate_conjunctions = _gate_conjunctions(plan.payouts) if tracing else frozenset()
 
     def in_force(self, versions, name: str):
         """The version (of ((start, end), thing) pairs) in force on the first day of this period."""
@@ -300,11 +301,11 @@ class PayeeEvaluator:
             value, inner = self.eval(node.operands[0], row)
             return (not value), (self.node(K.LOGIC, node, not value, (inner,), op="not") if self.tracing else None)
         left, lt = self.eval(node.operands[0], row)
-        # Short-circuit. A traced run also evaluates the other operand of a payee's condition
-        # (a gate's, not each row's), when it can, so an explanation shows every conjunct that
-        # failed (or disjunct that held); the value is the left operand's either way.
+        # Short-circuit. A traced run also evaluates the other conjuncts of a line's `when`,
+        # when it can, so an explanation shows every conjunct that failed; the value is the
+        # left operand's either way.
         if (node.op == "and" and not left) or (node.op == "or" and left):
-            if not self.tracing or row is not None:
+            if id(node) not in self.gate_conjunctions:
                 return left, (self.node(K.LOGIC, node, left, (lt,), op=node.op) if self.tracing else None)
             try:
                 rt = self.eval(node.operands[1], row)[1]
@@ -644,6 +645,17 @@ class PayeeEvaluator:
             book = ledger_period(self.plan, state, self.period, self.position, total, self.eval, self.clawed, self.tracing)
             lines, total, postings, balances, state = lines + list(book.lines), book.paid, book.postings, book.balances, book.state
         return PayeeResult(self.payee, tuple(lines), tuple(flags), total, self.period, postings, balances), state
+
+
+def _gate_conjunctions(payouts) -> frozenset:
+    """The `and`s at the top of the lines' gates (`when a and b and c`), by identity."""
+    found, stack = set(), [p.gate for p in payouts if getattr(p, "gate", None) is not None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Logic) and node.op == "and":
+            found.add(id(node))
+            stack.extend(node.operands)
+    return frozenset(found)
 
 
 class _Deep(Exception):
