@@ -503,11 +503,14 @@ def run_tests(plan: ir.Plan) -> list:
 # ---- renderings ------------------------------------------------------------------
 
 
-def explain(plan: ir.Plan, payee, *, line: Optional[str] = None, format: str = "text", lang: str = "zh") -> str:
+def explain(plan: ir.Plan, payee, *, line: Optional[str] = None, format: str = "text", lang: str = "zh",
+            dataset=None, rows: bool = False) -> str:
     """One payee's lines and their traces as text (a tree), Markdown (`md`) or JSON.
 
     `payee` is a `PayeeResult` of a traced run; `line` keeps only that line or
-    flag; `lang` (zh or en) sets the fixed words.
+    flag; `lang` (zh or en) sets the fixed words. With the run's `dataset`, text
+    and Markdown name each data row by its own columns and list the rows credited;
+    `rows` also lists the rows each `where` left out (JSON always has them).
 
     >>> plan = load('plan "x" { currency CNY }\\npayout "a" = 100元 * 2%').plan
     >>> from dsl.data.dataset import Dataset
@@ -517,15 +520,14 @@ def explain(plan: ir.Plan, payee, *, line: Optional[str] = None, format: str = "
     total = 2.00 CNY
     <BLANKLINE>
     a = 2.00
-    ├─ 100元 * 2% = 2.00
-    └─ rounding half_up 0.01: 2.00 → 2.00
+    └─ 100元 * 2% = 2.00
     """
     from dsl.explain.renderers import render_json, render_markdown, render_text
 
     if format == "text":
-        return render_text(plan, payee, line, lang)
+        return render_text(plan, payee, line, lang, dataset, rows)
     if format == "md":
-        return render_markdown(plan, payee, line, lang)
+        return render_markdown(plan, payee, line, lang, dataset, rows)
     if format == "json":
         return render_json(plan, payee, line)
     raise ValueError(f"unknown explanation format {format!r}; the formats are {', '.join(EXPLAIN_FORMATS)}")

@@ -168,11 +168,14 @@ def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, ove
 @click.option("--period", "period", help="Explain this period (default: the last period of the run).")
 @click.option("--periods", "periods", help="The periods to run before explaining (default: the periods the data cover).")
 @click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote.")
+@click.option("--rows", "rows", is_flag=True, help="Also list the rows each `where` left out (text and md; JSON always has them).")
 @ENCODING
-def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, encoding):
+def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, rows, encoding):
     """Explain one payee's payout line by line, down to the input rows (in Chinese unless --lang en)."""
     plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior, encoding=encoding,
                                  lang=diagnostics_lang(lang, plan_file))
+    # the payee's rows again, read as the run read them, so the explanation names them by their own columns
+    dataset = dsl.read_data(plan, default_data(Path(plan_file), data), payees=[payee], encoding=encoding)[0] if fmt != "json" else None
     if not result.payees:
         raise UsageError(f"payee '{payee}' has no computed period")
     payee_result = result.payees[-1]
@@ -187,7 +190,7 @@ def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, enc
         if line not in labels:
             hint = did_you_mean(line, labels)
             raise UsageError(f'the plan has no line "{line}"' + (f"; {hint}" if hint else ""))
-    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang or "zh"), nl=False)
+    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang or "zh", dataset=dataset, rows=rows), nl=False)
 
 
 @cli.command("test")

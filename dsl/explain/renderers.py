@@ -1,220 +1,63 @@
 """Rendering explanations: a payee's lines and their traces as text, Markdown or JSON.
 
-Renderers read the trace trees the evaluator built; they compute nothing. Each
-node becomes one line a rep can check with a calculator: the plan text, its
-value, and where the inputs came from (file, row, column), tier bands as
-amount × rate, caps, floors and rounding as before → after. Fixed words come in
-Chinese or English (`lang`).
+Renderers lay out the steps `dsl.explain.model` makes of the trace trees; they
+compute nothing. Each step is one line a rep can check with a calculator: the
+plan text, its value, and where the inputs came from (the row's own columns, the
+file and row), tier bands as amount × rate, caps, floors and rounding as
+before → after; then the data rows credited, with all their columns. Fixed words
+come in Chinese or English (`lang`, from `dsl.explain.words`).
 """
 from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 from typing import Optional
 
-from dsl.run.results import PayeeResult
-from dsl.run.trace import Trace, derivation_key, json_value, shared_json
+from dsl.core.display import show_value
 from dsl.core.types import MoneyType
-from dsl.core.display import format_number, show_value
+from dsl.explain.model import Context, Step, describe, one_line, steps
+from dsl.explain.rows import RowNames, credited_rows
+from dsl.explain.words import MODE_WORDS, PERIOD_WORDS, WORDS
+from dsl.run.results import PayeeResult
+from dsl.run.trace import json_value, shared_json
 
-WORDS = {
-    "en": {
-        "total": "total", "payee": "payee", "plan": "plan", "period": "period", "flags": "flags",
-        "rows": "rows", "row": "row", "column": "column", "of": "of", "matched": "matched",
-        "passed": "passed", "failed": "not met: line is 0", "rounding": "rounding",
-        "cap": "cap", "floor": "floor", "total_cap": "total cap", "total_floor": "total floor",
-        "adjustment": "adjustment", "took": "took", "then": "then", "else": "else", "table": "table",
-        "line": "line", "value": "value", "band": "band", "no_rows": "no rows", "computed": "computed", "withheld": "withheld by the gate",
-        "held": "held", "released": "released", "scaled": "scaled at release", "forfeited": "forfeited", "clawed_back": "clawed back",
-        "returned": "returned", "recovered": "recovered", "draw_paid": "draw paid", "draw_recovered": "draw recovered",
-        "carried": "carried as owed", "carry_recovered": "carried pay recovered", "balances": "balances carried forward",
-        "earned": "earned", "paid": "paid", "opening": "opening", "closing": "closing", "from": "from", "in": "in",
-        "previous": "previous period", "history": "periods read", "default": "no earlier period: the default", "line_of": "the line",
-        "above": "derived above", "members": "members",
-        "pool": "pool, not paid", "fund": "fund, not paid", "unallocated": "goes back, not paid", "share": "share", "award": "award",
-
-    },
-    "zh": {
-        "total": "合计", "payee": "人员", "plan": "方案", "period": "期间", "flags": "标记",
-        "rows": "行", "row": "行", "column": "列", "of": "/", "matched": "符合",
-        "passed": "满足", "failed": "不满足：本项为 0", "rounding": "舍入",
-        "cap": "封顶", "floor": "保底", "total_cap": "总额封顶", "total_floor": "总额保底",
-        "adjustment": "调整", "took": "取", "then": "then 分支", "else": "else 分支", "table": "表",
-        "line": "项目", "value": "金额", "band": "档", "no_rows": "无数据行", "computed": "计算列", "withheld": "因条件未满足而未发放",
-        "held": "暂扣", "released": "发放暂扣", "scaled": "按系数调整", "forfeited": "没收", "clawed_back": "追回应扣",
-        "returned": "退还", "recovered": "扣回", "draw_paid": "保底补足", "draw_recovered": "保底扣回",
-        "carried": "结转欠款", "carry_recovered": "扣回结转欠款", "balances": "结转余额",
-        "earned": "应得", "paid": "实发", "opening": "期初", "closing": "期末", "from": "来自", "in": "于",
-        "previous": "上期", "history": "读取期间", "default": "无更早期间：取默认值", "line_of": "项目",
-        "above": "推导见上", "members": "成员",
-        "pool": "奖金池，不发放", "fund": "基金，不发放", "unallocated": "退回，不发放", "share": "分配", "award": "排名奖励",
-
-    },
-}
-
-# The words of pay statements (dsl/statement): headings, then one-sentence templates; each key's
-# English and Chinese side by side, added to WORDS so statements and explanations share one vocabulary.
-_STATEMENT_WORDS = {
-    "statement": ("pay statement", "薪酬对账单"),
-    "paid_total": ("total paid", "实发合计"),
-    "explanation": ("explanation", "说明"),
-    "figures": ("figures used", "用到的数值"),
-    "credited": ("rows credited", "计入的数据行"),
-    "progress": ("attainment", "达成与下一档"),
-    "notes": ("caps, gates, holds and rounding", "封顶、条件、暂扣与舍入"),
-    "statements": ("pay statements", "薪酬对账单"),
-    "name": ("name", "名称"),
-    "input": ("input", "数据"),
-    "st_calc": ("{formula}: {calc} = {value}", "{formula}：{calc} = {value}"),
-    "st_marginal": ("marginal rates: of {amount}, {parts} = {value}", "按超额累进计算，{amount} 中 {parts} = {value}"),
-    "st_whole": ("whole-amount rate: {amount} reaches band {band}, {amount} × {rate} = {value}", "按全额计算，{amount} 达到 {band} 档：{amount} × {rate} = {value}"),
-    "st_next": ("{table}: {amount} is in band {band} ({rate}); {distance} short of the next band ({next}, {next_rate})", "{table}：{amount} 在 {band} 档（{rate}），距下一档（{next} {next_rate}）还差 {distance}"),
-    "st_top": ("{table}: {amount} is in the top band {band} ({rate})", "{table}：{amount} 已在最高档 {band}（{rate}）"),
-    "st_cap": ("capped at {limit}: {excess} above it is not paid", "封顶 {limit}：超出部分 {excess} 未发放"),
-    "st_floor": ("floor of {limit}: {excess} added to reach it", "保底 {limit}：补足 {excess}"),
-    "st_total_cap": ("total capped at {limit}: {excess} above it is not paid", "总额封顶 {limit}：超出部分 {excess} 未发放"),
-    "st_total_floor": ("total floor of {limit}: {excess} added to reach it", "总额保底 {limit}：补足 {excess}"),
-    "st_gate_met": ("condition {condition} is met, so {value} is paid", "条件 {condition} 满足：本项 {value} 发放"),
-    "st_gate_failed": ("condition {condition} is not met, so {value} is not paid", "条件 {condition} 不满足：本项 {value} 未发放"),
-    "st_held": ("held back this period: {formula} = {calc} = {value}; held balance {balance}", "本期暂扣：{formula} = {calc} = {value}，暂扣余额 {balance}"),
-    "st_released": ("released from what was held in {sources}", "发放此前暂扣的款项（{sources}）"),
-    "st_scaled": ("scaled at release by {factor}: {value}", "发放时按系数 {factor} 调整：{value}"),
-    "st_posting": ("{kind}: {value}", "{kind}：{value}"),
-    "st_rounding": ("rounded {before} → {after}", "舍入 {before} → {after}"),
-    "st_balance": ("{account}: opening {opening}, closing {closing}", "{account}：期初 {opening}，期末 {closing}"),
-}
-for _lang, _side in (("en", 0), ("zh", 1)):
-    WORDS[_lang].update({key: words[_side] for key, words in _STATEMENT_WORDS.items()})
-
-MODE_WORDS = {
-    "en": {"marginal": "marginal: each band's rate on the part inside it", "whole": "whole: the band reached sets the rate for the whole amount", "lookup": "lookup"},
-    "zh": {"marginal": "超额累进：各档比例只计档内部分", "whole": "全额：达到的档位比例适用于全部金额", "lookup": "查表"},
-}
+__all__ = ["MODE_WORDS", "WORDS", "describe", "one_line", "render_json", "render_markdown", "render_text"]
 
 
-def _ref(ref: dict, w: dict) -> str:
-    text = f"{ref['file']} {w['row']} {ref['row']}"
-    if ref.get("column"):
-        text += f", {w['column']} {ref['column']}"
-    return text
+def _context(lang: str, dataset, rows: bool) -> Context:
+    return Context(WORDS[lang], lang, RowNames(dataset), rows)
 
 
-def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
-    """One line for a trace node, or None to fold it into its parent."""
-    d = node.detail
-    value = show_value(node.value, node.type)
-    kind = node.kind
-    if kind == "const":
-        return None
-    if kind in ("payout", "flag"):
-        return f"{node.text} = {value}"
-    if kind == "let":  # `see`: how to explain where the value comes from (a member of a team: plan explain … --payee 甲)
-        return f"{d.get('name', node.text)} = {value}" + (f"  → {d['see']}" if d.get("see") else "")
-    if kind in ("record", "param", "column"):
-        return f"{node.text} = {value}  ← {_ref(d['ref'], w)}"
-    if kind == "computed":
-        row = {"file": d["ref"]["file"], "row": d["ref"]["row"]}
-        return f"{node.text} = {value}  ← {_ref(row, w)} ({w['computed']})"
-    if kind == "row":
-        return f"{_ref(d['ref'], w)}: {value}"
-    if kind == "aggregate":
-        rows = w["members"] if d.get("table") == "members" else w["rows"]  # a team aggregate counts members, not rows
-        count = f"{d['matched']} {w['of']} {d['rows']} {rows}" if lang == "en" else f"{d['matched']}{w['of']}{d['rows']} {rows}"
-        return f"{node.text} = {value}  ({count})"
-    if kind == "cond":
-        return f"{node.text} = {value}  ({w['took']} {w[d['branch']]})"
-    if kind == "tiers":
-        mode = MODE_WORDS[lang].get(d["mode"], d["mode"])
-        return f"{node.text} = {value}  [{mode}]"
-    if kind == "band":
-        if "rate" in d:
-            rate = show_value(d["rate"], "percent") if not node.type.startswith("money") or _is_rate(d["rate"]) else show_value(d["rate"])
-            amount = show_value(d["amount"], node.type if node.type.startswith("money") else "")
-            return f"{w['band']} {node.text}: {amount} × {rate} = {value}"
-        return f"{w['band']} {node.text} → {value}"
-    if kind == "withheld":
-        return f"{w['withheld']} = {value}"
-    if kind == "gate":
-        verdict = w["passed"] if node.value else w["failed"]
-        return f"{node.text}: {verdict}"
-    if kind in ("cap", "floor", "total_cap", "total_floor"):
-        before = show_value(d["before"], node.type)
-        after = show_value(d["after"], node.type)
-        return f"{w[kind]} {show_value(d['limit'], node.type)}: {before} → {after}  ({w['adjustment']} {value})"
-    if kind == "history":
-        if d.get("default"):
-            return f"{node.text} = {value}  ({w['default']})"
-        if "period" in d and "fn" not in d:
-            return f"{w['in']} {d['period']}: {value}"
-        return f"{node.text} = {value}  ({w['history']}: {', '.join(d.get('periods', []))})"
-    if kind == "line":
-        return f"{node.text} = {value}  ({w['line_of']} \"{d.get('label', '')}\")"
-    if kind == "period":
-        return f"{node.text} = {value}"
-    if kind == "call":  # an inlined function: its arguments' values, then (below) the body's steps
-        args = ", ".join(f"{a['name']} = {show_value(a['value'], a['type']) if a['value'] is not None else '?'}" for a in d.get("args", ()))
-        return f"{d['function']}({args}) = {value}"
-    if kind == "posting":
-        sources = "".join(f"; {w['from']} {s['period']} \"{s['line']}\" {show_value(s['amount'], node.type)}" for s in d.get("from", []))
-        return f"{w.get(d['posting'], d['posting'])}: {node.text} = {value}{sources}"
-    if kind == "rounding":
-        unit = format_number(d["unit"])
-        return f"{w['rounding']} {d['mode']} {unit}: {show_value(d['before'], node.type)} → {show_value(d['after'], node.type)}"
-    return f"{node.text} = {value}"
+def _period(result: PayeeResult, lang: str) -> str:
+    """The period explained: `2026-Q4`, or for a plan without dated periods its unit in words."""
+    text = str(result.period)
+    return PERIOD_WORDS[lang].get(text, text)
 
 
-def _is_rate(value) -> bool:
-    return isinstance(value, Decimal) and abs(value) < 1
+def _cell(value, type_name: str, w: dict) -> str:
+    """A data cell of a credited row; true and false in the explanation's words."""
+    if isinstance(value, bool):
+        return w["true"] if value else w["false"]
+    return show_value(value, type_name)
 
 
-def _shown_children(node: Trace) -> list[Trace]:
-    children = list(node.children)
-    if node.kind == "gate" and len(children) == 1 and children[0].kind in ("cmp", "logic"):
-        # "when X: met" already states X's value; show what X was computed from.
-        children = list(children[0].children)
-    return [c for c in children if not (c.kind == "const" and not c.children)]
-
-
-def one_line(text: Optional[str]) -> Optional[str]:
-    """Plan text that spans source lines (layout is free) as one line, so the tree stays intact."""
-    return None if text is None else re.sub(r"[ \t]*\r?\n\s*", " ", text)
-
-
-
-def _tree_lines(root: Trace, w, lang, seen: set) -> list[str]:
-    """The tree of one line, without recursion (a chain of lets may be hundreds deep).
-
-    A let or computed cell already derived in this explanation (`seen`) is shown
-    with its value and "derived above", not derived again: the evaluator computed
-    it once, and copying its derivation each time made 20 lets that each read the
-    one before twice print 2^20 lines.
-    """
-    lines: list[str] = []
-    stack = [(root, "", True, True)]  # node, prefix, is last of its siblings, is the root
-    while stack:
-        node, prefix, last, is_root = stack.pop()
-        text = one_line(describe(node, w, lang))
-        if text is None:  # folded into its parent: its children stand in its place
-            children = list(node.children)
-            stack.extend((child, prefix, i == len(children) - 1 and last, is_root) for i, child in reversed(list(enumerate(children))))
+def _tree(found: list[Step]) -> list[str]:
+    """Steps as a terminal tree: `├─` / `└─` by whether a later sibling follows."""
+    last = [False] * len(found)
+    ahead: dict[int, bool] = {}
+    for i in range(len(found) - 1, -1, -1):
+        depth = found[i].depth
+        last[i] = not ahead.get(depth, False)
+        ahead = {d: v for d, v in ahead.items() if d < depth}
+        ahead[depth] = True
+    lines, open_levels = [], {}
+    for step, is_last in zip(found, last):
+        if step.depth == 0:
+            lines.append(step.text)
             continue
-        key = derivation_key(node)
-        repeated = key is not None and key in seen
-        if repeated:
-            text += f"  ({w['above']})"
-        elif key is not None:
-            seen.add(key)
-        if is_root:
-            lines.append(text)
-            child_prefix = ""
-        else:
-            lines.append(prefix + ("└─ " if last else "├─ ") + text)
-            child_prefix = prefix + ("   " if last else "│  ")
-        if repeated:
-            continue
-        shown = _shown_children(node)
-        stack.extend((child, child_prefix, i == len(shown) - 1, False) for i, child in reversed(list(enumerate(shown))))
+        prefix = "".join("   " if open_levels.get(level) else "│  " for level in range(1, step.depth))
+        lines.append(prefix + ("└─ " if is_last else "├─ ") + step.text)
+        open_levels[step.depth] = is_last
     return lines
 
 
@@ -228,25 +71,31 @@ def _selected(result: PayeeResult, line: Optional[str]):
     return [l for l in result.lines + result.accruals if l.label == line], [f for f in result.flags if f.label == line]
 
 
-def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str = "zh") -> str:
-    w = WORDS[lang]
+def render_text(plan, result: PayeeResult, line: Optional[str] = None, lang: str = "zh", dataset=None, rows: bool = False) -> str:
+    """The explanation as a terminal tree. With the run's `dataset`, data rows are named by their
+    own columns and listed at the end; `rows` also lists the rows each `where` left out."""
+    ctx = _context(lang, dataset, rows)
+    w = ctx.w
     money = str(MoneyType(plan.currency))
     lines_, flags = _selected(result, line)
-    out = [f"{plan.name} · {w['payee']} {result.payee} · {w['period']} {result.period}"]
+    out = [f"{plan.name} · {w['payee']} {result.payee} · {w['period']} {_period(result, lang)}"]
     if line is None:
         out.append(f"{w['total']} = {show_value(result.total, money)} {plan.currency}")
-    seen: set = set()
     for item in lines_:
         out.append("")
-        tree = _tree_lines(item.trace, w, lang, seen) if item.trace is not None else [f"{item.label} = {show_value(item.value, money)}"]
+        tree = _tree(steps(item.trace, ctx)) if item.trace is not None else [f"{item.label} = {show_value(item.value, money)}"]
         if item.kind in _NOT_PAY:
             tree[0] = f"{item.label} ({w[item.kind]}) = {show_value(item.value, money)}"
         out += tree
     for flag in flags:
         out.append("")
-        out += _tree_lines(flag.trace, w, lang, seen) if flag.trace else [f"{flag.label} = {show_value(flag.value)}"]
+        out += _tree(steps(flag.trace, ctx)) if flag.trace else [f"{flag.label} = {show_value(flag.value)}"]
     if line is None and result.balances:
         out += ["", w["balances"] + ":"] + [f"  {text}" for text in _balance_lines(result, w, money)]
+    for table in credited_rows(dataset, ctx.refs) if dataset is not None else ():
+        out += ["", f"{w['credited']} · {table.input} ({table.file}):"]
+        out += [f"  {w['row']} {number}: " + ", ".join(f"{c} {_cell(v, t, w)}" for c, v, t in zip(table.columns, row, table.types))
+                for number, row in zip(table.numbers, table.rows)]
     return "\n".join(out) + "\n"
 
 
@@ -263,49 +112,57 @@ def _balance_lines(result: PayeeResult, w: dict, money: str) -> list[str]:
     return lines
 
 
-def _md_lines(root: Trace, w, lang, seen: set) -> list[str]:
-    """The nested list of one line, without recursion; shared derivations once (as _tree_lines)."""
-    lines: list[str] = []
-    stack = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        text = one_line(describe(node, w, lang))
-        if text is None:
-            stack.extend((child, depth) for child in reversed(node.children))
-            continue
-        key = derivation_key(node)
-        repeated = key is not None and key in seen
-        if key is not None:
-            seen.add(key)
-        where = f" <sub>{node.span.file}:{node.span.line}</sub>" if node.span is not None and node.span.line > 0 and depth == 0 else ""
-        lines.append("  " * depth + f"- `{text}`{where}" + (f" ({w['above']})" if repeated else ""))
-        if not repeated:
-            stack.extend((child, depth + 1) for child in reversed(_shown_children(node)))
-    return lines
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
 
 
-def render_markdown(plan, result: PayeeResult, line: Optional[str] = None, lang: str = "zh") -> str:
-    w = WORDS[lang]
+def md_escape(text) -> str:
+    """Text (a label, plan text, a value) as Markdown that shows it as written: `*`, `|`, `_`, … escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text).replace("\n", " "))
+
+
+def _code(text: str) -> str:
+    """A step as inline code, shown exactly as written (`*`, `|`, `_` included); a fence longer than any run of backticks in it."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_list(found: list[Step]) -> list[str]:
+    """Steps as a nested Markdown list: four spaces a level, as Python-Markdown (mkdocs) nests lists."""
+    return ["    " * step.depth + f"- {_code(step.text)}" + (f" <sub>{md_escape(step.location)}</sub>" if step.location else "")
+            for step in found]
+
+
+def render_markdown(plan, result: PayeeResult, line: Optional[str] = None, lang: str = "zh", dataset=None, rows: bool = False) -> str:
+    """The explanation as Markdown: a table of the lines, then each line's steps as a nested list."""
+    ctx = _context(lang, dataset, rows)
+    w = ctx.w
     money = str(MoneyType(plan.currency))
     lines_, flags = _selected(result, line)
-    out = [f"# {plan.name} — {result.payee}", "", f"{w['period']}: {result.period} · {w['total']}: **{show_value(result.total, money)} {plan.currency}**", ""]
+    out = [f"# {md_escape(plan.name)} — {md_escape(result.payee)}", "",
+           f"{w['period']}: {_period(result, lang)} · {w['total']}: **{show_value(result.total, money)} {plan.currency}**", ""]
     out += [f"| {w['line']} | {w['value']} |", "|---|---:|"]
     for item in lines_:
         label = item.label if item.kind == "payout" else f"{item.label} ({w.get(item.kind, item.kind)})"
-        out.append(f"| {label} | {show_value(item.value, money)} |")
+        out.append(f"| {md_escape(label)} | {show_value(item.value, money)} |")
     for flag in flags:
-        out.append(f"| {flag.label} | {show_value(flag.value)} |")
-    seen: set = set()
+        out.append(f"| {md_escape(flag.label)} | {md_escape(show_value(flag.value))} |")
     for item in lines_:
         if item.trace is None:
             continue
-        out += ["", f"## {item.label}" + ("" if item.kind == "payout" else f" ({w.get(item.kind, item.kind)})"), ""]
-        out += _md_lines(item.trace, w, lang, seen)
+        out += ["", f"## {md_escape(item.label)}" + ("" if item.kind == "payout" else f" ({w.get(item.kind, item.kind)})"), ""]
+        out += _md_list(steps(item.trace, ctx))
     for flag in flags:
         if flag.trace is not None:
-            out += ["", f"## {flag.label}", ""] + _md_lines(flag.trace, w, lang, seen)
+            out += ["", f"## {md_escape(flag.label)}", ""] + _md_list(steps(flag.trace, ctx))
     if line is None and result.balances:
-        out += ["", f"## {w['balances']}", ""] + [f"- {text}" for text in _balance_lines(result, w, money)]
+        out += ["", f"## {w['balances']}", ""] + [f"- {md_escape(text)}" for text in _balance_lines(result, w, money)]
+    for table in credited_rows(dataset, ctx.refs) if dataset is not None else ():
+        out += ["", f"## {w['credited']}: {md_escape(table.input)}", "", f"<sub>{md_escape(table.file)}</sub>", "",
+                f"| {w['row']} | " + " | ".join(map(md_escape, table.columns)) + " |",
+                "|---:|" + "|".join("---:" if t.startswith(("money", "number", "percent", "int")) else "---" for t in table.types) + "|"]
+        out += [f"| {number} | " + " | ".join(md_escape(_cell(v, t, w)) for v, t in zip(row, table.types)) + " |"
+                for number, row in zip(table.numbers, table.rows)]
     return "\n".join(out) + "\n"
 
 

@@ -106,6 +106,7 @@ class PayeeEvaluator:
             self.let_exprs[name] = self.in_force(versions, name) or ir.Builtin("not_in_force", (), plan.let(name).expr.type, text=name)
         self.column_exprs = {(c.table, c.name): c.expr for c in plan.columns}
         self.payouts = {p.label: p for p in plan.payouts}
+        self.gate_conjunctions = _gate_conjunctions(plan.payouts) if tracing else frozenset()
 
     def in_force(self, versions, name: str):
         """The version (of ((start, end), thing) pairs) in force on the first day of this period."""
@@ -300,9 +301,17 @@ class PayeeEvaluator:
             value, inner = self.eval(node.operands[0], row)
             return (not value), (self.node(K.LOGIC, node, not value, (inner,), op="not") if self.tracing else None)
         left, lt = self.eval(node.operands[0], row)
-        # Short-circuit, and the trace shows only what decided the result.
+        # Short-circuit. A traced run also evaluates the other conjuncts of a line's `when`,
+        # when it can, so an explanation shows every conjunct that failed; the value is the
+        # left operand's either way.
         if (node.op == "and" and not left) or (node.op == "or" and left):
-            return left, (self.node(K.LOGIC, node, left, (lt,), op=node.op) if self.tracing else None)
+            if id(node) not in self.gate_conjunctions:
+                return left, (self.node(K.LOGIC, node, left, (lt,), op=node.op) if self.tracing else None)
+            try:
+                rt = self.eval(node.operands[1], row)[1]
+            except EvalError:  # the result never needed it, and it cannot be computed
+                rt = None
+            return left, self.node(K.LOGIC, node, left, (lt, rt), op=node.op, short_circuit=True)
         right, rt = self.eval(node.operands[1], row)
         return right, (self.node(K.LOGIC, node, right, (lt, rt), op=node.op) if self.tracing else None)
 
@@ -316,7 +325,7 @@ class PayeeEvaluator:
         table: Table = self.dataset.tables[node.table]
         indices = self.rows[node.table]
         if self.tracing:
-            values, children, matched = self._aggregate_traced(node, table, indices)
+            values, children, matched, excluded = self._aggregate_traced(node, table, indices)
         else:
             values, matched = self._aggregate_values(node, table, indices)
             children = ()
@@ -324,7 +333,9 @@ class PayeeEvaluator:
         value = fold(node, values, matched, lambda: f"{fn} over no rows: payee '{self.payee}' has no matching rows in '{node.table}'")
         if not self.tracing:
             return value, None
-        return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table=node.table, rows=len(indices), matched=matched)
+        # the rows its `where` left out, by their numbers in the table's file
+        where = {} if node.where is None else {"where": node.where.text, "file": table.file, "excluded": [table.row_numbers[i] for i in excluded]}
+        return value, self.node(K.AGGREGATE, node, value, children, fn=fn, table=node.table, rows=len(indices), matched=matched, **where)
 
     def _aggregate_values(self, node: ir.Aggregate, table: Table, indices) -> tuple[list, int]:
         """The values an aggregate reads, untraced. A condition or value that is a plain
@@ -356,14 +367,16 @@ class PayeeEvaluator:
             return values, len(kept)
         return [self.eval(expr, i)[0] for i in kept], len(kept)
 
-    def _aggregate_traced(self, node: ir.Aggregate, table: Table, indices) -> tuple[list, list, int]:
-        values, children = [], []
+    def _aggregate_traced(self, node: ir.Aggregate, table: Table, indices) -> tuple[list, list, int, list]:
+        """The values an aggregate reads, their traces, how many rows matched and the rows its `where` left out."""
+        values, children, excluded = [], [], []
         matched = 0
         for index in indices:
             where_trace = None
             if node.where is not None:
                 keep, where_trace = self.eval(node.where, index)
                 if not keep:
+                    excluded.append(index)
                     continue
             matched += 1
             if node.expr is None:
@@ -378,7 +391,7 @@ class PayeeEvaluator:
             else:
                 ref = {"file": table.file, "row": table.row_numbers[index]}
                 children.append(Trace(K.ROW, table.file, value, trace.type, None, (trace,), {"ref": ref}))
-        return values, children, matched
+        return values, children, matched, excluded
 
     def _builtin(self, node: ir.Builtin, row):
         if node.fn == "not_in_force":
@@ -633,6 +646,17 @@ class PayeeEvaluator:
             book = ledger_period(self.plan, state, self.period, self.position, total, self.eval, self.clawed, self.tracing)
             lines, total, postings, balances, state = lines + list(book.lines), book.paid, book.postings, book.balances, book.state
         return PayeeResult(self.payee, tuple(lines), tuple(flags), total, self.period, postings, balances), state
+
+
+def _gate_conjunctions(payouts) -> frozenset:
+    """The `and`s at the top of the lines' gates (`when a and b and c`), by identity."""
+    found, stack = set(), [p.gate for p in payouts if getattr(p, "gate", None) is not None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Logic) and node.op == "and":
+            found.add(id(node))
+            stack.extend(node.operands)
+    return frozenset(found)
 
 
 class _Deep(Exception):

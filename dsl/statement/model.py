@@ -22,6 +22,7 @@ from dsl import ir
 from dsl.core.display import show_value
 from dsl.core.types import MoneyType
 from dsl.explain.renderers import WORDS, one_line
+from dsl.explain.rows import CreditedTable, credited_rows
 from dsl.run.results import PayeeResult
 from dsl.run.trace import Trace, TraceKind, derivation_key
 
@@ -66,17 +67,6 @@ class FlagRow:
     label: str
     value: object
     type: str
-
-
-@attrs.frozen
-class CreditedTable:
-    """The rows of one table input the lines read, with its declared columns (no payee column)."""
-
-    input: str
-    file: str
-    columns: tuple[str, ...]
-    types: tuple[str, ...]
-    rows: tuple[tuple, ...]  # typed values, one tuple per row, in file order
 
 
 @attrs.frozen
@@ -268,8 +258,8 @@ def _condition(gate: Trace) -> str:
         node = stack.pop()
         if node.kind in _NAMED:
             read.append(f"{node.text} = {show_value(node.value, node.type)}")
-        else:
-            stack.extend(reversed(node.children))
+        else:  # not the operand a traced run read past the one that decided an `and` or `or`
+            stack.extend(reversed(node.children[:1] if node.detail.get("short_circuit") else node.children))
     return f"{text} ({', '.join(read)})" if read else text
 
 
@@ -297,20 +287,3 @@ def _progress(plan: ir.Plan, node: Trace, w: dict) -> Optional[Progress]:
 
 def _band_value(band) -> str:
     return show_value(band.value, "percent") if isinstance(band.value, Decimal) and abs(band.value) < 1 else show_value(band.value)
-
-
-def credited_rows(dataset, refs) -> tuple[CreditedTable, ...]:
-    """The rows that `refs` (data references of a trace) point at, per table input, with its own columns."""
-    wanted: dict[str, set[int]] = {}
-    for ref in refs:
-        wanted.setdefault(ref["file"], set()).add(ref["row"])
-    tables = []
-    for name, table in dataset.tables.items():
-        rows = wanted.get(table.file)
-        if not rows or str(table.schema.kind) != "table":
-            continue
-        fields = [f for f in table.schema.fields if f.name != table.schema.payee_field]
-        chosen = [i for i, number in enumerate(table.row_numbers) if number in rows]
-        tables.append(CreditedTable(name, table.file, tuple(f.name for f in fields), tuple(str(f.type) for f in fields),
-                                    tuple(tuple(table.columns[f.name][i] for f in fields) for i in chosen)))
-    return tuple(tables)
