@@ -87,7 +87,7 @@ CASES = {
     "money_plus_percent": (dict(plan=PLAN + 'payout "加成" = sales + 5%\n'), "check", ("E103", 25, 15)),
     "missing_tier_mode": (dict(plan=edited("tiers 提成比例 marginal {", "tiers 提成比例 {")), "check", ("E103", 24, 18)),
     "tier_mode_word": (dict(plan=edited("tiers 提成比例 marginal {", "tiers 提成比例 超额累进 {")), "check", ("E001", 18, 12)),
-    "unclosed_brace": (dict(plan=PLAN + "tiers 额外 marginal {\n  [0, ..) -> 1%\n"), "check", ("E001", 26, 16)),
+    "unclosed_brace": (dict(plan=PLAN + "tiers 额外 marginal {\n  [0, ..) -> 1%\n"), "check", ("E001", 25, 19)),  # the `{` of `tiers 额外 marginal {` (line 25, character 19) is never closed
     "bad_data_cell": (dict(deals="rep,amount\n甲,六十万\n"), "run", ("D003", 2, 2)),
     "unknown_payee": (dict(deals="rep,amount\n甲,60万\n乙,10万\n"), "run", ("D004", 3, 1)),
     "missing_data_file": (dict(reps=None), "run", ("D001", None, None)),

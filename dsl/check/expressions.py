@@ -463,6 +463,14 @@ class ExprChecker:
         tables = self.tables_in(node)
         return tables[0] if tables else None
 
+    def unknown_table(self, node) -> Optional[ast.Name]:
+        """The first `X.field` in `node` whose X names nothing the plan declares (a misspelled table)."""
+        known = set(self.scope.inputs) | set(self.visible_names(None))
+        for n in ast.walk(node):
+            if isinstance(n, ast.Field) and isinstance(n.target, ast.Name) and n.target.name not in known:
+                return n.target
+        return None
+
     def tables_in(self, node) -> list[str]:
         found: list[str] = []
 
@@ -496,6 +504,11 @@ class ExprChecker:
             return self.bad(node)
         expr_node, where_node = (arg.expr, arg.where) if isinstance(arg, ast.Filtered) else (arg, None)
         tables = self.tables_in(expr_node) or self.tables_in(arg)
+        unknown = None if tables else self.unknown_table(arg)
+        if unknown is not None:  # sum(deal.amount): a misspelled table, not a type error
+            tables_declared = [name for name, schema in self.scope.inputs.items() if schema.kind == "table"]
+            self.error(UNKNOWN_NAME, f"unknown table '{unknown.name}'", unknown.span, hint=did_you_mean(unknown.name, tables_declared))
+            return self.bad(node)
         if not tables:
             self.error(
                 TYPE_MISMATCH,

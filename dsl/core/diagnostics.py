@@ -173,9 +173,14 @@ def _excerpt(span: Span, sources: dict[str, SourceFile]) -> list[str]:
         marked = text[span.column - 1 : span.end_column]
     else:
         marked = text[span.column - 1 :]
-    marked_width = max(1, display_width(marked))
-    caret = " " * display_width(prefix) + "^" + "~" * (marked_width - 1)
-    return [f" {gutter} | {text}", f" {pad} | {caret}"]
+    # A tab is shown as TAB_WIDTH spaces, in the line and under it, so the caret stands under
+    # its column whatever the terminal's tab stops are.
+    marked_width = max(1, display_width(marked.replace("\t", TAB)))
+    caret = " " * display_width(prefix.replace("\t", TAB)) + "^" + "~" * (marked_width - 1)
+    return [f" {gutter} | {text.replace(chr(9), TAB)}", f" {pad} | {caret}"]
+
+
+TAB = " " * 4  # how an excerpt shows a tab
 
 
 def render(diag: Diagnostic, sources: dict[str, SourceFile] | None = None, lang: str = "en") -> str:

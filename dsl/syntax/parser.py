@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -816,6 +817,59 @@ def _nesting_error(source: SourceFile, item: lark.Tree, node: lark.Tree) -> Diag
                       hint="split the expression into several lets")
 
 
+# The words that start a top-level item (the grammar's `item`): met at the start of a line
+# while a `{` is still open, they mean that brace was never closed.
+ITEM_WORDS = frozenset({"plan", "module", "import", "input", "let", "fn", "tiers", "payout", "flag", "total", "hold",
+                        "clawback", "draw", "pool", "rank", "test"})
+
+
+def _open_braces(text: str, upto: int) -> list[int]:
+    """The offsets of the `{` still open at `upto` (outside strings and comments)."""
+    stack, i, quoted = [], 0, False
+    while i < upto:
+        ch = text[i]
+        if quoted:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "#":
+            while i < upto and text[i] not in "\r\n":
+                i += 1
+            continue
+        elif ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            stack.pop()
+        i += 1
+    return stack
+
+
+def _unclosed_brace(source: SourceFile, text: str, at: int, token) -> Diagnostic | None:
+    """An unclosed `{`, reported at the brace that opened it: the parser stopped (at `at`, or at the end
+    of the file when `token` is None) while a brace was open, and a top-level item starts at the
+    beginning of a line after it (`payout` in column 1), or the file ended."""
+    opened = _open_braces(text, at)
+    if not opened:
+        return None
+    brace = source.span(opened[-1], opened[-1] + 1)
+    stop = source.span(at, at + 1).line if token is not None else len(source.line_starts)
+    for number in range(brace.line + 1, stop + 1):
+        line = source.line_text(number)
+        word = re.match(r"[a-z]+(?![\w.])", line)
+        if word and word.group() in ITEM_WORDS:
+            start = source.line_starts[number - 1]
+            notes = (("the next item starts here, still inside the block", source.span(start, start + len(word.group()))),)
+            return diagnostic(SYNTAX, f"this '{{' is never closed: the block runs on into line {number}", brace,
+                              notes=notes, hint="close the block with '}' where it ends")
+    if token is None:
+        return diagnostic(SYNTAX, "this '{' is never closed: the block runs on to the end of the file", brace,
+                          notes=(("the file ends here", _end_span(source, text)),), hint="close the block with '}' where it ends")
+    return None
+
+
 def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Diagnostic]]:
     """Parse plan text. Returns (PlanFile, []) or (None, [diagnostic]).
 
@@ -835,6 +889,9 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
         if token.type == "$END":
             span = _end_span(source, text)
         message = f"unexpected {_found(token)}; expected {_expected(exc.expected)}"
+        unclosed = _unclosed_brace(source, text, start, None if token.type == "$END" else token)
+        if unclosed is not None:
+            return None, [unclosed]
         hint = None
         if "TIER_MODE" in exc.expected and str(token) in TIER_MODE_WORDS:
             mode, meaning = TIER_MODE_WORDS[str(token)]
@@ -857,6 +914,9 @@ def parse(text: str, file: str = "<plan>") -> tuple[ast.PlanFile | None, list[Di
         return None, [diagnostic(SYNTAX, message, span)]
     except lark.exceptions.UnexpectedEOF as exc:
         span = _end_span(source, text)
+        unclosed = _unclosed_brace(source, text, len(text), None)
+        if unclosed is not None:
+            return None, [unclosed]
         return None, [diagnostic(SYNTAX, f"unexpected end of file; expected {_expected(exc.expected)}", span)]
     except lark.exceptions.LarkError as exc:  # pragma: no cover - any other parser failure
         return None, [diagnostic(SYNTAX, f"cannot parse: {exc}", source.span(0, 1))]
