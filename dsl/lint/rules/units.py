@@ -28,21 +28,26 @@ def _bare_number(node) -> bool:
     return isinstance(node, ir.Const) and node.type in (NUMBER, INT) and isinstance(node.value, Decimal) and node.value != 0
 
 
-def _compared_with_bare_numbers(ctx):
-    seen = set()
+def _sides_of_comparisons(ctx):
+    """(comparison, one side, the other side) for every comparison of the plan, both ways round."""
     for root in plan_exprs(ctx.plan):
         for node in walk(root):
-            if not isinstance(node, ir.Cmp):
-                continue
-            for money_side, other in ((node.left, node.right), (node.right, node.left)):
-                if is_money(money_side.type) and _bare_number(other) and other.span not in seen:
-                    seen.add(other.span)
-                    yield Finding(
-                        f"'{other.text}' is compared with money ({money_side.text}) but has no unit: "
-                        f"is it {other.text}元 or {other.text}万?",
-                        other.span,
-                        hint=f"write the unit, e.g. {money_side.text} {node.op} {other.text}万",
-                    )
+            if isinstance(node, ir.Cmp):
+                yield node, node.left, node.right
+                yield node, node.right, node.left
+
+
+def _compared_with_bare_numbers(ctx):
+    seen = set()  # a let read by several lines is one finding
+    for node, money_side, other in _sides_of_comparisons(ctx):
+        if is_money(money_side.type) and _bare_number(other) and other.span not in seen:
+            seen.add(other.span)
+            yield Finding(
+                f"'{other.text}' is compared with money ({money_side.text}) but has no unit: "
+                f"is it {other.text}元 or {other.text}万?",
+                other.span,
+                hint=f"write the unit, e.g. {money_side.text} {node.op} {other.text}万",
+            )
 
 
 def _has_wan(text: str) -> bool:
@@ -86,31 +91,27 @@ _DATA_READS = (ir.RecordRef, ir.ParamRef, ir.ColumnRef)
 
 def _percent_and_number(ctx):
     seen = set()
-    for root in plan_exprs(ctx.plan):
-        for node in walk(root):
-            if not isinstance(node, ir.Cmp):
-                continue
-            for side, other in ((node.left, node.right), (node.right, node.left)):
-                if other.span in seen:
-                    continue
-                if side.type == PERCENT and _bare_number(other) and abs(other.value) > 1:
-                    seen.add(other.span)
-                    yield Finding(
-                        f"{side.text} is a percent but {other.text} is a bare number: {node.text} asks for "
-                        f"{other.value * 100:,}%, so it is almost never true",
-                        other.span,
-                        hint=f"write the percent: {side.text} {node.op} {other.text}%",
-                    )
-                elif side.type in (NUMBER, INT) and isinstance(side, _DATA_READS) and isinstance(other, ir.Const) \
-                        and other.type == PERCENT and other.value not in (0, 1):
-                    seen.add(other.span)
-                    yield Finding(
-                        f"{side.text} is a plain number but {other.text} is a percent, i.e. {other.value.normalize():f}: "
-                        f"{node.text} compares {side.text} with {other.value.normalize():f}",
-                        other.span,
-                        hint=f"if {side.text} holds rates, declare its column `percent` (or `percent(points)` when the "
-                             f"data writes 85 for 85%); if it counts points, compare with {(other.value * 100).normalize():f}",
-                    )
+    for node, side, other in _sides_of_comparisons(ctx):
+        if other.span in seen:
+            continue
+        if side.type == PERCENT and _bare_number(other) and abs(other.value) > 1:
+            seen.add(other.span)
+            yield Finding(
+                f"{side.text} is a percent but {other.text} is a bare number: {node.text} asks for "
+                f"{other.value * 100:,}%, so it is almost never true",
+                other.span,
+                hint=f"write the percent: {side.text} {node.op} {other.text}%",
+            )
+        elif side.type in (NUMBER, INT) and isinstance(side, _DATA_READS) and isinstance(other, ir.Const) \
+                and other.type == PERCENT and other.value not in (0, 1):
+            seen.add(other.span)
+            yield Finding(
+                f"{side.text} is a plain number but {other.text} is a percent, i.e. {other.value.normalize():f}: "
+                f"{node.text} compares {side.text} with {other.value.normalize():f}",
+                other.span,
+                hint=f"if {side.text} holds rates, declare its column `percent` (or `percent(points)` when the "
+                     f"data writes 85 for 85%); if it counts points, compare with {(other.value * 100).normalize():f}",
+            )
 
 
 @rule("L030", "percent-compared-with-number", WARNING,
