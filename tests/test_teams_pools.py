@@ -161,7 +161,7 @@ def test_a_team_aggregate_explanation_counts_members_not_rows(tmp_path):
     plan = HEADER + 'payout "团队奖" = sum(members.业绩) * 1%\n'
     done = run_plan_cli("explain", str(write(tmp_path, STAFF, SALES, plan)), "--payee", "经理", "--line", "团队奖")
     assert done.returncode == 0, done.stderr
-    assert "sum(members.业绩) = 410,000.00  (4/4 成员)" in done.stdout  # 20万 + 15万 + 5万 + 1万, over 4 members
+    assert "sum(members.业绩) = 410,000.00（4/4 成员）" in done.stdout  # 20万 + 15万 + 5万 + 1万, over 4 members
 
 
 RANK = HEADER + """rank "销售排名" = members by 业绩 where staff.岗位 == "销售" ties shared top 2 as "排名奖" {
