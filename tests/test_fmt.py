@@ -220,7 +220,9 @@ def test_cli_syntax_error_is_reported_and_the_file_left_alone(tmp_path):
     (tmp_path / "broken.plan").write_text(broken, encoding="utf-8")
     result = run_plan("fmt", "broken.plan", cwd=tmp_path)
     assert result.returncode == 1
-    assert "broken.plan:4:1: error:" in result.stderr and "[E001 syntax-error]" in result.stderr
+    # the header's `{` (line 1, character 10) is never closed: the error stands there, naming line 4's `let`
+    assert "broken.plan:1:10: error: this '{' is never closed: the block runs on into line 4" in result.stderr
+    assert "[E001 syntax-error]" in result.stderr and "(broken.plan:4:1)" in result.stderr
     assert (tmp_path / "broken.plan").read_text(encoding="utf-8") == broken
     assert run_plan("fmt", "-", cwd=tmp_path, stdin=broken).returncode == 1
 
