@@ -168,10 +168,10 @@ def report(diagnostics: list[Diagnostic], output: str, sources: dict[str, Source
             click.echo(text)
 
 
-def summary(text: str, quiet: bool, err: bool = True) -> None:
-    """The closing count of a command; --quiet leaves only the findings."""
+def summary(text: str, quiet: bool, err: bool = True, lang: str = "en") -> None:
+    """The closing count of a command, in `lang`; --quiet leaves only the findings."""
     if not quiet:
-        click.echo(text, err=err)
+        click.echo(i18n.translate(text, lang), err=err)
 
 
 def _check_encoding(ctx, param, value):

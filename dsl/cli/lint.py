@@ -74,7 +74,8 @@ def lint_command(paths, output, fail_on, config_path, quiet, stdin_filename, lan
     report(diagnostics, output, sources, files, docs_url, stream=sys.stdout, suppressed=suppressed, lang=chosen)
     if output == "text":
         counts = {level: sum(d.severity == level for d in diagnostics) for level in ("error", "warning", "note")}
-        summary(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", quiet)
+        summary(f"linted {len(files)} plan(s): {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)", quiet,
+                lang=chosen)
     failing = any(RANK.get(d.severity, 2) >= RANK[fail_on] for d in diagnostics)
     sys.exit(1 if failing else 0)
 
@@ -146,7 +147,7 @@ def fmt_command(paths, check, show_diff, quiet, lang):
             click.echo(f"would reformat {path}")
         if not (check or show_diff):
             Path(path).write_text(formatted, encoding="utf-8")
-            summary(f"reformatted {path}", quiet)
+            summary(f"reformatted {path}", quiet, lang=lang)
     verb = "would reformat" if (check or show_diff) else "reformatted"
-    summary(f"{len(files)} plan(s): {verb} {len(unformatted)}, {broken} could not be parsed", quiet)
+    summary(f"{len(files)} plan(s): {verb} {len(unformatted)}, {broken} could not be parsed", quiet, lang=lang)
     sys.exit(1 if broken or ((check or show_diff) and unformatted) else 0)

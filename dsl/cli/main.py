@@ -83,8 +83,9 @@ def check(paths, output, quiet, stdin_filename, lang):
         if not compilation.ok:
             failed += 1
     files = [path for path, _ in compilations]
-    report(diagnostics, output, sources, files, _docs_url(files[0]) if output == "sarif" else "", lang=diagnostics_lang(lang, files[0]))
-    summary(f"checked {len(files)} plan(s): {failed} with errors", quiet)
+    lang = diagnostics_lang(lang, files[0])
+    report(diagnostics, output, sources, files, _docs_url(files[0]) if output == "sarif" else "", lang=lang)
+    summary(f"checked {len(files)} plan(s): {failed} with errors", quiet, lang=lang)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
@@ -236,7 +237,7 @@ def test_command(paths, output, quiet, stdin_filename, junit, lang):
         report(diagnostics, output, sources, [p for p, _ in compilations], _docs_url(compilations[0][0]) if output == "sarif" else "")
     if junit:
         Path(junit).write_text(dsl.api.junit_report(suites), encoding="utf-8")
-    summary(f"{passed} passed, {failed} failed", quiet, err=not text)
+    summary(f"{passed} passed, {failed} failed", quiet, err=not text, lang=lang)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 

@@ -53,6 +53,13 @@ PHRASES: tuple[tuple[str, str], ...] = (
 )
 
 TEMPLATES: tuple[tuple[str, str, str], ...] = (
+    # the closing counts of check, lint, test and fmt
+    ("", "checked {n} plan(s): {m} with errors", "已检查 {n} 个方案：{m} 个有错误"),
+    ("", "linted {n} plan(s): {e} error(s), {w} warning(s), {o} note(s)", "已检查 {n} 个方案：{e} 个错误，{w} 个警告，{o} 个提示"),
+    ("", "{p} passed, {f} failed", "{p} 个通过，{f} 个失败"),
+    ("", "{n} plan(s): reformatted {u}, {b} could not be parsed", "{n} 个方案：已重排 {u} 个，{b} 个无法解析"),
+    ("", "{n} plan(s): would reformat {u}, {b} could not be parsed", "{n} 个方案：需重排 {u} 个，{b} 个无法解析"),
+    ("", "reformatted {path}", "已重排 {path}"),
     # shared hints
     ("", "did you mean '{name}'?", "你是否想写 '{name}'？"),
     ("", "this is {what}: write {twin} (its ASCII twin); switch the input method to half-width punctuation",
