@@ -9,7 +9,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import click
 
@@ -200,6 +200,45 @@ LANG = click.option(
     help="The language of diagnostics (and of the output's words where it has them): zh or en. "
          "Default: lang in [tool.plan] of the nearest pyproject.toml or plan.toml, else the locale "
          "(LC_ALL, LC_MESSAGES, LANG starting with zh), else en.")
+
+
+def usage_lang(argv: Sequence[str]) -> str:
+    """The language of a usage error, decided before (or without) a command's own options are
+    parsed: `--lang X` among the arguments, else the configuration found from the first argument
+    that is an existing path (else the working folder), else the locale, else English."""
+    option = None
+    for at, arg in enumerate(argv):
+        if arg == "--lang" and at + 1 < len(argv):
+            option = argv[at + 1]
+        elif arg.startswith("--lang="):
+            option = arg.partition("=")[2]
+    if option in i18n.LANGS:
+        return option
+    start = next((Path(arg) for arg in argv if not arg.startswith("-") and Path(arg).exists()), Path.cwd())
+    try:
+        configured = dsl.lint_config(start).lang
+    except (dsl.LintConfigError, OSError):
+        configured = None
+    return i18n.choose(None, configured, os.environ)
+
+
+def usage_text(exc, lang: str) -> str:
+    """A usage error as printed: `plan: error: …` (`plan：错误：…` in zh), or click's own usage
+    line, its help pointer and the problem, each in `lang`."""
+    if isinstance(exc, UsageError):
+        return f"plan{'：' if lang == 'zh' else ': '}{i18n.word('error', lang)}{'：' if lang == 'zh' else ': '}{i18n.translate(str(exc), lang)}"
+    lines = []
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        usage = ctx.get_usage()
+        if usage.startswith("Usage:") and lang == "zh":
+            usage = i18n.translate("Usage:", lang) + usage[len("Usage:"):].lstrip()
+        lines.append(usage)
+        if ctx.command.get_help_option(ctx) is not None:
+            lines.append(i18n.translate(f"Try '{ctx.command_path} --help' for help.", lang))
+        lines.append("")
+    lines.append(f"{i18n.word('error', lang).capitalize()}{'：' if lang == 'zh' else ': '}{i18n.translate(exc.format_message(), lang)}")
+    return "\n".join(lines)
 
 
 def diagnostics_lang(option: Optional[str], start) -> str:

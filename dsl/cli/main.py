@@ -34,7 +34,8 @@ from dsl.cli import diff as diff_commands
 from dsl.cli import lint as lint_commands
 from dsl.cli import statement as statement_command
 from dsl.cli.common import (ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FORMAT, LANG, QUIET, STDIN_FILENAME, UsageError,
-                            default_data, diagnostics_lang, emit, existing_plan, plan_files, report, stdin_plan, summary)
+                            default_data, diagnostics_lang, emit, existing_plan, plan_files, report, stdin_plan, summary,
+                            usage_lang, usage_text)
 from dsl.core.diagnostics import did_you_mean, has_errors
 from dsl.core.i18n import translate
 
@@ -214,7 +215,7 @@ def test_command(paths, output, quiet, stdin_filename, junit, lang):
         if compilation.plan is None:
             if text:
                 emit(list(compilation.diagnostics), sources, lang=lang)
-                click.echo(f"FAIL {path}: the plan does not check")
+                click.echo(translate(f"FAIL {path}: the plan does not check", lang))
             diagnostics += compilation.diagnostics
             suites.append((str(path), [("the plan checks", None, [d for d in compilation.diagnostics if d.is_error])]))
             failed += 1
@@ -226,11 +227,11 @@ def test_command(paths, output, quiet, stdin_filename, junit, lang):
             if outcome.passed:
                 passed += 1
                 if text and not quiet:
-                    click.echo(f"ok   {path} :: {outcome.name} ({outcome.checked} expectations)")
+                    click.echo(translate(f"ok   {path} :: {outcome.name} ({outcome.checked} expectations)", lang))
             else:
                 failed += 1
                 if text:
-                    click.echo(f"FAIL {path} :: {outcome.name}")
+                    click.echo(translate(f"FAIL {path} :: {outcome.name}", lang))
                     emit(list(outcome.failures), sources, lang=lang)
         suites.append((str(path), cases))
     if not text:
@@ -255,14 +256,11 @@ cli.add_command(diff_commands.command(run_or_report, _periods))
 def main(argv=None):
     try:
         cli.main(args=argv, prog_name="plan", standalone_mode=False)
-    except UsageError as exc:
-        click.echo(f"plan: error: {exc}", err=True)
+    except (UsageError, click.ClickException) as exc:
+        click.echo(usage_text(exc, usage_lang(sys.argv[1:] if argv is None else list(argv))), err=True)
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("plan: aborted", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.ClickException as exc:
-        exc.show()
         sys.exit(EXIT_USAGE)
     except SystemExit:
         raise
