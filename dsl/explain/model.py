@@ -162,15 +162,19 @@ def _is_rate(value) -> bool:
 def _counted(node: Trace, w: dict, lang: str) -> str:
     """`3/3 行`; with `where`: `符合 1/2 行，排除 1 行（条件 renewed 不满足）`."""
     d = node.detail
-    rows = w["members"] if d.get("table") == "members" else w["rows"]  # a team aggregate counts members, not rows
-    count = f"{d['matched']} {w['of']} {d['rows']} {rows}" if lang == "en" else f"{d['matched']}{w['of']}{d['rows']} {rows}"
+    noun = ("members", "member") if d.get("table") == "members" else ("rows", "row")  # a team aggregate counts members
+
+    def rows(n: int) -> str:
+        return w[noun[1]] if n == 1 and lang == "en" else w[noun[0]]
+
+    count = f"{d['matched']} {w['of']} {d['rows']} {rows(d['rows'])}" if lang == "en" else f"{d['matched']}{w['of']}{d['rows']} {rows(d['rows'])}"
     left_out = d.get("rows", 0) - d.get("matched", 0)
     if not d.get("where") or left_out <= 0:
         return count
     why = f"{w['because']} {one_line(d['where'])} {w['not_met']}"
     if lang == "en":
-        return f"{w['matched']} {count}; {w['excluded']} {left_out} {rows}: {why}"
-    return f"{w['matched']} {count}，{w['excluded']} {left_out} {rows}：{why}"
+        return f"{w['matched']} {count}; {w['excluded']} {left_out} {rows(left_out)}: {why}"
+    return f"{w['matched']} {count}，{w['excluded']} {left_out} {rows(left_out)}：{why}"
 
 
 def shown_key(node: Trace) -> Optional[str]:
