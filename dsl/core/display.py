@@ -19,15 +19,19 @@ def format_number(value: Decimal, places: int | None = None, grouping: bool = Tr
 
     >>> format_number(Decimal("65000"), 2)
     '65,000.00'
-    >>> format_number(Decimal("-0.5"))
-    '-0.5'
+    >>> format_number(Decimal("-0.5")), format_number(Decimal("-0.00"), 2)
+    ('-0.5', '0.00')
+
+    A zero is shown without a sign: −(3,180.00) × 0% is 0.00 to a person, whatever sign the
+    product of the exact arithmetic carries.
     """
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
     else:
         value = normalize(value)
-    text = f"{value:,f}" if grouping else f"{value:f}"
-    return text
+    if value.is_zero():
+        value = value.copy_abs()
+    return f"{value:,f}" if grouping else f"{value:f}"
 
 
 SHOWN_PLACES = 10  # a person is shown at most this many decimals; JSON keeps them all

@@ -28,6 +28,7 @@ from typing import Optional
 import attrs
 
 from dsl.core.display import format_number, show_value
+from dsl.core.i18n import translate
 from dsl.explain.rows import RowNames
 from dsl.explain.words import MODE_WORDS, ROUNDING_WORDS
 from dsl.run.trace import Trace, TraceKind, derivation_key
@@ -100,7 +101,7 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
     if kind in (K.PAYOUT, K.FLAG):
         return f"{node.text} = {value}"
     if kind == K.LET:  # `see`: how to explain where the value comes from (a member of a team: plan explain … --payee 甲)
-        return f"{d.get('name', node.text)} = {value}" + (f"  → {d['see']}" if d.get("see") else "")
+        return f"{named(node, lang)} = {value}" + (f"  → {d['see']}" if d.get("see") else "")
     if kind in (K.RECORD, K.PARAM, K.COLUMN):
         return f"{node.text} = {value}  ← {_pointer(d['ref'], w, text=node.text)}"
     if kind == K.COMPUTED:
@@ -153,6 +154,19 @@ def describe(node: Trace, w: dict, lang: str) -> Optional[str]:
         mode = ROUNDING_WORDS[lang].get(d["mode"], d["mode"])
         return f"{w['rounding']} {mode} {format_number(d['unit'])}: {show_value(d['before'], node.type)} → {show_value(d['after'], node.type)}"
     return f"{one_line(node.text)} = {value}"
+
+
+def named(node: Trace, lang: str) -> str:
+    """A let step's name in `lang`. The steps a pool or a ranking adds are named by the tool in
+    English (`pool "奖池" of 赵刚`, `50% equally among 3 members, exactly`, marked `words`) and are
+    translated; a share's step keeps who it is and translates its rule. A let of the plan keeps its name."""
+    d = node.detail
+    name = d.get("name", node.text)
+    if lang == "en":
+        return name
+    if "rule" in d:
+        return f"{d['who']}（{translate(d['rule'], lang)}）"
+    return translate(name, lang) if d.get("words") else name
 
 
 def _is_rate(value) -> bool:
@@ -217,7 +231,7 @@ def _expand(node: Trace, ctx: Context, row: Optional[tuple]) -> tuple[Optional[s
     w, d = ctx.w, node.detail
     kind = node.kind
     if kind in (K.LET, K.COMPUTED) and node.children:
-        name = d.get("name", node.text) if kind == K.LET else node.text
+        name = named(node, ctx.lang) if kind == K.LET else node.text
         here = row
         pointer = ""
         if kind == K.COMPUTED:

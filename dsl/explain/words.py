@@ -16,7 +16,7 @@ WORDS = {
         "line": "line", "value": "value", "band": "band", "no_rows": "no rows", "computed": "computed", "withheld": "withheld by the gate",
         "held": "held", "released": "released", "scaled": "scaled at release", "forfeited": "forfeited", "clawed_back": "clawed back",
         "returned": "returned", "recovered": "recovered", "draw_paid": "draw paid", "draw_recovered": "draw recovered",
-        "carried": "carried as owed", "carry_recovered": "carried pay recovered", "balances": "balances carried forward",
+        "carried": "carried as owed", "carry_recovered": "carried pay recovered", "balances": "balances carried forward", "pools": "pools split and funds kept",
         "earned": "earned", "paid": "paid", "opening": "opening", "closing": "closing", "from": "from", "in": "in",
         "previous": "previous period", "history": "periods read", "default": "no earlier period: the default", "line_of": "the line",
         "above": "see above", "members": "members", "member": "member",
@@ -35,7 +35,7 @@ WORDS = {
         "line": "项目", "value": "金额", "band": "档", "no_rows": "无数据行", "computed": "计算列", "withheld": "因条件未满足而未发放",
         "held": "暂扣", "released": "发放暂扣", "scaled": "按系数调整", "forfeited": "没收", "clawed_back": "追回应扣",
         "returned": "退还", "recovered": "扣回", "draw_paid": "保底补足", "draw_recovered": "保底扣回",
-        "carried": "结转欠款", "carry_recovered": "扣回结转欠款", "balances": "结转余额",
+        "carried": "结转欠款", "carry_recovered": "扣回结转欠款", "balances": "结转余额", "pools": "分配的奖池与基金",
         "earned": "应得", "paid": "实发", "opening": "期初", "closing": "期末", "from": "来自", "in": "于",
         "previous": "上期", "history": "读取期间", "default": "无更早期间：取默认值", "line_of": "项目",
         "above": "见上", "members": "成员", "member": "成员",
@@ -77,6 +77,7 @@ _STATEMENT_WORDS = {
     "st_posting": ("{kind}: {value}", "{kind}：{value}"),
     "st_rounding": ("rounded {before} → {after}", "舍入 {before} → {after}"),
     "st_balance": ("{account}: opening {opening}, closing {closing}", "{account}：期初 {opening}，期末 {closing}"),
+    "st_pool": ("{label} ({kind}) {value}: {parts}", "{label}（{kind}）{value}：{parts}"),
 }
 for _lang, _side in (("en", 0), ("zh", 1)):
     WORDS[_lang].update({key: words[_side] for key, words in _STATEMENT_WORDS.items()})

@@ -178,7 +178,7 @@ def split_pool(plan: ir.Plan, pool: ir.Pool, manager, members: Sequence, tracing
         for cell, part in zip(cells, parts):
             who = f"{cell.payee}: {cell.label}" if cell.payee is not None else cell.label if cell.label else "back"
             see = explain_pointer(plan, cell.payee, cell.label, manager.period) if cell.payee is not None and cell.payee != manager.payee else None
-            children.append(Trace(K.LET, who, part.amount, money, None, (), {"name": f"{who} ({cell.rule})", "see": see}))
+            children.append(Trace(K.LET, who, part.amount, money, None, (), {"name": f"{who} ({cell.rule})", "who": who, "rule": cell.rule, "see": see}))
         pool_trace = Trace(K.PAYOUT, pool.label, amount, money, pool.span, tuple(children))
     mine = outcomes.setdefault(manager.payee, TeamOutcome())
     mine.accruals.append(Line(pool.label, LineKind.POOL, amount, pool_trace))
@@ -190,17 +190,17 @@ def split_pool(plan: ir.Plan, pool: ir.Pool, manager, members: Sequence, tracing
             funds[key] = funds.get(key, ZERO) + part.amount
             if tracing:
                 sources.setdefault(key, []).append(Trace(K.LET, cell.rule, part.amount, money, None, (), {
-                    "name": f"{cell.rule} of pool \"{pool.label}\"", "see": explain_pointer(plan, manager.payee, pool.label, manager.period)}))
+                    "name": f"{cell.rule} of pool \"{pool.label}\"", "words": True, "see": explain_pointer(plan, manager.payee, pool.label, manager.period)}))
             continue
         trace = None
         if tracing:
             exact_value = quotient([Decimal(part.exact.numerator)], [Decimal(part.exact.denominator)], bounded=False)
             step = (f"+{rounding.unit} by largest remainder ({tie})" if part.bumped else f"rounded down to {rounding.unit} (largest remainder, {tie})")
             trace = Trace(K.PAYOUT, cell.label, part.amount, money, cell.share.span if cell.share else pool.span, (
-                Trace(K.LET, pool.label, amount, money, pool.span, (), {"name": f"pool \"{pool.label}\" of {manager.payee}",
+                Trace(K.LET, pool.label, amount, money, pool.span, (), {"name": f"pool \"{pool.label}\" of {manager.payee}", "words": True,
                                                                         "see": explain_pointer(plan, manager.payee, pool.label, manager.period)}),
-                Trace(K.LET, "rule", exact_value, money, None, (), {"name": f"{cell.rule}, exactly"}),
-                Trace(K.LET, "remainder", part.amount, money, None, (), {"name": f"remainder step: {step}"}),
+                Trace(K.LET, "rule", exact_value, money, None, (), {"name": f"{cell.rule}, exactly", "words": True}),
+                Trace(K.LET, "remainder", part.amount, money, None, (), {"name": f"remainder step: {step}", "words": True}),
             ))
         outcomes.setdefault(cell.payee, TeamOutcome()).lines.append(Line(cell.label, LineKind.SHARE, part.amount, trace))
     for (kind, label), value in funds.items():
@@ -229,7 +229,7 @@ def rank_team(plan: ir.Plan, rank: ir.Rank, members: Sequence, tracing: bool, ou
             rule = "ties share the best rank" if rank.shared else f"ties by {rank.tie.text if rank.tie is not None else 'payee id'}, then payee id"
             why = (f"rank {place} of {len(group)} {within} by {rank.measure.text} = {show_value(value, str(rank.measure.type))} ({rule})"
                    + (f"; beyond the top {rank.top}" if not ranked else f"; band {band.text}" if band is not None else ""))
-            step = Trace(K.LET, rank.label, place, "int", rank.span, (), {"name": why})
+            step = Trace(K.LET, rank.label, place, "int", rank.span, (), {"name": why, "words": True})
         outcome = outcomes.setdefault(member.payee, TeamOutcome())
         outcome.flags.append(FlagValue(rank.label, place, Trace(K.FLAG, rank.label, place, "int", rank.span, (step,)) if tracing else None))
         if rank.award_label is None:

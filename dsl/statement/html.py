@@ -45,7 +45,7 @@ def render_html(statement: Statement) -> str:
         body.append(f'<tr data-label="{e(line.label)}" data-kind="{e(line.kind)}"><td>{label}</td>'
                     f'<td class="num">{show_value(line.value, money)}</td><td>{e(line.sentence)}</td></tr>')
     body.append(f'</tbody><tfoot><tr class="total" data-kind="total"><th>{e(w["total"])}</th><td class="num">{total}</td><td></td></tr></tfoot></table>')
-    for title, items in ((w["notes"], statement.notes), (w["progress"], [p.sentence for p in statement.progress]), (w["balances"], statement.balances)):
+    for title, items in ((w["notes"], statement.notes), (w["progress"], [p.sentence for p in statement.progress]), (w["balances"], statement.balances), (w["pools"], statement.pools)):
         if items:
             body += [f"<h2>{e(title)}</h2>", "<ul>" + "".join(f"<li>{e(item)}</li>" for item in items) + "</ul>"]
     if statement.figures:

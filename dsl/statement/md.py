@@ -39,4 +39,6 @@ def render_markdown(statement: Statement) -> str:
         out += ["| " + " | ".join(_cell(show_value(v, t)) for v, t in zip(row, table.types)) + " |" for row in table.rows]
     if statement.balances:
         out += ["", f"## {w['balances']}", ""] + [f"- {b}" for b in statement.balances]
+    if statement.pools:
+        out += ["", f"## {w['pools']}", ""] + [f"- {_cell(p)}" for p in statement.pools]
     return "\n".join(out) + "\n"

@@ -21,6 +21,7 @@ import attrs
 from dsl import ir
 from dsl.core.display import show_value
 from dsl.core.types import MoneyType
+from dsl.explain.model import named
 from dsl.explain.renderers import WORDS, one_line
 from dsl.explain.rows import CreditedTable, credited_rows
 from dsl.run.results import PayeeResult
@@ -29,6 +30,7 @@ from dsl.run.trace import Trace, TraceKind, derivation_key
 LANGS = tuple(WORDS)
 _OPERATORS = {"*": "×", "/": "÷", "-": "−", "+": "+"}
 _NAMED = (TraceKind.RECORD, TraceKind.PARAM, TraceKind.LET, TraceKind.AGGREGATE, TraceKind.COLUMN, TraceKind.LINE, TraceKind.HISTORY)
+_SPLIT = ("pool", "fund", "unallocated")  # the kinds of line a team's split reports (dsl/run/pools.py)
 _LIMITS = (TraceKind.CAP, TraceKind.FLOOR, TraceKind.TOTAL_CAP, TraceKind.TOTAL_FLOOR)
 
 
@@ -84,6 +86,7 @@ class Statement:
     flags: tuple[FlagRow, ...]
     credited: tuple[CreditedTable, ...]
     balances: tuple[str, ...]
+    pools: tuple[str, ...] = ()  # the pools this payee splits and the funds it keeps, not pay: one sentence each
 
     @property
     def words(self) -> dict:
@@ -106,7 +109,7 @@ def build_statement(plan: ir.Plan, result: PayeeResult, dataset, lang: str = "zh
     lines, notes, figures, progress, reads = [], [], [], [], []
     seen: set = set()
     for line in result.lines:
-        sentence = _line_sentence(line, w, money)
+        sentence = _share_sentence(line, lang) if line.kind == "share" and line.trace is not None else _line_sentence(line, w, money)
         lines.append(StatementLine(line.label, str(line.kind), line.value, sentence))
         if line.trace is None:
             continue
@@ -125,7 +128,8 @@ def build_statement(plan: ir.Plan, result: PayeeResult, dataset, lang: str = "zh
     balances = tuple(w["st_balance"].format(account=b.account, opening=show_value(b.opening, money), closing=show_value(b.closing, money))
                      for b in result.balances)
     return Statement(plan.name, result.payee, str(result.period), plan.currency, lang, result.total, tuple(lines), tuple(notes),
-                     tuple(figures), tuple(progress), flags, credited_rows(dataset, reads), balances)
+                     tuple(figures), tuple(progress), flags, credited_rows(dataset, reads), balances,
+                     tuple(_pool_sentence(line, w, money, lang) for line in result.accruals if line.kind in _SPLIT))
 
 
 def _nodes(root: Trace):
@@ -216,6 +220,24 @@ def _line_sentence(line, w: dict, money: str) -> str:
     if calc == show_value(body.value, body.type):  # a single value: its plan text says where it comes from
         return f"{one_line(body.text)} = {value}"
     return w["st_calc"].format(formula=one_line(body.text), calc=calc, value=value)
+
+
+def _pool_sentence(line, w: dict, money: str, lang: str) -> str:
+    """A pool this payee splits, or a fund it keeps (reported, not paid): its amount and where each part went."""
+    steps = [c for c in line.trace.children if c.kind == TraceKind.LET] if line.trace is not None else []
+    parts = ("; " if lang == "en" else "；").join(f"{named(c, lang)} {show_value(c.value, money)}" for c in steps)
+    return w["st_pool"].format(label=line.label, kind=w.get(str(line.kind), str(line.kind)), value=show_value(line.value, money), parts=parts)
+
+
+def _share_sentence(line, lang: str) -> str:
+    """A share of a pool: the pool and whose it is, the rule with its exact value, and the remainder
+    step when it moved the value (`赵刚 的奖池 "…" = 30,380.00；50% 由 3 名成员均分，精确值 = 5,063.3333333333…；余数处理：…`)."""
+    parts = []
+    for step in line.trace.children:
+        if step.text == "remainder" and len(parts) > 1 and step.value == line.trace.children[1].value:
+            continue  # the rule's exact value was already a whole cent
+        parts.append(f"{named(step, lang)} = {show_value(step.value, step.type)}")
+    return ("; " if lang == "en" else "；").join(parts)
 
 
 def _posting_sentence(trace: Trace, w: dict, money: str) -> str:

@@ -21,6 +21,7 @@ def workbook_sheets(statement: Statement) -> dict[str, list[list]]:
     lines.append([f"{w['total']} ({statement.currency})", total, f"{statement.plan} · {statement.payee} · {statement.period}"])
     lines += [[], *[[note] for note in statement.notes], *[[p.sentence] for p in statement.progress]]
     lines += [[f.label, f.value] for f in statement.flags]
+    lines += [[pool] for pool in statement.pools]
     credited: list[list] = [[w["input"], *(statement.credited[0].columns if statement.credited else [])]]
     for index, table in enumerate(statement.credited):
         if index:  # a second table: its own header row
