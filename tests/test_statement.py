@@ -153,10 +153,11 @@ def test_en_statement_has_no_chinese_fixed_words_and_zh_has_no_english_ones():
         assert '<html lang="en">' in html and _fixed_words(html, plan) == []
 
 
-def test_unknown_payee_is_r002_with_did_you_mean():
+def test_unknown_payee_is_the_same_usage_error_as_in_explain_with_did_you_mean():
     result = run_plan_cli("statement", S1, "--payee", "甲x", "--format", "md")
-    assert result.returncode == 1
-    assert "R002" in result.stderr and "did you mean '甲'" in result.stderr
+    explained = run_plan_cli("explain", S1, "--payee", "甲x")
+    assert result.returncode == explained.returncode == 2
+    assert result.stderr == explained.stderr == "plan: error: payee '甲x' does not appear in the data (did you mean '甲'?)\n"
     assert result.stdout == ""
 
 

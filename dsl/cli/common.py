@@ -15,7 +15,8 @@ import click
 
 import dsl
 from dsl.core import i18n
-from dsl.core.diagnostics import Diagnostic, render
+from dsl.core.diagnostics import Diagnostic, has_errors, render
+from dsl.core.i18n import translate
 from dsl.core.source import SourceFile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -251,3 +252,49 @@ def diagnostics_lang(option: Optional[str], start) -> str:
         except dsl.LintConfigError as exc:
             raise UsageError(str(exc)) from None
     return i18n.choose(option, configured, os.environ)
+
+
+def load_or_report(path: Path, lang: str = "en") -> dsl.Compilation:
+    compilation = dsl.load(existing_plan(path))
+    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source}, lang=lang)
+    return compilation
+
+
+def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None,
+                  engine: str = "interpreter", encoding: Optional[str] = None, overrides: Sequence[str] = (),
+                  compilation: Optional[dsl.Compilation] = None, lang: str = "en"):
+    """Load (unless `compilation` is given), read the data (default: beside `path`), apply the
+    `--set` overrides and evaluate; on errors print the diagnostics (in `lang`) and exit.
+    Returns the plan, the run's results and the dataset it computed from (an explanation and a
+    statement name the rows by their columns from it, without reading the files again)."""
+    compilation = load_or_report(path, lang) if compilation is None else compilation
+    plan = compilation.plan
+    if plan is None:
+        sys.exit(EXIT_FINDINGS)
+    sources = {compilation.source.name: compilation.source}
+    dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees, encoding=encoding)
+    if dataset is None or has_errors(read):
+        emit(read, sources, lang=lang)
+        sys.exit(EXIT_FINDINGS)
+    if overrides:
+        try:
+            dataset = dsl.api.what_if(plan, dataset, overrides)
+        except ValueError as exc:  # an unknown input or field, a value that does not read
+            raise UsageError(str(exc)) from None
+    try:
+        if sys.stderr.isatty() and payees is None:
+            # Only on a terminal: CI logs and redirected output stay clean.
+            with click.progressbar(length=len(dataset.payees), label="computing payees", file=sys.stderr, show_pos=True) as bar:
+                result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, progress=bar.update, prior=prior, engine=engine)
+        else:
+            result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, prior=prior, engine=engine)
+    except dsl.api.NotLowered as exc:
+        raise UsageError(str(exc)) from None
+    run_diags = list(read) + list(result.diagnostics)
+    usage = [d for d in run_diags if d.code == "R002"]
+    emit([d for d in run_diags if d.code != "R002"], sources, lang=lang)
+    if usage:
+        raise UsageError("; ".join(translate(d.message, lang, d.code) + (f" ({translate(d.hint, lang, d.code)})" if d.hint else "") for d in usage))
+    if has_errors(run_diags):
+        sys.exit(EXIT_FINDINGS)
+    return plan, result, dataset

@@ -20,7 +20,7 @@ from typing import Callable
 import click
 
 import dsl
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, LANG, UsageError, diagnostics_lang, emit, existing_plan
+from dsl.cli.common import ENCODING, EXIT_FINDINGS, LANG, UsageError, diagnostics_lang, emit, existing_plan, run_or_report
 
 
 def _reported(compilation: dsl.Compilation, lang: str) -> dsl.Compilation:
@@ -63,7 +63,7 @@ def _compilations(plans: tuple[str, ...], revisions: tuple[str, ...], lang: str)
     return _reported(dsl.load(existing_plan(plans[0])), lang), _reported(dsl.load(existing_plan(plans[1])), lang), Path(plans[1])
 
 
-def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
+def command(choose_periods: Callable) -> click.Command:
     """The `diff` command, computing each side with the CLI's own `run_or_report` (as `plan run` does)."""
 
     @click.command("diff")
@@ -91,8 +91,8 @@ def command(run_or_report: Callable, choose_periods: Callable) -> click.Command:
             raise SystemExit(EXIT_FINDINGS)
         if old.plan.currency != new.plan.currency:
             raise UsageError(f"the plans pay in different currencies ({old.plan.currency}, {new.plan.currency}): their totals cannot be compared")
-        _, old_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=old, encoding=encoding, lang=shown)
-        _, new_result = run_or_report(beside, data, trace=False, periods=chosen, compilation=new, overrides=overrides, encoding=encoding, lang=shown)
+        _, old_result, _ = run_or_report(beside, data, trace=False, periods=chosen, compilation=old, encoding=encoding, lang=shown)
+        _, new_result, _ = run_or_report(beside, data, trace=False, periods=chosen, compilation=new, overrides=overrides, encoding=encoding, lang=shown)
         compared = dsl.api.diff(old_result, new_result)
         if out:
             dsl.api.write_diff(compared, out, fmt, lang)

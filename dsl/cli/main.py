@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import click
 
@@ -34,16 +34,10 @@ from dsl.cli import diff as diff_commands
 from dsl.cli import lint as lint_commands
 from dsl.cli import statement as statement_command
 from dsl.cli.common import (ENCODING, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FORMAT, LANG, QUIET, STDIN_FILENAME, UsageError,
-                            default_data, diagnostics_lang, emit, existing_plan, plan_files, report, stdin_plan, summary,
-                            usage_lang, usage_text)
-from dsl.core.diagnostics import did_you_mean, has_errors
+                            diagnostics_lang, emit, plan_files, report, run_or_report, stdin_plan, summary, usage_lang,
+                            usage_text)
+from dsl.core.diagnostics import did_you_mean
 from dsl.core.i18n import translate
-
-
-def load_or_report(path: Path, lang: str = "en") -> dsl.Compilation:
-    compilation = dsl.load(existing_plan(path))
-    emit(list(compilation.diagnostics), {compilation.source.name: compilation.source}, lang=lang)
-    return compilation
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,44 +84,6 @@ def check(paths, output, quiet, stdin_filename, lang):
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, periods: Optional[str] = None, prior: Optional[str] = None,
-                  engine: str = "interpreter", encoding: Optional[str] = None, overrides: Sequence[str] = (),
-                  compilation: Optional[dsl.Compilation] = None, lang: str = "en"):
-    """Load (unless `compilation` is given), read the data (default: beside `path`), apply the
-    `--set` overrides and evaluate; on errors print the diagnostics (in `lang`) and exit."""
-    compilation = load_or_report(path, lang) if compilation is None else compilation
-    plan = compilation.plan
-    if plan is None:
-        sys.exit(EXIT_FINDINGS)
-    sources = {compilation.source.name: compilation.source}
-    dataset, read = dsl.read_data(plan, default_data(path, data), engine=engine, payees=payees, encoding=encoding)
-    if dataset is None or has_errors(read):
-        emit(read, sources, lang=lang)
-        sys.exit(EXIT_FINDINGS)
-    if overrides:
-        try:
-            dataset = dsl.api.what_if(plan, dataset, overrides)
-        except ValueError as exc:  # an unknown input or field, a value that does not read
-            raise UsageError(str(exc)) from None
-    try:
-        if sys.stderr.isatty() and payees is None:
-            # Only on a terminal: CI logs and redirected output stay clean.
-            with click.progressbar(length=len(dataset.payees), label="computing payees", file=sys.stderr, show_pos=True) as bar:
-                result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, progress=bar.update, prior=prior, engine=engine)
-        else:
-            result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, prior=prior, engine=engine)
-    except dsl.api.NotLowered as exc:
-        raise UsageError(str(exc)) from None
-    run_diags = list(read) + list(result.diagnostics)
-    usage = [d for d in run_diags if d.code == "R002"]
-    emit([d for d in run_diags if d.code != "R002"], sources, lang=lang)
-    if usage:
-        raise UsageError("; ".join(translate(d.message, lang, d.code) + (f" ({translate(d.hint, lang, d.code)})" if d.hint else "") for d in usage))
-    if has_errors(run_diags):
-        sys.exit(EXIT_FINDINGS)
-    return plan, result
-
-
 @cli.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
 @click.option("--data", "data", help="A folder of CSV files, an .xlsx workbook or a .json file (default: data/ beside the plan).")
@@ -151,7 +107,7 @@ def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, ove
         raise UsageError("--format xlsx writes a workbook: give it a file with --out results.xlsx")
     if (totals or bom) and fmt != "csv":
         raise UsageError("--totals and --bom are options of --format csv")
-    plan, result = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine,
+    plan, result, _ = run_or_report(Path(plan_file), data, trace=False, periods=_periods(period, periods), prior=prior, engine=engine,
                                  encoding=encoding, overrides=overrides, lang=diagnostics_lang(lang, plan_file))
     if out:
         dsl.write_results(plan, result, out, fmt, totals=totals, bom=bom)
@@ -174,10 +130,8 @@ def run(plan_file, data, fmt, out, period, periods, prior, engine, encoding, ove
 @ENCODING
 def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, rows, encoding):
     """Explain one payee's payout line by line, down to the input rows (in Chinese unless --lang en)."""
-    plan, result = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior, encoding=encoding,
-                                 lang=diagnostics_lang(lang, plan_file))
-    # the payee's rows again, read as the run read them, so the explanation names them by their own columns
-    dataset = dsl.read_data(plan, default_data(Path(plan_file), data), payees=[payee], encoding=encoding)[0] if fmt != "json" else None
+    plan, result, dataset = run_or_report(Path(plan_file), data, trace=True, payees=[payee], periods=periods, prior=prior,
+                                          encoding=encoding, lang=diagnostics_lang(lang, plan_file))
     if not result.payees:
         raise UsageError(f"payee '{payee}' has no computed period")
     payee_result = result.payees[-1]
@@ -192,7 +146,7 @@ def explain(plan_file, data, payee, line, fmt, lang, period, periods, prior, row
         if line not in labels:
             hint = did_you_mean(line, labels)
             raise UsageError(f'the plan has no line "{line}"' + (f"; {hint}" if hint else ""))
-    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang or "zh", dataset=dataset, rows=rows), nl=False)
+    click.echo(dsl.explain(plan, payee_result, line=line, format=fmt, lang=lang or "zh", dataset=dataset if fmt != "json" else None, rows=rows), nl=False)
 
 
 @cli.command("test")
@@ -250,7 +204,7 @@ def _periods(period: Optional[str], periods: Optional[str]) -> Optional[str]:
 
 lint_commands.register(cli)
 cli.add_command(statement_command.statement)
-cli.add_command(diff_commands.command(run_or_report, _periods))
+cli.add_command(diff_commands.command(_periods))
 
 
 def main(argv=None):

@@ -11,15 +11,12 @@ diagnostic R002 with its did-you-mean hint, exit code 1.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Optional
 
 import click
 
-import dsl
-from dsl.cli.common import ENCODING, EXIT_FINDINGS, LANG, UsageError, default_data, diagnostics_lang, emit, existing_plan
-from dsl.core.diagnostics import has_errors
+from dsl.cli.common import ENCODING, LANG, UsageError, diagnostics_lang, existing_plan, run_or_report
 from dsl.statement import build_statement
 from dsl.statement.html import render_html, render_index
 from dsl.statement.md import render_markdown
@@ -52,21 +49,8 @@ def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods,
     path = existing_plan(plan_file)
     shown = diagnostics_lang(lang, path)
     lang = lang or "zh"
-    compilation = dsl.load(path)
-    sources = {compilation.source.name: compilation.source}
-    emit(list(compilation.diagnostics), sources, lang=shown)
-    plan = compilation.plan
-    if plan is None:
-        sys.exit(EXIT_FINDINGS)
-    chosen = [payee] if payee else None
-    dataset, read = dsl.read_data(plan, default_data(path, data), payees=chosen, encoding=encoding)
-    if dataset is None or has_errors(read):
-        emit(list(read), sources, lang=shown)
-        sys.exit(EXIT_FINDINGS)
-    result = dsl.evaluate(plan, dataset, periods=periods, trace=True, payees=chosen)
-    emit(list(read) + list(result.diagnostics), sources, lang=shown)
-    if has_errors(result.diagnostics):
-        sys.exit(EXIT_FINDINGS)
+    plan, result, dataset = run_or_report(path, data, trace=True, payees=[payee] if payee else None, periods=periods,
+                                          encoding=encoding, lang=shown)
     statements = [build_statement(plan, _of_period(results, period), dataset, lang) for results in _by_payee(result.payees).values()]
     if not statements:
         raise UsageError("the run computed no payee")
