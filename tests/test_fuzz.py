@@ -1,7 +1,8 @@
 """A grammar-aware fuzzer over parse → check → lint → fmt → test, in the suite.
 
 Plans are generated from the grammar's own constructs (header, inputs, lets,
-tier tables, payout lines with clauses, flags, totals, tests) with random
+tier tables, payout lines with clauses, flags, totals, tests, functions, modules,
+shared tables, percents in points) with random
 expressions, then mutated as an adversary would: tokens deleted, swapped or
 doubled, lines duplicated, full-width and zero-width characters, other line
 breaks, huge and tiny numbers, deep nesting. Every stage must answer with a
@@ -103,6 +104,20 @@ ITEMS = st.one_of(
     st.tuples(EXPR, EXPR).map(lambda p: 'test "t" {\n  payee "甲"\n  deals = [{amount: 120万, renewed: true}]\n'
                               f'  reps = {{rate: 85%, quota: 100万}}\n  expect {p[0]} = {p[1]}\n  expect "提成" = 1\n}}'),
 )
+
+# The later constructs: functions (one calling itself), a standard-library module, a shared table,
+# a table with no payee column that does not say it is shared, a percent written in points.
+LATER = st.one_of(
+    st.sampled_from(["fn f(x: money, r: percent) -> money = x * r", "fn g(x: money) -> money = g(x) + 1元",
+                     "fn h(x: money) -> percent = if x > 0 then x / 100万 else 0%", "import 达成", "import 阶梯 as 阶",
+                     "import 提成", "import 不存在", "input levels: shared table { level: text, bonus: money }",
+                     "input levels: table { level: text, bonus: money }", "input pts: record { rep: payee, score: percent(points) }"]),
+    st.tuples(st.sampled_from(["v1", "v2"]), st.sampled_from(["f(sales, 2%)", "f(sales)", "g(sales)", "h(reps.quota)", "f(h(sales), 2%)",
+                                                           "达成.达成率(sales, reps.quota)", "达成.封顶达成(sales, reps.quota, 120%)",
+                                                           "提成.固定比例(sales, reps.rate)", "sum(levels.bonus)", "pts.score * sales"]),
+              ).map(lambda p: f"let {p[0]} = {p[1]}"),
+)
+ITEMS = st.sampled_from([ITEMS, ITEMS, ITEMS, LATER]).flatmap(lambda items: items)  # one item in four of the later kinds
 
 HOSTILE = ["\u3000", "\u200b", "\ufeff", "＋", "（", "）", "％", "\r", "\x0b", "\u2028", "\x00", "#", '"', "..", "->", "{", "}",
            "(" * 120, "not " * 120, " + x" * 120, "1e999999999", "9" * 60]
