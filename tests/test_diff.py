@@ -257,13 +257,56 @@ def test_a_value_of_the_wrong_type_names_the_option_and_the_value():
     assert "--set deals.amount=十万: the value '十万' does not read as money(CNY)" in result.stderr
 
 
-def test_a_let_or_the_payee_field_cannot_be_set():
-    result = run_plan_cli("run", S1, "--set", "sales=300万")
-    assert result.returncode == 2
-    assert "'sales' is a let of the plan" in result.stderr and "plan diff" in result.stderr
+def test_the_payee_field_cannot_be_set():
     result = run_plan_cli("run", S1, "--set", "reps.rep=甲")
     assert result.returncode == 2
     assert "reps.rep says whose row it is" in result.stderr
+
+
+def test_a_let_is_set_in_a_copy_of_the_plan():
+    # sales = 100万 for everyone: 50万 × 2% + 50万 × 3% = 25,000.00 each; 续签奖励 reads the data (甲 6,000.00)
+    result = run_plan_cli("run", S1, "--set", "sales=100万")
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert "甲,quarter,销售额提成,payout,25000.00" in rows and "乙,quarter,销售额提成,payout,25000.00" in rows
+    assert "甲,quarter,续签奖励,payout,6000.00" in rows
+
+
+def test_a_let_and_an_input_field_together_on_diff():
+    # new side: sales = 100万 (甲 65,000 → 25,000, 乙 33,000 → 25,000) and renewal rate 79% (甲's 续签奖励 6,000 → 0)
+    # 甲 −40,000 − 6,000 = −46,000; 乙 −8,000; total −54,000
+    document = diff_json(S1, S1, "--data", str(S1_DATA), "--set", "sales=100万", "--set", "reps.renewal_rate=79%")
+    assert [(p["payee"], p["delta"]) for p in document["payees"]] == [("甲", "-46000.00"), ("乙", "-8000.00")]
+    assert document["total"]["delta"] == "-54000.00"
+
+
+def test_a_let_value_that_does_not_check_is_a_usage_error_with_the_reason():
+    result = run_plan_cli("run", S1, "--set", "sales=3%")
+    assert result.returncode == 2
+    assert result.stderr == ("plan: error: --set sales=3%: the plan does not check with this value: "
+                             "tier table '提成比例' has bands of money (CNY), but got a percent\n")
+    result = run_plan_cli("run", S1, "--set", "sales=", "--lang", "zh")
+    assert result.returncode == 2
+    assert result.stderr == "plan：错误：--set sales=：请给 let 一个值，例如 --set sales=85%\n"
+
+
+def test_every_dated_version_of_a_let_gets_the_value(tmp_path):
+    plan = tmp_path / "dated.plan"
+    plan.write_text('''plan "dated" { currency CNY  period month  payee rep  rounding half_up to 0.01 }
+input deals: table by date { rep: payee, amount: money, date: date }
+let 比例 = 2% effective 2026-01-01..2026-06-30
+let 比例 = 3% effective 2026-07-01..2026-12-31
+payout "提成" = sum(deals.amount) * 比例
+''', encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "deals.csv").write_text("rep,amount,date\n甲,10000,2026-03-05\n甲,10000,2026-08-05\n", encoding="utf-8")
+    before = run_plan_cli("run", str(plan), "--periods", "2026-03..2026-08")
+    assert before.returncode == 0, before.stderr
+    assert "甲,2026-03,提成,payout,200.00" in before.stdout and "甲,2026-08,提成,payout,300.00" in before.stdout  # 1万 × 2%, × 3%
+    after = run_plan_cli("run", str(plan), "--periods", "2026-03..2026-08", "--set", "比例=5%")
+    assert after.returncode == 0, after.stderr
+    assert "甲,2026-03,提成,payout,500.00" in after.stdout and "甲,2026-08,提成,payout,500.00" in after.stdout  # 1万 × 5%, both
 
 
 # ---- plans and files that cannot be used -------------------------------------

@@ -268,6 +268,11 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
     Returns the plan, the run's results and the dataset it computed from (an explanation and a
     statement name the rows by their columns from it, without reading the files again)."""
     compilation = load_or_report(path, lang) if compilation is None else compilation
+    if compilation.plan is not None and overrides:
+        try:  # a let named by --set is redefined in a copy of the plan, checked again; the rest set data fields
+            compilation, overrides = dsl.api.set_lets(compilation, overrides)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     plan = compilation.plan
     if plan is None:
         sys.exit(EXIT_FINDINGS)

@@ -76,8 +76,9 @@ def command(choose_periods: Callable) -> click.Command:
     @click.option("--format", "fmt", type=click.Choice(dsl.api.DIFF_FORMATS), default="text", show_default=True)
     @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of standard output (required for xlsx).")
     @LANG
-    @click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE",
-                  help="What if, on the new side only: this field of this input holds VALUE in every row (as in a data cell). Repeatable.")
+    @click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE|LET=VALUE",
+                  help="What if, on the new side only: this field of this input holds VALUE in every row (as in a data cell), "
+                       "or this let of the plan is VALUE (as in the plan). Repeatable.")
     @ENCODING
     def diff(plans, revisions, data, period, periods, fmt, out, lang, overrides, encoding):
         """Compare two plans (or a plan and a what-if) on the same data: per payee, line and in total."""

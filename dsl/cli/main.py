@@ -96,8 +96,9 @@ def check(paths, output, quiet, stdin_filename, lang):
               help="Compute with the reference interpreter or with the plan lowered to SQL on embedded DuckDB (the same results); "
                    "auto runs DuckDB on large data when the plan lowers.")
 @ENCODING
-@click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE",
-              help="What if: this field of this input holds VALUE (written as in a data cell: 120万, 85%, 是) in every row. Repeatable.")
+@click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE|LET=VALUE",
+              help="What if: this field of this input holds VALUE (written as in a data cell: 120万, 85%, 是) in every row, "
+                   "or this let of the plan is VALUE (written as in the plan). Repeatable.")
 @click.option("--totals", is_flag=True, help="CSV: after each payee's rows of a period, a row of kind `total` with what the payee is paid.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark, so Excel reads Chinese text correctly.")
 @LANG

@@ -103,6 +103,8 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
     ("", "with --rev give one plan file and one or two revisions: plan diff FILE --rev OLD [--rev NEW]", "使用 --rev 时请给出一个方案文件和一到两个版本：plan diff FILE --rev OLD [--rev NEW]"),
     ("", "give the old and the new plan (plan diff OLD.plan NEW.plan), or one plan and --rev REV", "请给出旧方案和新方案（plan diff OLD.plan NEW.plan），或一个方案加 --rev REV"),
     ("", "the plans pay in different currencies ({a}, {b}): their totals cannot be compared", "两个方案的币种不同（{a}、{b}）：总额无法比较"),
+    ("", "--set {option}: give the let one value, e.g. --set {name}=85%", "--set {option}：请给 let 一个值，例如 --set {name}=85%"),
+    ("", "--set {option}: the plan does not check with this value: {why}", "--set {option}：用这个值方案无法通过检查：{why}"),
     ("", "--set {option}: write input.field=value, e.g. --set reps.quota=120万", "--set {option}：请写成 input.field=value，例如 --set reps.quota=120万"),
     ("", "--set {option}: the plan has no input '{name}' (its inputs: {inputs})", "--set {option}：方案没有输入 '{name}'（它的输入：{inputs}）"),
     ("", "--set {option}: input {name} has no field '{field}'", "--set {option}：输入 {name} 没有字段 '{field}'"),

@@ -8,10 +8,10 @@ so `120万`, `85%`, `是` and `2026-07-01` mean what they mean in a CSV cell), a
 value. The data as read is not changed, and the rows keep their provenance (an
 explanation still points at the file and row the rest of the row came from).
 
-Only declared input fields can be set. A `let` is a formula of the plan, and the
-plan's passes may fold it into the lines that use it, so replacing it after the
-fact would not reach every use: to try another value of a let, edit a copy of the
-plan and compare the two runs with `plan diff`. The payee field cannot be set either:
+Only declared input fields are set here. A `let` is a formula of the plan, and the
+plan's passes may fold it into the lines that use it, so it is not replaced in the
+checked plan: `dsl.api.set_lets` redefines it in a copy of the plan's text and checks
+that copy again, as an analyst editing the plan would. The payee field cannot be set:
 it says whose row it is, and setting it would hand every row to one payee.
 """
 from __future__ import annotations
