@@ -52,6 +52,8 @@ def show_value(value, type_name: str = "") -> str:
 
     >>> show_value(Decimal("65000"), "money(CNY)"), show_value(Decimal("0.025"), "percent")
     ('65,000.00', '2.5%')
+    >>> show_value(Decimal("2026"), "int"), show_value(Decimal("24316"), "int"), show_value(Decimal("2026"), "number")
+    ('2026', '24,316', '2,026')
     """
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -62,6 +64,8 @@ def show_value(value, type_name: str = "") -> str:
             if value == value.quantize(Decimal("0.01"), context=CONTEXT):
                 return format_number(value, 2)
             return _readable(value, format_number)
+        if type_name == "int" and abs(value) < 10000:  # a year, a month, a count: 2026, not 2,026
+            return format_number(value, grouping=False)
         return _readable(value, format_number)
     if isinstance(value, dict):
         # type_name of a lookup record reads "{底薪: money(CNY), 提成: percent}"
