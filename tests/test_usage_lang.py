@@ -143,3 +143,10 @@ def test_every_usage_message_has_a_chinese_form(where, message):
     assert chinese != message, f"{where}: no template for {message!r}"
     left = _KEPT.sub("", chinese)
     assert not re.search(r"[A-Za-z]{3,}", left), f"{where}: {chinese!r} keeps English words"
+
+
+def test_plan_alone_prints_its_help_not_an_error():
+    result = run_plan_cli()
+    assert result.returncode == 2
+    assert result.stderr.startswith("Usage: plan [OPTIONS] COMMAND [ARGS]...\n\n  Plan-as-code for sales compensation")
+    assert "Error" not in result.stderr and "错误" not in result.stderr

@@ -228,6 +228,8 @@ def usage_text(exc, lang: str) -> str:
     line, its help pointer and the problem, each in `lang`."""
     if isinstance(exc, UsageError):
         return f"plan{'：' if lang == 'zh' else ': '}{i18n.word('error', lang)}{'：' if lang == 'zh' else ': '}{i18n.translate(str(exc), lang)}"
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `plan` alone, or a group without its command: the help itself
+        return exc.format_message()
     lines = []
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
