@@ -18,9 +18,9 @@ import click
 
 from dsl.cli.common import ENCODING, LANG, UsageError, diagnostics_lang, existing_plan, run_or_report
 from dsl.statement import build_statement
-from dsl.statement.html import render_html, render_index
-from dsl.statement.md import render_markdown
-from dsl.statement.xlsx import write_xlsx
+from dsl.statement.html import render_html, render_index, render_periods_html
+from dsl.statement.md import render_markdown, render_periods_markdown
+from dsl.statement.xlsx import write_periods_xlsx, write_xlsx
 
 SUFFIX = {"html": "html", "md": "md", "xlsx": "xlsx"}
 
@@ -35,13 +35,17 @@ SUFFIX = {"html": "html", "md": "md", "xlsx": "xlsx"}
 @click.option("--out", help="The file to write (a folder with --all); md and html go to standard output without it.")
 @click.option("--period", "period", help="The statement of this period (default: the last period of the run).")
 @click.option("--periods", "periods", help="The periods to run; the statement is of the last (default: the periods the data cover).")
+@click.option("--every-period", "every_period", is_flag=True,
+              help="One document per payee with a statement for each period of the run, after a table of each period's total.")
 @ENCODING
-def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods, encoding):
+def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods, every_period, encoding):
     """Write pay statements: each line in plain words, the rows credited, attainment, caps, gates and holds."""
     if bool(payee) == everyone:
         raise UsageError("give --payee ID for one statement or --all for every payee")
     if period and periods:
         raise UsageError("give --period (the statement's period) or --periods (the periods to run), not both")
+    if every_period and period:
+        raise UsageError("--every-period writes every period of the run: give --periods (the periods to run), not --period")
     if everyone and not out:
         raise UsageError("--all writes one file per payee: give a folder with --out DIR")
     if fmt == "xlsx" and not out:
@@ -51,7 +55,10 @@ def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods,
     lang = lang or "zh"
     plan, result, dataset = run_or_report(path, data, trace=True, payees=[payee] if payee else None, periods=periods,
                                           encoding=encoding, lang=shown)
-    statements = [build_statement(plan, _of_period(results, period), dataset, lang) for results in _by_payee(result.payees).values()]
+    if every_period:
+        statements = [[build_statement(plan, one, dataset, lang) for one in results] for results in _by_payee(result.payees).values()]
+    else:
+        statements = [build_statement(plan, _of_period(results, period), dataset, lang) for results in _by_payee(result.payees).values()]
     if not statements:
         raise UsageError("the run computed no payee")
     if not everyone:
@@ -59,7 +66,7 @@ def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods,
         return
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    names = _file_names([s.payee for s in statements])
+    names = _file_names([(s[0] if isinstance(s, list) else s).payee for s in statements])
     for one, name in zip(statements, names):
         _write_one(one, fmt, str(folder / f"{name}.{SUFFIX[fmt]}"))
     if fmt == "html":
@@ -68,10 +75,15 @@ def statement(plan_file, data, payee, everyone, fmt, lang, out, period, periods,
 
 
 def _write_one(one, fmt: str, out: Optional[str]) -> None:
+    """One payee's statement, or (a list) his statements of every period in one document."""
+    several = isinstance(one, list)
     if fmt == "xlsx":
-        write_xlsx(one, out)
+        (write_periods_xlsx if several else write_xlsx)(one, out)
         return
-    text = render_html(one) if fmt == "html" else render_markdown(one)
+    if fmt == "html":
+        text = render_periods_html(one) if several else render_html(one)
+    else:
+        text = render_periods_markdown(one) if several else render_markdown(one)
     if out:
         Path(out).write_text(text, encoding="utf-8")
     else:

@@ -95,6 +95,8 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
     ("", "give --payee ID for one statement or --all for every payee", "请用 --payee ID 生成一份对账单，或用 --all 为每个收款人生成"),
     ("", "--all writes one file per payee: give a folder with --out DIR", "--all 为每个收款人写一个文件：请用 --out DIR 给出文件夹"),
     ("", "the run computed no payee", "这次运行没有计算出任何收款人"),
+    ("", "--every-period writes every period of the run: give --periods (the periods to run), not --period",
+     "--every-period 写出这次运行的每个期间：请给出 --periods（要运行的期间），不要给 --period"),
     ("", "--rev needs git, and no git command was found", "--rev 需要 git，但找不到 git 命令"),
     ("", "--rev {rev}: cannot run git for {path}: {why}", "--rev {rev}：无法为 {path} 运行 git：{why}"),
     ("", "--rev {rev}: git cannot show {path} at {at}: {why}", "--rev {rev}：git 无法显示 {path} 在 {at} 的版本：{why}"),

@@ -58,6 +58,8 @@ _STATEMENT_WORDS = {
     "progress": ("attainment", "达成与下一档"),
     "notes": ("caps, gates, holds and rounding", "封顶、条件、暂扣与舍入"),
     "statements": ("pay statements", "薪酬对账单"),
+    "periods_total": ("total over the periods", "各期合计"),
+    "by_period": ("each period", "各期"),
     "name": ("name", "名称"),
     "input": ("input", "数据"),
     "st_calc": ("{formula}: {calc} = {value}", "{formula}：{calc} = {value}"),

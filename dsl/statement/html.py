@@ -33,9 +33,34 @@ def _page(lang: str, title: str, body: list[str]) -> str:
 
 
 def render_html(statement: Statement) -> str:
+    w = statement.words
+    return _page(statement.lang, f"{w['statement']} · {statement.payee} · {statement.period}", _body(statement))
+
+
+def render_periods_html(statements: list[Statement]) -> str:
+    """One payee's statements of several periods on one page: each period's total (linking to its
+    section) and the total over them, then each period's statement in a section of its own."""
+    first = statements[0]
+    w, money, e = first.words, first.money, escape
+    total = sum((one.total for one in statements), start=type(first.total)(0))
+    body = [f"<h1>{e(w['statement'])}</h1>",
+            f'<p class="who"><span class="payee">{e(first.payee)}</span> · {e(first.plan)} · {e(w["period"])} '
+            f"{e(statements[0].period)} – {e(statements[-1].period)}</p>",
+            f'<p class="total">{e(w["periods_total"])} <strong class="periods-total-value">{show_value(total, money)}</strong> {e(first.currency)}</p>',
+            f'<table class="periods"><thead><tr><th>{e(w["period"])}</th><th class="num">{e(w["paid_total"])}</th></tr></thead><tbody>']
+    body += [f'<tr data-period="{e(one.period)}"><td><a href="#period-{index}">{e(one.period)}</a></td>'
+             f'<td class="num">{show_value(one.total, money)}</td></tr>' for index, one in enumerate(statements, 1)]
+    body.append(f'</tbody><tfoot><tr class="total"><th>{e(w["total"])}</th><td class="num">{show_value(total, money)}</td></tr></tfoot></table>')
+    for index, one in enumerate(statements, 1):
+        body += [f'<section class="period" id="period-{index}" data-period="{e(one.period)}">', *_body(one, level=2), "</section>"]
+    return _page(first.lang, f"{w['statement']} · {first.payee} · {statements[0].period} – {statements[-1].period}", body)
+
+
+def _body(statement: Statement, level: int = 1) -> list[str]:
+    """The statement's elements; `level` 2 when it is one period's section of a longer page."""
     w, money, e = statement.words, statement.money, escape
     total = show_value(statement.total, money)
-    body = [f"<h1>{e(w['statement'])}</h1>",
+    body = [f"<h1>{e(w['statement'])} · {e(statement.period)}</h1>" if level > 1 else f"<h1>{e(w['statement'])}</h1>",
             f'<p class="who"><span class="payee">{e(statement.payee)}</span> · {e(statement.plan)} · {e(w["period"])} {e(statement.period)}</p>',
             f'<p class="total">{e(w["paid_total"])} <strong class="total-value">{total}</strong> {e(statement.currency)}</p>',
             f'<table class="lines"><thead><tr><th>{e(w["line"])}</th><th class="num">{e(w["value"])}</th><th>{e(w["explanation"])}</th></tr></thead><tbody>']
@@ -63,11 +88,15 @@ def render_html(statement: Statement) -> str:
             cells = "".join(f'<td class="num">{e(show_value(v, t))}</td>' if _numeric(t) else f"<td>{e(show_value(v, t))}</td>" for v, t in zip(row, table.types))
             body.append(f"<tr>{cells}</tr>")
         body.append("</tbody></table>")
-    return _page(statement.lang, f"{w['statement']} · {statement.payee} · {statement.period}", body)
+    if level > 1:  # headings one level down: <h1> → <h2>, <h2> → <h3>
+        body = [line.replace("<h2>", "<h3>").replace("</h2>", "</h3>").replace("<h1>", "<h2>").replace("</h1>", "</h2>") for line in body]
+    return body
 
 
-def render_index(statements: list[Statement], files: list[str]) -> str:
-    """The page that lists a folder's statements: payee, period and total, each linking to its file."""
+def render_index(statements: list, files: list[str]) -> str:
+    """The page that lists a folder's statements: payee, period and total, each linking to its file
+    (a payee's statements of every period, a list, show the periods' span and their total)."""
+    statements = [_spanned(s) if isinstance(s, list) else s for s in statements]
     first = statements[0]
     w, e = first.words, escape
     body = [f"<h1>{e(w['statements'])}</h1>", f'<p class="who">{e(first.plan)}</p>',
@@ -76,3 +105,11 @@ def render_index(statements: list[Statement], files: list[str]) -> str:
              for s, name in zip(statements, files)]
     body.append("</tbody></table>")
     return _page(first.lang, f"{w['statements']} · {first.plan}", body)
+
+
+def _spanned(statements: list[Statement]) -> Statement:
+    """A stand-in for the index: the payee, the first – last period and the total over them."""
+    import attrs
+
+    total = sum((one.total for one in statements), start=type(statements[0].total)(0))
+    return attrs.evolve(statements[-1], period=f"{statements[0].period} – {statements[-1].period}", total=total)

@@ -42,3 +42,19 @@ def render_markdown(statement: Statement) -> str:
     if statement.pools:
         out += ["", f"## {w['pools']}", ""] + [f"- {_cell(p)}" for p in statement.pools]
     return "\n".join(out) + "\n"
+
+
+def render_periods_markdown(statements: list[Statement]) -> str:
+    """One payee's statements of several periods in one document: each period's total and the
+    total over them first, then each period's statement, its headings one level down."""
+    first = statements[0]
+    w, money = first.words, first.money
+    total = sum((one.total for one in statements), start=type(first.total)(0))
+    out = [f"# {first.plan} · {first.payee} · {statements[0].period} – {statements[-1].period}", "",
+           f"**{w['periods_total']}: {show_value(total, money)} {first.currency}**", "",
+           f"| {w['period']} | {w['paid_total']} |", "|---|---:|"]
+    out += [f"| {_cell(one.period)} | {show_value(one.total, money)} |" for one in statements]
+    out.append(f"| **{w['total']}** | **{show_value(total, money)}** |")
+    for one in statements:
+        out += [""] + [f"#{line}" if line.startswith("#") else line for line in render_markdown(one).rstrip("\n").split("\n")]
+    return "\n".join(out) + "\n"

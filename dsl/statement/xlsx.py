@@ -37,3 +37,31 @@ def _cell(value):
 
 def write_xlsx(statement: Statement, path) -> None:
     write_workbook(path, workbook_sheets(statement))
+
+
+def periods_sheets(statements: list[Statement]) -> dict[str, list[list]]:
+    """One payee's periods in one workbook: a sheet of each period's total (cells that read each
+    period sheet's total, summed by a formula), then each period's lines and rows credited."""
+    first = statements[0]
+    w = first.words
+    sheets: dict[str, list[list]] = {}
+    summary: list[list] = [[w["period"], w["paid_total"]]]
+    for one in statements:
+        period_sheets = workbook_sheets(one)
+        lines_name, rows_name = f"{_sheet(one.period)} {w['line']}"[:31], f"{_sheet(one.period)} {w['credited']}"[:31]
+        lines, rows = period_sheets[w["line"]], period_sheets[w["credited"]]
+        total_row = len(one.lines) + 2  # the header, the lines, then the total
+        summary.append([one.period, Formula(f"'{lines_name}'!B{total_row}", one.total)])
+        sheets[lines_name], sheets[rows_name] = lines, rows
+    last = len(summary)
+    summary.append([f"{w['total']} ({first.currency})", Formula(f"SUM(B2:B{last})", sum((one.total for one in statements), start=Decimal(0)))])
+    return {w["by_period"]: summary, **sheets}
+
+
+def write_periods_xlsx(statements: list[Statement], path) -> None:
+    write_workbook(path, periods_sheets(statements))
+
+
+def _sheet(period: str) -> str:
+    """A period as a sheet name takes (no : \\ / ? * [ ])."""
+    return "".join("_" if ch in ':\\/?*[]' else ch for ch in period)
