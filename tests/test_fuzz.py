@@ -188,11 +188,14 @@ def plans(draw):
     return " ".join(tokens)
 
 
+LINT_CONFIG = dsl.lint_config(".")  # the repository's own, read once: every plan is linted as `plan lint` here would
+
+
 def through_every_stage(text: str, data: dict[str, str] | None = None) -> None:
     """parse → check → lint → fmt → plan tests → run on `data`; raises only on a defect of the tool."""
     compilation = dsl.load(text, "fuzz.plan")
     assert all(isinstance(d, Diagnostic) for d in compilation.diagnostics)
-    findings = dsl.lint(compilation, dsl.lint_config("."))
+    findings = dsl.lint(compilation, LINT_CONFIG)
     assert all(isinstance(d, Diagnostic) for d in findings)
     formatted, diagnostics = dsl.format(text, "fuzz.plan")
     if formatted is not None:
