@@ -686,17 +686,18 @@ def set_lets(compilation: Compilation, settings: Sequence[str]) -> tuple[Compila
 
     if compilation.plan is None or compilation.syntax is None:
         return compilation, tuple(settings)
-    lets = {let.name for let in compilation.plan.lets}
     chosen, rest = [], []
     for setting in settings:
         name, equals, value = setting.partition("=")
-        decls = [item for item in compilation.syntax.items if isinstance(item, ast.LetDecl) and item.name == name.strip()
-                 and item.span.file == compilation.source.name]
-        if not equals or name.strip() not in lets or not decls:
+        name = name.strip()
+        # the plan's own let declarations of that name (every dated version); none: an input field
+        decls = [item for item in compilation.syntax.items if isinstance(item, ast.LetDecl) and item.name == name
+                 and item.span.file == compilation.source.name] if equals else []
+        if not decls:
             rest.append(setting)
             continue
         if not value.strip() or "\n" in value or "\r" in value:
-            raise OverrideError(f"--set {setting}: give the let one value, e.g. --set {name.strip()}=85%")
+            raise OverrideError(f"--set {setting}: give the let one value, e.g. --set {name}=85%")
         chosen.append((setting, value.strip(), decls))
     changed = compilation
     for setting, value, decls in chosen:

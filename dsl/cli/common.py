@@ -226,8 +226,9 @@ def usage_lang(argv: Sequence[str]) -> str:
 def usage_text(exc, lang: str) -> str:
     """A usage error as printed: `plan: error: …` (`plan：错误：…` in zh), or click's own usage
     line, its help pointer and the problem, each in `lang`."""
+    colon = "：" if lang == "zh" else ": "
     if isinstance(exc, UsageError):
-        return f"plan{'：' if lang == 'zh' else ': '}{i18n.word('error', lang)}{'：' if lang == 'zh' else ': '}{i18n.translate(str(exc), lang)}"
+        return f"plan{colon}{i18n.word('error', lang)}{colon}{i18n.translate(str(exc), lang)}"
     if type(exc).__name__ == "NoArgsIsHelpError":  # `plan` alone, or a group without its command: the help itself
         return exc.format_message()
     lines = []
@@ -240,7 +241,7 @@ def usage_text(exc, lang: str) -> str:
         if ctx.command.get_help_option(ctx) is not None:
             lines.append(i18n.translate(f"Try '{ctx.command_path} --help' for help.", lang))
         lines.append("")
-    lines.append(f"{i18n.word('error', lang).capitalize()}{'：' if lang == 'zh' else ': '}{i18n.translate(exc.format_message(), lang)}")
+    lines.append(f"{i18n.word('error', lang).capitalize()}{colon}{i18n.translate(exc.format_message(), lang)}")
     return "\n".join(lines)
 
 

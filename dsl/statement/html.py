@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from html import escape
 
+import attrs
+
 from dsl.core.display import show_value
 from dsl.statement.md import line_label
-from dsl.statement.model import Statement
+from dsl.statement.model import Statement, periods_total
 
 STYLE = """
 body{font-family:-apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1d2430;margin:0;background:#f4f6f9}
@@ -42,7 +44,7 @@ def render_periods_html(statements: list[Statement]) -> str:
     section) and the total over them, then each period's statement in a section of its own."""
     first = statements[0]
     w, money, e = first.words, first.money, escape
-    total = sum((one.total for one in statements), start=type(first.total)(0))
+    total = periods_total(statements)
     body = [f"<h1>{e(w['statement'])}</h1>",
             f'<p class="who"><span class="payee">{e(first.payee)}</span> · {e(first.plan)} · {e(w["period"])} '
             f"{e(statements[0].period)} – {e(statements[-1].period)}</p>",
@@ -109,7 +111,4 @@ def render_index(statements: list, files: list[str]) -> str:
 
 def _spanned(statements: list[Statement]) -> Statement:
     """A stand-in for the index: the payee, the first – last period and the total over them."""
-    import attrs
-
-    total = sum((one.total for one in statements), start=type(statements[0].total)(0))
-    return attrs.evolve(statements[-1], period=f"{statements[0].period} – {statements[-1].period}", total=total)
+    return attrs.evolve(statements[-1], period=f"{statements[0].period} – {statements[-1].period}", total=periods_total(statements))

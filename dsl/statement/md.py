@@ -3,7 +3,7 @@ notes, attainment, figures, flags, the rows credited and the balances carried.""
 from __future__ import annotations
 
 from dsl.core.display import show_value
-from dsl.statement.model import Statement
+from dsl.statement.model import Statement, periods_total
 
 
 def _cell(text) -> str:
@@ -49,7 +49,7 @@ def render_periods_markdown(statements: list[Statement]) -> str:
     total over them first, then each period's statement, its headings one level down."""
     first = statements[0]
     w, money = first.words, first.money
-    total = sum((one.total for one in statements), start=type(first.total)(0))
+    total = periods_total(statements)
     out = [f"# {first.plan} · {first.payee} · {statements[0].period} – {statements[-1].period}", "",
            f"**{w['periods_total']}: {show_value(total, money)} {first.currency}**", "",
            f"| {w['period']} | {w['paid_total']} |", "|---|---:|"]

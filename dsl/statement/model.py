@@ -102,6 +102,11 @@ class Statement:
         return "" if kind == "payout" else self.words.get(kind, kind)
 
 
+def periods_total(statements: list[Statement]) -> Decimal:
+    """What a payee is paid over the periods of several statements."""
+    return sum((one.total for one in statements), start=Decimal(0))
+
+
 def build_statement(plan: ir.Plan, result: PayeeResult, dataset, lang: str = "zh") -> Statement:
     """The statement of one payee's period: `result` from a traced run of `plan` over `dataset`."""
     w = WORDS[lang]

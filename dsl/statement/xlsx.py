@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from dsl.render.xlsx import Formula, write_workbook
 from dsl.statement.md import line_label
-from dsl.statement.model import Statement
+from dsl.statement.model import Statement, periods_total
 
 
 def workbook_sheets(statement: Statement) -> dict[str, list[list]]:
@@ -54,7 +54,7 @@ def periods_sheets(statements: list[Statement]) -> dict[str, list[list]]:
         summary.append([one.period, Formula(f"'{lines_name}'!B{total_row}", one.total)])
         sheets[lines_name], sheets[rows_name] = lines, rows
     last = len(summary)
-    summary.append([f"{w['total']} ({first.currency})", Formula(f"SUM(B2:B{last})", sum((one.total for one in statements), start=Decimal(0)))])
+    summary.append([f"{w['total']} ({first.currency})", Formula(f"SUM(B2:B{last})", periods_total(statements))])
     return {w["by_period"]: summary, **sheets}
 
 
