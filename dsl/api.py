@@ -31,6 +31,7 @@ from dsl.ir.passes import run_passes
 from dsl.core.diagnostics import Diagnostic, has_errors
 from dsl.core.source import SourceFile, without_bom
 from dsl.run.results import RunResult
+from dsl.sql.errors import SparkOverflow, SparkUnavailable  # noqa: F401  (raised by evaluate(engine="spark"))
 from dsl.sql.errors import NotLowered  # noqa: F401  (raised by evaluate(engine="duckdb"); light: no SQL library loads)
 from dsl.syntax import ast
 from dsl.syntax.parser import parse as _parse
@@ -40,7 +41,7 @@ if TYPE_CHECKING:  # the optional `frames` extra: imported only by the methods t
     import pandas
     import polars
 
-ENGINES = ("auto", "interpreter", "duckdb")
+ENGINES = ("auto", "interpreter", "duckdb", "spark")
 
 # `engine="auto"` runs DuckDB when the data has at least this many rows per period and the plan lowers.
 # Measured by benchmarks/bench_engines.py (S1, 10,000 payees, 2 cores, median of 3 interleaved runs): the
@@ -216,6 +217,7 @@ def evaluate(
     progress: Optional[Callable[[int], None]] = None,
     prior=None,
     encoding: Optional[str] = None,
+    spark=None,
 ):
     """Compute every payee's lines: IR + data (a `Dataset` from `read_data`, or a data path) → `RunResult`.
 
@@ -228,7 +230,9 @@ def evaluate(
     plan lowered to SQL and run on embedded DuckDB, untraced, the same results
     value for value; it raises `NotLowered` naming what it does not compute yet,
     see docs/engines.md) or "auto" (DuckDB for large data when the plan lowers,
-    else the interpreter: `choose_engine`). `trace=True` keeps
+    else the interpreter: `choose_engine`) or "spark" (DuckDB's queries transpiled to Spark SQL and run
+    by pyspark, the optional `spark` extra: on the SparkSession `spark`, else on a local one made for
+    this run and stopped after it; dsl/sql/spark.py). `trace=True` keeps
     every value's trace (what `explain` renders); `payees` limits the run to those
     payees (an unknown one is diagnostic R002); `progress(n)` is called as payees
     are done. Data that cannot be read, and periods that cannot be run (R003) or
@@ -316,9 +320,25 @@ def evaluate(
         from dsl.sql import evaluate as run_sql
 
         result = run_sql(plan, data, trace=trace, payees=chosen_payees, progress=progress, prior=prior)
+    elif engine == "spark":
+        result = _on_spark(plan, data, spark, trace=trace, payees=chosen_payees, progress=progress, prior=prior)
     else:
         result = interpret(plan, data, trace=trace, payees=chosen_payees, progress=progress, prior=prior)
     return attrs.evolve(result, diagnostics=read + tuple(result.diagnostics)) if read else result
+
+
+def _on_spark(plan: ir.Plan, dataset, spark, **options):
+    """The DuckDB engine's queries on Spark: on `spark`, else on a local session made and stopped here."""
+    from dsl.sql import evaluate as run_sql
+    from dsl.sql.spark import session
+
+    if spark is not None:
+        return run_sql(plan, dataset, spark=spark, **options)
+    made = session()
+    try:
+        return run_sql(plan, dataset, spark=made, **options)
+    finally:
+        made.stop()
 
 
 @attrs.frozen(repr=False)

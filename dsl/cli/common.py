@@ -296,7 +296,7 @@ def run_or_report(path: Path, data: Optional[str], trace: bool, payees=None, per
                 result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, progress=bar.update, prior=prior, engine=engine)
         else:
             result = dsl.evaluate(plan, dataset, periods=periods, trace=trace, payees=payees, prior=prior, engine=engine)
-    except dsl.api.NotLowered as exc:
+    except (dsl.api.NotLowered, dsl.api.SparkUnavailable, dsl.api.SparkOverflow) as exc:
         raise UsageError(str(exc)) from None
     run_diags = list(read) + list(result.diagnostics)
     usage = [d for d in run_diags if d.code == "R002"]

@@ -1,7 +1,7 @@
 """The `plan` command line.
 
     plan check FILE|DIR... [--format F]    static checks (F: text, json, github, sarif; -q: no summary)
-    plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx (--engine auto|duckdb|interpreter)
+    plan run FILE [--data PATH]            every payee's lines → CSV, JSON or xlsx (--engine auto|duckdb|interpreter|spark)
     plan explain FILE --payee ID           one payee's lines, traced to the data
     plan test PATH... [--junit FILE]       run the tests written inside plans (and --format, -q)
     plan statement FILE --payee ID|--all   a rep's pay statement as HTML, Markdown or xlsx (statement.py)
@@ -92,9 +92,9 @@ def check(paths, output, quiet, stdin_filename, lang):
 @click.option("--period", "period", help="Run one period: 2026-07, 2026-Q3, 2026 (default: the periods the data cover).")
 @click.option("--periods", "periods", help="Run a sequence of periods in order, carrying the ledger: 2026-01..2026-12.")
 @click.option("--prior", "prior", type=click.Path(dir_okay=False), help="Continue an earlier run: the JSON results it wrote (its balances and lines).")
-@click.option("--engine", type=click.Choice(["auto", "interpreter", "duckdb"]), default="auto", show_default=True,
-              help="Compute with the reference interpreter or with the plan lowered to SQL on embedded DuckDB (the same results); "
-                   "auto runs DuckDB on large data when the plan lowers.")
+@click.option("--engine", type=click.Choice(["auto", "interpreter", "duckdb", "spark"]), default="auto", show_default=True,
+              help="Compute with the reference interpreter, with the plan lowered to SQL on embedded DuckDB, or with the same SQL "
+                   "on Spark in local mode (the `spark` extra; the same results); auto runs DuckDB on large data when the plan lowers.")
 @ENCODING
 @click.option("--set", "overrides", multiple=True, metavar="INPUT.FIELD=VALUE|LET=VALUE",
               help="What if: this field of this input holds VALUE (written as in a data cell: 120万, 85%, 是) in every row, "

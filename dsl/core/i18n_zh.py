@@ -78,6 +78,11 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
     ("", "Invalid value for '{name}': '{value}' is not one of {choices}.", "'{name}' 的值无效：'{value}' 不是 {choices} 之一。"),
     ("", "Invalid value for '{name}': {why}", "'{name}' 的值无效：{why}"),
     ("", "'{value}' is not a valid integer.", "'{value}' 不是有效的整数。"),
+    ("", "the spark engine needs pyspark, which is not installed: install the `spark` extra (pip install 'plan-dsl[spark]')",
+     "spark 引擎需要 pyspark，但它没有安装：请安装 `spark` 扩展（pip install 'plan-dsl[spark]'）"),
+    ("", "Spark did not start ({why}); the spark engine needs Java 17", "Spark 没有启动（{why}）；spark 引擎需要 Java 17"),
+    ("", "an intermediate value of this run does not fit Spark's DECIMAL(38, 0) ({why}); --engine duckdb computes it and reports the payee's overflow",
+     "这次计算的一个中间值超出了 Spark 的 DECIMAL(38, 0)（{why}）；--engine duckdb 能算出它，并报告该收款人的溢出"),
     ("", "no such file: {path}", "没有这个文件：{path}"), ("", "is a directory, not a plan file: {path}", "这是目录，不是方案文件：{path}"),
     ("", "no such file or directory: {path}", "没有这个文件或目录：{path}"), ("", "no .plan files in {path}", "{path} 里没有 .plan 文件"),
     ("", "--stdin-filename names the plan read from standard input: give '-' as the path", "--stdin-filename 给出从标准输入读取的方案的名字：请把路径写成 '-'"),
@@ -663,8 +668,8 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
     ("L030", "if {a} holds rates, declare its column `percent` (or `percent(points)` when the data writes 85 for 85%); if it counts points, compare with {b}",
      "如果 {a} 存的是比率，请把它的列声明为 `percent`（数据把 85% 写作 85 时用 `percent(points)`）；如果它是点数，请与 {b} 比较"),
     ("L030", "{side} is a plain number but {other} is a percent, i.e. {value}: {text} compares {a} with {b}", "{side} 是普通数字，而 {other} 是百分比，即 {value}：{text} 是在拿 {a} 和 {b} 比较"),
-    ("", "--set {option}: '{name}' is a let of the plan; --set replaces input fields (input.field=value). To try another value of a let, edit a copy of the plan and compare the two with plan diff",
-     "--set {option}：'{name}' 是方案的 let；--set 替换的是输入字段（input.field=value）。要试 let 的另一个值，请改方案的副本，再用 plan diff 比较两者"),
+    ("", "--set {option}: '{name}' is a let of the plan, and these overrides set input fields (input.field=value): a let is set in a copy of the plan by 'dsl.api.set_lets', which 'plan run --set {name2}=VALUE' calls",
+     "--set {option}：'{name}' 是方案的 let，而这些覆盖设置的是输入字段（input.field=value）：let 由 'dsl.api.set_lets' 在方案的副本中设置，'plan run --set {name2}=VALUE' 调用的就是它"),
     # last: a message with a did-you-mean after it, the message translated on its own
     ("", "{message}; did you mean '{name}'?", "{message}；你是否想写 '{name}'？"),
 )

@@ -68,8 +68,8 @@ def parse_override(text: str, schemas: Sequence[InputSchema], currency: str, let
     inputs = {schema.name: schema for schema in schemas}
     if not dot:
         if name in set(lets):
-            raise OverrideError(f"{prefix}: '{name}' is a let of the plan; --set replaces input fields (input.field=value). "
-                                "To try another value of a let, edit a copy of the plan and compare the two with plan diff")
+            raise OverrideError(f"{prefix}: '{name}' is a let of the plan, and these overrides set input fields (input.field=value): "
+                                f"a let is set in a copy of the plan by 'dsl.api.set_lets', which 'plan run --set {name}=VALUE' calls")
         raise _hinted(f"{prefix}: name an input and its field (input.field=value); the inputs are {', '.join(inputs) or 'none'}",
                       name, inputs)
     schema = inputs.get(input_name)

@@ -159,7 +159,8 @@ class Computed:
 
 
 def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]] = None,
-             progress: Optional[Callable[[int], None]] = None, prior=None, trace: bool = False) -> RunResult:
+             progress: Optional[Callable[[int], None]] = None, prior=None, trace: bool = False,
+             spark=None) -> RunResult:
     """Every payee's lines, computed in DuckDB one period at a time: the interpreter's `RunResult`, value for value.
 
     Each period is one query over all its payees. What later periods read of it (the values history reads
@@ -167,9 +168,15 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
     fed those values, and the next period's query is fed its history reads' earlier part (`past_part`).
     Raises `NotLowered` for a plan this engine does not compute yet, and ValueError for a traced run
     (traces are the interpreter's).
+
+    With `spark` (a SparkSession, dsl/sql/spark.py's `session()`) the same queries run on Spark instead of
+    an in-memory DuckDB: the statements are transpiled to Spark SQL, the relations are Spark views. The
+    data must then be a `Dataset` (values read by dsl/data/readers.py), not files read by DuckDB.
     """
     if trace:
         raise ValueError("the duckdb engine computes no traces: explain and test run on the interpreter")
+    if spark is not None and not isinstance(dataset, Dataset):
+        raise ValueError("the spark engine reads a Dataset (dsl.read_data), not files read by DuckDB")
     from dsl.sql.lower import not_lowered
 
     refused = not_lowered(plan)
@@ -203,7 +210,7 @@ def evaluate(plan: ir.Plan, dataset: Dataset, *, payees: Optional[Sequence[str]]
     extra = _read_later(plan)
     built: dict = {}  # wide_digits -> (Recorded facts, lowering, outputs, query): reused while the facts agree
     done: dict[str, dict[int, Computed]] = {}  # what pools and rankings read: each payee's computed values, by period index
-    with tempfile.TemporaryDirectory(prefix="plan-duckdb-") as directory, _connection(duckdb) as con:
+    with tempfile.TemporaryDirectory(prefix="plan-duckdb-") as directory, _connection(duckdb, spark) as con:
         for index, period in enumerate(periods):
             active = []
             for payee in unique:
@@ -337,10 +344,15 @@ def _run_period(con, built: dict, directory: Path, plan: ir.Plan, dataset: Datas
 
 
 class _connection:
-    """One in-memory DuckDB for a run's periods, closed at the end."""
+    """One in-memory DuckDB for a run's periods (or, with `spark`, its views on that SparkSession), closed at the end."""
 
-    def __init__(self, duckdb):
-        self.con = _connect(duckdb)
+    def __init__(self, duckdb, spark=None):
+        if spark is None:
+            self.con = _connect(duckdb)
+        else:
+            from dsl.sql.spark import SparkConnection
+
+            self.con = SparkConnection(spark)
 
     def __enter__(self):
         return self.con

@@ -19,3 +19,11 @@ class NotLowered(NotImplementedError):
     def __init__(self, construct: str):
         super().__init__(f"the duckdb engine does not lower {construct} yet; run this plan with the interpreter")
         self.construct = construct
+
+
+class SparkUnavailable(RuntimeError):
+    """The spark engine cannot run here: pyspark (the `spark` extra) is not installed, or Spark did not start."""
+
+
+class SparkOverflow(ArithmeticError):
+    """On Spark, an intermediate value of the run went beyond DECIMAL(38, 0) (dsl/sql/spark.py says when)."""

@@ -48,7 +48,8 @@ MAX = 10**38  # |value × 10^18| < MAX is the policy's |value| < 10^20
 LIMIT_DIGITS = 20
 P10 = "_p10"  # every relation carries this column: [10^0, …, 10^38] as HUGEINTs
 _FITS = 1.6e38  # below this a DOUBLE estimate of a product proves the HUGEINT product fits (2^127 ≈ 1.7e38)
-_FITS_QUOTIENT = 1.5e38
+_WHOLE = 9.9e37  # below this a DOUBLE estimate proves a product below 10^38: formed whole on DuckDB and on Spark
+_FITS_QUOTIENT = 9.9e37  # a quotient's numerator and denominator products are formed below 10^38, else in wide digits
 
 
 def power_list() -> exp.Expression:
@@ -173,16 +174,19 @@ def mul(block: Block, x: Num, y: Num) -> tuple[Num, X]:
     ax, ay = block.bind(x.c.abs(), "ax"), block.bind(y.c.abs(), "ay")
     fits = block.bind(ax.double() * ay.double() < _FITS, "fits")
     # no rounding: the product as it is (when it does not fit 128 bits it is ≥ 1.6e38 × 10^-18: an overflow)
-    exact = block.bind(X.case(fits, x.c * y.c, 0), "p")
-    exact_overflow = ~fits | (exact.abs() >= _limit(e0))
     if e0.is_const and e0.const >= -SCALE:
-        overflow = block.bind(exact_overflow, "ovf")
+        exact = block.bind(X.case(fits, x.c * y.c, 0), "p")
+        overflow = block.bind(~fits | (exact.abs() >= _limit(e0)), "ovf")
         return Num(block.bind(X.case(overflow, 0, exact), "c"), e0, s), overflow
     rounding = block.bind(e0 < -SCALE, "rnd")
+    exact = block.bind(X.case(fits & ~rounding, x.c * y.c, 0), "p")
+    exact_overflow = ~fits | (exact.abs() >= _limit(e0))
     k = clip(X.of(-SCALE) - e0, 0, 38)
     d = block.bind(pow10(k), "d")
-    fast = block.bind(rounding & fits, "fast")
-    split = block.bind(rounding & ~fits, "split")
+    # a product that is rounded is formed whole only below 10^38 (what a DECIMAL(38, 0) holds, dsl/sql/spark.py), else in parts
+    whole = block.bind(ax.double() * ay.double() < _WHOLE, "whole")
+    fast = block.bind(rounding & whole, "fast")
+    split = block.bind(rounding & ~whole, "split")
     product = block.bind(X.case(fast, ax * ay), "pp")
     # the product beyond 128 bits: ax × ay / d = ax × b1 + a1 × b0 + a0 × b0 / d, with ay = b1·d + b0, ax = a1·d + a0
     a1, a0 = block.bind(X.case(split, ax // d), "a1"), block.bind(X.case(split, ax % d), "a0")
@@ -191,16 +195,16 @@ def mul(block: Block, x: Num, y: Num) -> tuple[Num, X]:
     t1 = block.bind(X.case(split & t1_fits, ax * b1), "t1")
     t2 = block.bind(X.case(split, a1 * b0), "t2")
     t3 = block.bind(X.case(split, a0 * b0), "t3")
-    t12_fits = block.bind(X.case(split & t1_fits, t1 < X(MAX) - t2), "t12f")
+    t12_fits = block.bind(X.case(split & t1_fits, t1 <= X(MAX - 1) - t2), "t12f")
     t12 = block.bind(X.case(split & t12_fits, t1 + t2), "t12")
     t3q, t3r = block.bind(X.case(split, t3 // d), "t3q"), block.bind(X.case(split, t3 % d), "t3r")
-    tsum_fits = block.bind(X.case(split & t12_fits, t12 < X(MAX) - t3q), "tsf")
+    tsum_fits = block.bind(X.case(split & t12_fits, t12 <= X(MAX - 1) - t3q), "tsf")
     split_overflow = ~t1_fits | ~t12_fits | ~tsum_fits
     q = block.bind(X.case(fast, product // d, X.case(split & tsum_fits, t12 + t3q)), "q")
     r = block.bind(X.case(fast, product % d, t3r), "r")
     m = block.bind(X.case(_rounds_half_even(q, r, d), q + 1, q), "m")
     rounded = Num(block.bind(X.case(s, -m, m), "c"), X(-SCALE), s)
-    overflow = block.bind(X.case(rounding, X.case(fast, X(False), split_overflow) | (m >= MAX), exact_overflow), "ovf")
+    overflow = block.bind(X.case(rounding, X.case(fast, X(False), split_overflow) | (m > MAX - 1), exact_overflow), "ovf")
     c = X.case(overflow, 0, X.case(rounding, rounded.c, exact))  # an overflow leaves 0, never a value beyond the range
     result = Num(block.bind(c, "c"), block.bind(X.case(rounding, -SCALE, e0), "e"), s)
     return result, overflow
@@ -273,7 +277,7 @@ def quotient(block: Block, numerators: Sequence[Num], denominators: Sequence[Num
     rounds_up = block.bind(X.case(fits, up_fast, up_wide), "up")
     exact = block.bind(X.case(fits, r_fast.eq(0), exact_wide), "exact")
     magnitude = block.bind(X.case(rounds_up, q + 1, q), "m")
-    overflow = block.bind(X.case(fits, X(False), overflow_wide) | (magnitude >= MAX), "ovf")
+    overflow = block.bind(X.case(fits, X(False), overflow_wide) | (magnitude > MAX - 1), "ovf")
     floor_exponent = block.bind(X.greatest(-SCALE, ideal), "fe")
     nonzero_exact = block.bind(exact & magnitude.ne(0), "nze")
     text = X.case(nonzero_exact, magnitude.cast(exp.DataType.build("VARCHAR")))

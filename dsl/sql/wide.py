@@ -23,7 +23,9 @@ from dsl.sql.program import HUGEINT, Block, X
 
 BASE = 10**18
 MAX_FACTORS = 6  # factors of one chain; their product stays far below a DOUBLE's range (10^308)
-_CAP = 15 * 10**37  # estimates are kept in [0, 1.5e38]: a HUGEINT with room to correct
+_CAP = 10**38 - 1  # estimates are kept in [0, 10^38): what a DECIMAL(38, 0) holds too (dsl/sql/spark.py)
+_OVER = 1.0000001e38  # an estimate this large proves the quotient ≥ 10^38: beyond the policy's range
+_START = 9.9e37  # the first estimate is taken no higher (the corrections move it to the quotient when it is lower)
 
 
 def limbs(block: Block, value: X, guard: X) -> list[X]:
@@ -120,7 +122,8 @@ def divide(block: Block, top: Sequence[X], bottom: Sequence[X], top_shift: int, 
 
     Returns (q, half, exact, overflow): half is −1, 0 or 1 as the remainder is
     below, at or above half of Y; exact says the remainder is zero; overflow
-    that the quotient is at least 1.2 × 10^38 (far beyond the policy's range).
+    that the quotient is at least 10^38 (beyond the policy's range; a quotient within
+    10^−7 of it is computed, and shows as a magnitude of 10^38).
     """
     x = [X(1)]
     for factor in top:
@@ -134,9 +137,9 @@ def divide(block: Block, top: Sequence[X], bottom: Sequence[X], top_shift: int, 
     dy_raw = block.bind(X.case(guard, to_double(y)), "dy")
     dy = block.bind(X.case(dy_raw > 0.0, dy_raw, 1.0), "dy")
     estimate = block.bind(dx / dy, "est")
-    overflow = block.bind(guard & (estimate >= 1.2e38), "wovf")
+    overflow = block.bind(guard & (estimate >= _OVER), "wovf")
     live = block.bind(guard & ~overflow, "live")
-    q = block.bind(X.case(live, _floor_huge(estimate)), "wq")
+    q = block.bind(X.case(live, _floor_huge(X.least(estimate, _START))), "wq")
     for _ in range(3):
         product = multiply(block, y, limbs(block, q, live))
         above = block.bind(compare(block, x, product) >= 0, "ab")
