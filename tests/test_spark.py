@@ -105,6 +105,20 @@ def test_the_halves_of_an_exact_sum_are_a_floor_shift_and_the_low_64_bits(spark)
     assert rows == [(v >> 64, v & (2**64 - 1), v & 1) for v in values]
 
 
+def test_abs_and_minus_of_38_digit_decimals_are_exact(spark):
+    from dsl.sql.spark import SparkConnection
+
+    # Spark's own abs and unary minus of a DECIMAL(38, 0) round to 34 digits:
+    # abs(−12345678901234567890123456789012345678) would be 12345678901234567890123456789012350000
+    values = [-12345678901234567890123456789012345678, -DIGITS38, DIGITS38, -(10**34) - 1, 0, -1]
+    con = SparkConnection(spark)
+    try:
+        rows = con.execute(_values_query([(v, 0) for v in values], "abs(a), -a, -(a + b)")).fetchall()
+    finally:
+        con.close()
+    assert rows == [(abs(v), -v, -v) for v in values]
+
+
 def test_the_powers_of_ten_stop_short_of_10_to_the_38(spark):
     from dsl.sql.query import powers_table
     from dsl.sql.spark import SparkConnection

@@ -24,6 +24,9 @@ dsl/sql/engine.py, load.py and teams.py run unchanged on either. What differs is
 - An arithmetic shift by 64 and a mask of the low 64 bits (the halves of exact sums) are a floor
   division and a nonnegative remainder by 2^64; `q & 1` (half-even's parity) is pmod(q, 2).
 - `list_extract(_p10, k)` is `element_at(_p10, k)`.
+- Spark's `abs(x)` and `-x` of a DECIMAL round the result to 34 digits without a word
+  (abs(−12345678901234567890123456789012345678) is …012350000): both are written as a subtraction
+  from 0, which is exact.
 
 pyspark is an optional dependency (the `spark` extra); nothing here imports it until a session is made.
 """
@@ -292,7 +295,7 @@ def _rewrite(tree: exp.Expression) -> exp.Expression:
             return exp.DataType.build(_DECIMAL38, dialect="spark")
         if isinstance(node, exp.Cast) and _big(_unsigned(node.this)) and node.to.is_type(exp.DataType.Type.DOUBLE):
             # a magnitude estimate's constant beyond 38 digits, as Spark reads a DOUBLE
-            return exp.cast(exp.Literal.string(repr(float(int(node.this.sql("duckdb"))))), exp.DataType.build("DOUBLE"))
+            return exp.cast(exp.Literal.string(str(int(node.this.sql("duckdb")))), exp.DataType.build("DOUBLE"))
         if isinstance(node, exp.Cast) and _big(_unsigned(node.this)):
             if isinstance(node.parent, exp.Array) and int(node.this.this) == _BIG:  # the last power of ten: NULL here
                 return exp.cast(exp.null(), exp.DataType.build(_DECIMAL38, dialect="spark"))
@@ -311,6 +314,12 @@ def _rewrite(tree: exp.Expression) -> exp.Expression:
             moved = (exp.GT if floor else exp.LT)(this=exp.cast(whole.copy(), "DOUBLE"), expression=x.copy())
             step = exp.Case(ifs=[exp.If(this=moved, true=_dec(1))], default=_dec(0))
             return _as_int((exp.Sub if floor else exp.Add)(this=whole, expression=step))
+        if isinstance(node, exp.Abs):
+            # Spark's abs and unary minus of a DECIMAL round to 34 digits, silently: a subtraction from 0 is exact
+            x = node.this
+            return exp.Case(ifs=[exp.If(this=exp.LT(this=x.copy(), expression=exp.Literal.number(0)), true=_negated(x))], default=x.copy())
+        if isinstance(node, exp.Neg) and not isinstance(_unparen(node.this), exp.Literal):
+            return _negated(node.this)
         if isinstance(node, exp.IntDiv):
             a, b = node.this, node.expression
             quotient = _exact_div(a, b)
@@ -354,6 +363,10 @@ def _rewrite(tree: exp.Expression) -> exp.Expression:
             else:
                 node.replace(new)
     return tree
+
+
+def _negated(x: exp.Expression) -> exp.Expression:
+    return exp.paren(exp.Sub(this=exp.Literal.number(0), expression=exp.paren(x.copy(), copy=False)), copy=False)
 
 
 def _unsigned(node: exp.Expression) -> exp.Expression:
